@@ -1,0 +1,1 @@
+"""Layer 0: the maths of a fully connected net, NumPy only."""

@@ -1,0 +1,114 @@
+"""Hidden-layer activations and their derivatives, chosen by name from tables.
+
+Every function works **in place** on the pre-activation ``Z`` (turning it into
+``A = g(Z)``), so the forward pass allocates nothing per layer beyond the matmul
+result. Each derivative is computed from the *output* ``A`` (as scikit-learn's
+``neural_network`` does), so the cache only needs the activations:
+
+    sigmoid'    = A (1 - A)
+    tanh'       = 1 - A^2
+    relu'       = 1[A > 0]                       (A > 0  <=>  Z > 0)
+    leaky_relu' = 1 if A > 0 else LEAKY_SLOPE    (the slope is > 0, so sign(A) = sign(Z))
+
+``inplace_backprop(name, A, dA)`` multiplies ``dA`` (= dJ/dA) by g'(Z) in place and
+so turns it into dJ/dZ — formula ``dZ[l] = dA[l] * g'(Z[l])`` of backprop.
+"""
+
+import numpy as np
+
+#: Slope of leaky ReLU for negative inputs (the notes' 0.01).
+LEAKY_SLOPE = 0.01
+
+
+def _identity(Z):
+    return Z
+
+
+def _sigmoid(Z):
+    # Stable logistic: exp only of non-positive numbers, so no overflow warning.
+    # sigma(z) = 1/(1+e^-z) for z >= 0, e^z/(1+e^z) for z < 0.
+    neg = Z < 0
+    E = np.exp(-np.abs(Z))
+    np.divide(1.0, 1.0 + E, out=Z)
+    Z[neg] = E[neg] * Z[neg]
+    return Z
+
+
+def _tanh(Z):
+    return np.tanh(Z, out=Z)
+
+
+def _relu(Z):
+    return np.maximum(Z, 0, out=Z)
+
+
+def _leaky_relu(Z):
+    np.multiply(Z, np.where(Z > 0, 1.0, LEAKY_SLOPE).astype(Z.dtype, copy=False), out=Z)
+    return Z
+
+
+ACTIVATIONS = {
+    "identity": _identity,
+    "sigmoid": _sigmoid,
+    "tanh": _tanh,
+    "relu": _relu,
+    "leaky_relu": _leaky_relu,
+}
+
+
+def _d_identity(A, dA):
+    return dA
+
+
+def _d_sigmoid(A, dA):
+    dA *= A
+    dA *= 1.0 - A
+    return dA
+
+
+def _d_tanh(A, dA):
+    dA *= 1.0 - A * A
+    return dA
+
+
+def _d_relu(A, dA):
+    dA[A <= 0] = 0.0
+    return dA
+
+
+def _d_leaky_relu(A, dA):
+    dA[A <= 0] *= LEAKY_SLOPE
+    return dA
+
+
+DERIVATIVES = {
+    "identity": _d_identity,
+    "sigmoid": _d_sigmoid,
+    "tanh": _d_tanh,
+    "relu": _d_relu,
+    "leaky_relu": _d_leaky_relu,
+}
+
+#: Hidden activations a user may choose (identity is allowed, as in MLPClassifier).
+HIDDEN_ACTIVATIONS = tuple(ACTIVATIONS)
+
+
+def inplace_activation(name, Z):
+    """Apply activation ``name`` to ``Z`` in place and return it (now ``A``)."""
+    return ACTIVATIONS[name](Z)
+
+
+def inplace_backprop(name, A, dA):
+    """Turn ``dA`` into ``dZ = dA * g'(Z)`` in place, g' computed from ``A = g(Z)``."""
+    return DERIVATIVES[name](A, dA)
+
+
+def activation(name, Z):
+    """Out-of-place ``g(Z)``: a convenience for tests and readers."""
+    return inplace_activation(name, np.array(Z, dtype=float))
+
+
+def derivative(name, Z):
+    """Out-of-place ``g'(Z)`` computed through the output, for tests and readers."""
+    A = activation(name, Z)
+    return inplace_backprop(name, A, np.ones_like(A))

@@ -1,0 +1,95 @@
+"""Output layer: probabilities, cross-entropy from logits, and the output delta.
+
+The output unit and the loss are matched pairs (canonical link), which is why
+the output delta collapses to ``A - Y``:
+
+* binary: one sigmoid unit, ``l = -[y log a + (1-y) log(1-a)]``.
+  dl/da = (a - y) / (a (1 - a)) and da/dz = a (1 - a), so dl/dz = a - y.
+* multiclass: softmax over K units, ``l = -sum_k y_k log a_k``.
+  dl/dz_j = sum_k (-y_k / a_k) * a_k (1[k=j] - a_j) = a_j - y_j.
+
+Losses are computed from the logits ``Z`` with log-sum-exp, so a saturated output
+(|z| ~ 1e4) never evaluates ``log(0)``:
+
+* binary:  l = log(1 + e^z) - y z = logaddexp(0, z) - y z
+* softmax: l = logsumexp(z) - z_y
+
+The loss of a batch is the weighted mean ``sum_i w_i l_i / sum_i w_i``.
+"""
+
+import numpy as np
+
+
+def n_outputs(n_classes):
+    """Number of output units: 1 sigmoid unit for two classes, K softmax units else."""
+    return 1 if n_classes == 2 else n_classes
+
+
+def one_hot(codes, n_classes, dtype=np.float64):
+    """Targets ``Y`` for the output layer: shape (m, 1) for binary, (m, K) one-hot else."""
+    codes = np.asarray(codes)
+    if n_classes == 2:
+        return codes.reshape(-1, 1).astype(dtype)
+    Y = np.zeros((codes.shape[0], n_classes), dtype=dtype)
+    Y[np.arange(codes.shape[0]), codes] = 1
+    return Y
+
+
+def log_softmax(Z):
+    """Row-wise ``log softmax(Z)``, stable: ``Z - max - log sum exp(Z - max)``."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def inplace_output(Z):
+    """Turn output logits into probabilities in place: sigmoid (1 column) or softmax."""
+    if Z.shape[1] == 1:
+        from .activations import inplace_activation
+
+        return inplace_activation("sigmoid", Z)
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z
+
+
+def log_proba(Z):
+    """Class log-probabilities of shape (m, K) from logits (K = 2 for one column)."""
+    if Z.shape[1] == 1:
+        z = Z[:, 0]
+        # log sigma(z) = -log(1 + e^-z); log(1 - sigma(z)) = -log(1 + e^z)
+        return np.column_stack([-np.logaddexp(0, z), -np.logaddexp(0, -z)])
+    return log_softmax(Z)
+
+
+def sample_losses(Z, Y):
+    """Per-sample cross-entropy ``l_i`` from logits ``Z`` and targets ``Y`` (same shape)."""
+    if Z.shape[1] == 1:
+        z, y = Z[:, 0], Y[:, 0]
+        return np.logaddexp(0, z) - y * z
+    return -(Y * log_softmax(Z)).sum(axis=1)
+
+
+def weighted_loss(Z, Y, sample_weight, weight_sum=None):
+    """Weighted mean cross-entropy ``sum w l / sum w`` (``weight_sum`` overrides ``sum w``)."""
+    if weight_sum is None:
+        weight_sum = sample_weight.sum()
+    return float(sample_losses(Z, Y) @ sample_weight) / weight_sum
+
+
+def l2_penalty(coefs, alpha, weight_sum):
+    """The L2 term ``alpha * 1/2 * sum_l ||W[l]||^2 / sum w`` (biases are not penalised).
+
+    This is MLPClassifier's scaling; with ``alpha = 1 / C`` the total objective is
+    sklearn LogisticRegression's ``C sum w l + 1/2 ||w||^2`` divided by ``C sum w``.
+    """
+    if alpha == 0:
+        return 0.0
+    return 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs) / weight_sum
+
+
+def inplace_output_delta(A, Y, sample_weight, weight_sum):
+    """dJ/dZ[L] in place of ``A``: ``(A - Y) * w / sum w`` (see module docstring)."""
+    A -= Y
+    A *= (sample_weight / weight_sum)[:, None].astype(A.dtype, copy=False)
+    return A

@@ -1,0 +1,16 @@
+"""Parameter constraints of the nets (the logistic regression has its own)."""
+
+from numbers import Integral, Real
+
+from .._compat import Interval, StrOptions
+from ..core.activations import HIDDEN_ACTIVATIONS
+from .base import BaseScratchClassifier
+
+NET_CONSTRAINTS = {
+    **BaseScratchClassifier._parameter_constraints,
+    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+    "init": [StrOptions({"auto", "zeros", "random", "xavier", "he"})],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+}
+
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")

@@ -1,0 +1,289 @@
+"""BaseScratchClassifier: the scikit-learn face shared by the three estimators.
+
+The subclasses only say which network they want (``_architecture``), how strong
+the L2 term is (``_alpha``) and which parameters they accept. Everything else —
+validation, label encoding, weights, the training loop, prediction — is here,
+once, on top of :mod:`sknn_scratch.core` and :mod:`sknn_scratch.training`.
+"""
+
+import copy
+import functools
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
+from sklearn.utils.multiclass import unique_labels
+from sklearn.utils.validation import check_is_fitted, check_random_state
+
+from .._compat import Interval, StrOptions, _fit_context
+from ..core import losses, network
+from ..optim import make_optimizer
+from ..training.callbacks import ConvergenceMonitor
+from ..training.loop import LoopSettings, run_training
+from . import _data
+
+#: Elements of the largest temporary array made per prediction chunk.
+_PREDICT_CHUNK_ELEMENTS = 1 << 22
+
+
+def _keep_state_on_error(method):
+    """A failed ``fit``/``partial_fit`` leaves the estimator exactly as it was."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    return wrapper
+
+
+class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
+    """Common machinery; use one of the concrete classifiers."""
+
+    _parameter_constraints = {
+        "solver": [StrOptions({"gd", "momentum", "rmsprop", "adam"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
+                       None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # -- what subclasses provide -------------------------------------------------
+    def _architecture(self, n_features, n_outputs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _alpha(self):
+        """L2 strength in the nets' scaling ``alpha 1/2 ||W||^2 / sum w``."""
+        return self.alpha
+
+    def _init_name(self):
+        return self.init
+
+    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental):  # pragma: no cover
+        raise NotImplementedError
+
+    # -- fitting ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    @_keep_state_on_error
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 input gives float32 weights.
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings), at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; integer weights act as row repetitions.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "classes_")
+        X, y = _data.validate_training_data(self, X, y, reset=not warm)
+        classes = unique_labels(y)
+        if warm and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"warm_start can only continue with the same classes: fitted on "
+                f"{self.classes_.tolist()}, got {classes.tolist()}."
+            )
+        return self._fit(X, y, sample_weight, classes, incremental=False, resume=warm)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @_keep_state_on_error
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Run one epoch over (X, y), continuing from the current weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that will ever appear; required on the first call,
+            optional later (it must then match ``classes_``).
+
+        Returns
+        -------
+        self : object
+        """
+        first = not hasattr(self, "classes_")
+        if first and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: it lists "
+                "every class that later batches may contain."
+            )
+        X, y = _data.validate_training_data(self, X, y, reset=first)
+        if classes is not None:
+            classes = unique_labels(classes)
+            if not first and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"`classes={classes.tolist()}` is not the same as on the first "
+                    f"call to partial_fit, {self.classes_.tolist()}."
+                )
+        else:
+            classes = self.classes_
+        if len(classes) < 2:
+            raise ValueError(
+                "partial_fit needs at least 2 classes in `classes`, got only one "
+                f"class: {classes.tolist()}."
+            )
+        return self._fit(X, y, sample_weight, classes, incremental=True,
+                         resume=not first)
+
+    def _fit(self, X, y, sample_weight, classes, *, incremental, resume):
+        codes = _data.encode_labels(y, classes)
+        sw = _data.combined_weights(sample_weight, X, y, self.class_weight, classes)
+        if not incremental:
+            _data.check_two_classes(codes, sw, classes)
+        Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
+        arch = self._architecture(X.shape[1], losses.n_outputs(len(classes)))
+
+        if resume:
+            rng = copy.deepcopy(self._rng)
+            coefs = [W.astype(X.dtype) for W in self.coefs_]
+            intercepts = [b.astype(X.dtype) for b in self.intercepts_]
+        else:
+            rng = np.random.default_rng(
+                check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            coefs, intercepts = network.init_params(arch, self._init_name(), rng,
+                                                    X.dtype)
+
+        if self.solver == "newton":
+            outcome = self._train_newton(arch, coefs, intercepts, X, Y, sw, incremental)
+        else:
+            outcome = self._train_first_order(arch, coefs, intercepts, X, Y, sw, rng,
+                                              incremental, resume)
+        self._store(outcome, classes, arch, rng, resume)
+        self._warn_if_needed(outcome, incremental)
+        return self
+
+    def _train_first_order(self, arch, coefs, intercepts, X, Y, sw, rng, incremental,
+                           resume):
+        optimizer = make_optimizer(self.solver, momentum=self.momentum,
+                                   beta_1=self.beta_1, beta_2=self.beta_2,
+                                   epsilon=self.epsilon)
+        state = getattr(self, "_optimizer_state", None) if resume else None
+        if state is None or state[0] != optimizer:
+            state = (optimizer, optimizer.init(coefs + intercepts))
+        batch_size = (min(200, X.shape[0]) if self.batch_size == "auto"
+                      else self.batch_size)
+        settings = LoopSettings(learning_rate=self.learning_rate, batch_size=batch_size,
+                                alpha=self._alpha())
+        monitors = []
+        if not incremental:
+            best = self.best_loss_ if resume else np.inf
+            monitors.append(ConvergenceMonitor(self.tol, self.n_iter_no_change, best))
+        if self.verbose:
+            monitors.append(_VerbosePrinter())
+        result = run_training(
+            arch, coefs, intercepts, optimizer, state[1], X, Y, sw, settings, rng,
+            max_epochs=1 if incremental else self.max_iter,
+            first_epoch=self.n_iter_ if resume else 0, monitors=monitors)
+        result.opt_state = (optimizer, result.opt_state)
+        return result
+
+    def _store(self, result, classes, arch, rng, resume):
+        """Set every fitted attribute at once, after training succeeded."""
+        previous = self.history_ if resume else []
+        for i, record in enumerate(result.records):
+            record["epoch"] = len(previous) + i + 1
+        history = previous + result.records
+        self.classes_ = classes
+        self.coefs_, self.intercepts_ = result.coefs, result.intercepts
+        self.n_layers_ = arch.n_layers + 1
+        self.n_outputs_ = arch.layer_sizes[-1]
+        self.out_activation_ = "logistic" if self.n_outputs_ == 1 else "softmax"
+        self.history_ = history
+        self.loss_curve_ = [r["loss"] for r in history]
+        self.loss_ = self.loss_curve_[-1] if history else np.nan
+        self.best_loss_ = min(self.loss_curve_) if history else np.nan
+        self.n_iter_ = len(history)
+        self._optimizer_state = result.opt_state
+        self._rng = rng
+
+    def _warn_if_needed(self, result, incremental):
+        if result.stop_reason == "diverged":
+            warnings.warn(result.message, ConvergenceWarning, stacklevel=3)
+        elif result.stop_reason is None and not incremental:
+            curve = self.loss_curve_
+            change = curve[-2] - curve[-1] if len(curve) > 1 else float("nan")
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={self.max_iter} reached before the "
+                f"loss stopped improving by tol={self.tol} (last change "
+                f"{change:.3g}, loss {curve[-1]:.6g}). Increase max_iter or the "
+                "learning rate.",
+                ConvergenceWarning, stacklevel=3)
+
+    # -- prediction ---------------------------------------------------------------
+    def _arch(self):
+        sizes = (self.coefs_[0].shape[0],) + tuple(W.shape[1] for W in self.coefs_)
+        return network.Architecture(sizes, getattr(self, "activation", "identity"))
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        X = _data.validate_predict_data(self, X)
+        arch = self._arch()
+        width = max(arch.layer_sizes)
+        chunk = max(1, _PREDICT_CHUNK_ELEMENTS // width)
+        if X.shape[0] <= chunk:
+            return network.logits(arch, self.coefs_, self.intercepts_, X)
+        return np.concatenate([
+            network.logits(arch, self.coefs_, self.intercepts_, X[rows])
+            for rows in gen_batches(X.shape[0], chunk)
+        ])
+
+    def decision_function(self, X):
+        """Output logits: shape (n_samples,) for two classes (log-odds of
+        ``classes_[1]``), (n_samples, n_classes) otherwise."""
+        Z = self._logits(X)
+        return Z[:, 0] if Z.shape[1] == 1 else Z
+
+    def predict_log_proba(self, X):
+        """Log of class probabilities, computed from the logits (never ``log(0)``)."""
+        return losses.log_proba(self._logits(X))
+
+    def predict_proba(self, X):
+        """Class probabilities of shape (n_samples, n_classes); rows sum to 1."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Most probable class for each sample."""
+        Z = self._logits(X)
+        index = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
+        return self.classes_[index]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+class _VerbosePrinter:
+    """``verbose=True``: one line per epoch with the loss (MLPClassifier's format)."""
+
+    def on_epoch_end(self, record, coefs, intercepts):
+        print(f"Iteration {record['epoch']}, loss = {record['loss']:.8f}")
+        return False

@@ -1,0 +1,92 @@
+"""DeepNNClassifier: any number of hidden layers, relu by default."""
+
+from numbers import Integral
+
+import numpy as np
+
+from ..core import network
+from ._params import NET_CONSTRAINTS, POSITIVE_INT
+from .base import BaseScratchClassifier
+
+
+class DeepNNClassifier(BaseScratchClassifier):
+    """Deep fully connected network (the notes' L-layer model).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int or int, default=(64, 32)
+        Units of each hidden layer, as MLPClassifier.
+    activation : {'relu', 'leaky_relu', 'tanh', 'sigmoid', 'identity'}, default='relu'
+    solver : {'gd', 'momentum', 'rmsprop', 'adam'}, default='adam'
+    alpha : float, default=1e-4
+        L2 strength, scaled as MLPClassifier: ``alpha 1/2 sum ||W||^2 / sum w``.
+    batch_size : int, 'auto' or None, default='auto'
+        'auto' is ``min(200, n_samples)``, None full batch, 1 SGD.
+    learning_rate : float, default=0.001
+    max_iter : int, default=200
+        Epochs.
+    tol, n_iter_no_change :
+        Stop when the loss has not improved by ``tol`` for ``n_iter_no_change``
+        consecutive epochs.
+    momentum, beta_1, beta_2, epsilon : float
+        Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
+    init : {'auto', 'random', 'xavier', 'he'}, default='auto'
+        'auto' is He for the relu family, Xavier for tanh/sigmoid.
+    class_weight, warm_start, random_state, verbose :
+        As in scikit-learn.
+
+    Attributes
+    ----------
+    classes_, coefs_, intercepts_, n_iter_, loss_curve_, best_loss_, history_ :
+        As MLPClassifier (``history_`` holds one dict per epoch).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), DeepNNClassifier(random_state=0))
+    >>> clf.fit(X, y).score(X, y) > 0.99
+    True
+    """
+
+    _parameter_constraints = {
+        **NET_CONSTRAINTS,
+        "hidden_layer_sizes": ["array-like", POSITIVE_INT],
+    }
+
+    def __init__(self, hidden_layer_sizes=(64, 32), *, activation="relu", solver="adam",
+                 alpha=1e-4, batch_size="auto", learning_rate=0.001, max_iter=200,
+                 tol=1e-4, n_iter_no_change=10, momentum=0.9, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, init="auto", class_weight=None, warm_start=False,
+                 random_state=None, verbose=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.momentum = momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.init = init
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _architecture(self, n_features, n_outputs):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a non-empty sequence of positive integers, "
+                f"got {self.hidden_layer_sizes!r}."
+            )
+        return network.Architecture(
+            (n_features, *(int(s) for s in sizes), n_outputs), self.activation)

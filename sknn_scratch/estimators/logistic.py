@@ -1,0 +1,161 @@
+"""ScratchLogisticRegression: a net with no hidden layer (the notes' one neuron)."""
+
+import warnings
+from numbers import Real
+
+import numpy as np
+
+from .._compat import Interval, StrOptions
+from ..core import network
+from ..core.hessian import hessian_vector_product, output_probabilities
+from ..optim.newton import newton_cg
+from ..training.loop import TrainingResult
+from .base import BaseScratchClassifier
+
+
+class ScratchLogisticRegression(BaseScratchClassifier):
+    """Logistic regression (sigmoid for two classes, multinomial softmax otherwise).
+
+    It minimises scikit-learn's ``LogisticRegression`` objective with an L2 penalty,
+
+        C * sum_i w_i l_i + 1/2 ||coef||^2        (intercept not penalised),
+
+    so ``coef_`` compares directly with ``LogisticRegression(C=C)``. Internally the
+    objective is divided by ``C sum w``, i.e. it is the nets' weighted mean loss
+    with ``alpha = 1 / C`` (same minimiser).
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularisation strength; ``np.inf`` means no penalty (the notes'
+        logistic regression).
+    solver : {'newton', 'gd', 'momentum', 'rmsprop', 'adam'}, default='newton'
+        'newton' is Newton's method with Hessian-vector products and conjugate
+        gradient (exact, needs no learning rate); the others are the notes'
+        first-order methods.
+    learning_rate : float, default=0.01
+        Step size of the first-order solvers.
+    batch_size : int, 'auto' or None, default=None
+        None is full-batch gradient descent, 1 is SGD, 'auto' is
+        ``min(200, n_samples)``. Ignored by 'newton'.
+    max_iter : int, default=100
+        Epochs (first-order) or Newton iterations.
+    tol : float, default=1e-4
+        First-order: stop when the loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs. Newton: stop when no coefficient moves by
+        more than ``tol`` in one iteration.
+    n_iter_no_change : int, default=10
+    momentum, beta_1, beta_2, epsilon : float
+        Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
+    init : {'zeros', 'random', 'xavier', 'he'}, default='zeros'
+        Initial weights (zeros is fine without hidden layers).
+    class_weight : dict, 'balanced' or None, default=None
+    warm_start : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    coefs_, intercepts_ : list of one ndarray
+        The same weights in the nets' layout (``coef_ = coefs_[0].T``).
+    n_iter_ : int
+    loss_curve_ : list of float
+        The (internally scaled) objective after each epoch / iteration.
+    history_ : list of dict
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), ScratchLogisticRegression()).fit(X, y)
+    >>> round(clf.score(X, y), 2)
+    0.99
+    """
+
+    _parameter_constraints = {
+        **BaseScratchClassifier._parameter_constraints,
+        "solver": [StrOptions({"newton", "gd", "momentum", "rmsprop", "adam"})],
+        "C": [Interval(Real, 0, None, closed="right")],
+        "init": [StrOptions({"zeros", "random", "xavier", "he"})],
+    }
+
+    def __init__(self, C=1.0, *, solver="newton", learning_rate=0.01, batch_size=None,
+                 max_iter=100, tol=1e-4, n_iter_no_change=10, momentum=0.9,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, init="zeros",
+                 class_weight=None, warm_start=False, random_state=None, verbose=0):
+        self.C = C
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.momentum = momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.init = init
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @property
+    def coef_(self):
+        """Weights, shape (1, n_features) for two classes, (n_classes, n_features) else."""
+        return self.coefs_[0].T
+
+    @property
+    def intercept_(self):
+        return self.intercepts_[0]
+
+    def _architecture(self, n_features, n_outputs):
+        return network.Architecture((n_features, n_outputs), "identity")
+
+    def _alpha(self):
+        return 0.0 if np.isinf(self.C) else 1.0 / self.C
+
+    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental):
+        n_in, n_out = coefs[0].shape
+        alpha, weight_sum = self._alpha(), float(sw.sum())
+        Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
+
+        def unpack(theta):
+            return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
+
+        def fun_grad(theta):
+            W, b = unpack(theta)
+            loss, dW, db = network.loss_and_gradients(arch, [W], [b], Xc, Yc, swc, alpha)
+            return loss, np.concatenate([np.ravel(dW[0]), db[0]])
+
+        def make_hvp(theta):
+            W, b = unpack(theta)
+            P = output_probabilities(Xc, W, b)
+
+            def hvp(v):
+                V_W, v_b = unpack(v)
+                HW, hb = hessian_vector_product(Xc, P, swc, weight_sum, alpha, V_W, v_b)
+                return np.concatenate([HW.ravel(), hb])
+
+            return hvp
+
+        theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in search
+            res = newton_cg(fun_grad, make_hvp, theta0, tol=self.tol,
+                            max_iter=1 if incremental else self.max_iter)
+        W, b = unpack(res.theta)
+        records = [{"epoch": i + 1, "loss": loss, "val_loss": None,
+                    "val_score": None, "learning_rate": None, "grad_norms": None}
+                   for i, loss in enumerate(res.losses)]
+        if self.verbose:
+            for r in records:
+                print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")
+        return TrainingResult(
+            coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
+            records=records, stop_reason="converged" if res.converged else None)

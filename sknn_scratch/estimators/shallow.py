@@ -1,0 +1,76 @@
+"""ShallowNNClassifier: one hidden layer, tanh by default (the notes' planar net)."""
+
+from ..core import network
+from ._params import NET_CONSTRAINTS, POSITIVE_INT
+from .base import BaseScratchClassifier
+
+
+class ShallowNNClassifier(BaseScratchClassifier):
+    """Neural network with one hidden layer, trained by backprop on the shared core.
+
+    Parameters
+    ----------
+    n_hidden : int, default=32
+        Units in the hidden layer.
+    activation : {'tanh', 'relu', 'leaky_relu', 'sigmoid', 'identity'}, default='tanh'
+    solver : {'gd', 'momentum', 'rmsprop', 'adam'}, default='adam'
+    alpha : float, default=1e-4
+        L2 strength, scaled as MLPClassifier: ``alpha 1/2 sum ||W||^2 / sum w``.
+    batch_size : int, 'auto' or None, default='auto'
+        'auto' is ``min(200, n_samples)``, None full batch, 1 SGD.
+    learning_rate : float, default=0.01
+    max_iter : int, default=200
+        Epochs.
+    tol, n_iter_no_change :
+        Stop when the loss has not improved by ``tol`` for ``n_iter_no_change``
+        consecutive epochs.
+    momentum, beta_1, beta_2, epsilon : float
+        Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
+    init : {'auto', 'random', 'xavier', 'he'}, default='auto'
+        'auto' is He for the relu family, Xavier for tanh/sigmoid.
+    class_weight, warm_start, random_state, verbose :
+        As in scikit-learn.
+
+    Attributes
+    ----------
+    classes_, coefs_, intercepts_, n_iter_, loss_curve_, best_loss_, history_ :
+        As MLPClassifier (``history_`` holds one dict per epoch).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> X, y = make_moons(200, noise=0.1, random_state=0)
+    >>> clf = ShallowNNClassifier(n_hidden=8, random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints = {**NET_CONSTRAINTS, "n_hidden": [POSITIVE_INT]}
+
+    def __init__(self, n_hidden=32, *, activation="tanh", solver="adam", alpha=1e-4,
+                 batch_size="auto", learning_rate=0.01, max_iter=200, tol=1e-4,
+                 n_iter_no_change=10, momentum=0.9, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, init="auto", class_weight=None, warm_start=False,
+                 random_state=None, verbose=0):
+        self.n_hidden = n_hidden
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.momentum = momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.init = init
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _architecture(self, n_features, n_outputs):
+        return network.Architecture((n_features, self.n_hidden, n_outputs),
+                                    self.activation)

@@ -1,0 +1,1 @@
+"""Layer 1: the training loop. Knows the core and the optimizers, nothing of sklearn."""

@@ -1,0 +1,164 @@
+"""The training loop: epochs of mini-batch steps, with monitors that may stop it.
+
+One epoch: shuffle the rows with the one ``rng``, and for each mini-batch run
+forward/backward on the core, optionally clip the gradients by their global norm,
+ask the update rule for the steps and add them. The epoch's loss is the weighted
+mean of the mini-batch losses (as MLPClassifier reports it).
+
+Monitors (see :mod:`callbacks`) look at each epoch's record and return True to
+stop; stopping never raises. A non-finite loss or weight ends training with the
+weights of the last finite epoch restored.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core import network
+from ..optim.schedules import learning_rate_at
+from .batches import effective_batch_size, iter_batches
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """How to train, independent of the estimator that asks.
+
+    ``batch_size=None`` is full-batch gradient descent, 1 is SGD.
+    """
+
+    learning_rate: float = 0.001
+    batch_size: int = None
+    schedule: str = "constant"
+    decay_rate: float = 1.0
+    decay_steps: int = 10
+    alpha: float = 0.0
+    dropout: float = 0.0
+    max_grad_norm: float = None
+    augmentation: object = None
+    shuffle: bool = True
+
+
+@dataclass
+class TrainingResult:
+    coefs: list
+    intercepts: list
+    opt_state: dict
+    records: list = field(default_factory=list)
+    stop_reason: str = None  # None (ran out of epochs), 'converged', 'diverged', ...
+    message: str = None
+
+
+def _copy(arrays):
+    return [a.copy() for a in arrays]
+
+
+def _all_finite(arrays):
+    return all(np.isfinite(a).all() for a in arrays)
+
+
+def clip_by_global_norm(grads, max_norm):
+    """Scale all gradients by ``max_norm / ||g||`` when their global norm exceeds it."""
+    norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    if norm > max_norm:
+        for g in grads:
+            g *= max_norm / norm
+    return norm
+
+
+def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
+                settings, lr, rng):
+    """One pass over the data; updates ``coefs``/``intercepts`` in place.
+
+    Returns
+    -------
+    loss : float
+        Weighted mean of the mini-batch objectives.
+    opt_state : dict
+        The update rule's state after the last step.
+    grad_norms : list of float
+        Per layer, the mean over mini-batches of ``||dJ/dW[l]||``.
+    """
+    n_samples = X.shape[0]
+    batch_size = effective_batch_size(settings.batch_size, n_samples)
+    total_weight = float(sample_weight.sum())
+    loss_sum = 0.0
+    norm_sums = np.zeros(arch.n_layers)
+    n_batches = 0
+    for rows in iter_batches(n_samples, batch_size, rng, settings.shuffle):
+        if isinstance(rows, slice):  # full batch: no copy of X
+            Xb, Yb, wb = X, Y, sample_weight
+        else:
+            Xb, Yb, wb = X[rows], Y[rows], sample_weight[rows]
+        batch_weight = float(wb.sum())
+        if batch_weight == 0.0:
+            continue  # all-zero-weight batch: nothing to learn from it
+        if settings.augmentation is not None:
+            Xb = settings.augmentation(Xb, rng)
+        masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
+                                           coefs[0].dtype)
+        loss, dW, db = network.loss_and_gradients(
+            arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight)
+        norm_sums += [float(np.linalg.norm(g)) for g in dW]
+        grads = dW + db
+        if settings.max_grad_norm is not None:
+            clip_by_global_norm(grads, settings.max_grad_norm)
+        steps, opt_state = optimizer.update(grads, opt_state, lr)
+        for param, step in zip(coefs + intercepts, steps):
+            param += step
+        loss_sum += loss * batch_weight
+        n_batches += 1
+    return loss_sum / total_weight, opt_state, list(norm_sums / max(n_batches, 1))
+
+
+def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
+                 settings, rng, *, max_epochs, first_epoch=0, monitors=(),
+                 evaluate=None):
+    """Train for up to ``max_epochs`` epochs; the caller's arrays are not modified.
+
+    Parameters
+    ----------
+    first_epoch : int
+        Index of the first epoch (for schedules when resuming a fit).
+    monitors : sequence
+        Objects with ``on_epoch_end(record, coefs, intercepts) -> bool`` (True
+        stops) and optionally ``finish(result)`` to adjust the result at the end.
+    evaluate : callable ``(coefs, intercepts) -> (val_loss, val_score)``, optional
+        Dev-set evaluation after each epoch.
+    """
+    coefs, intercepts = _copy(coefs), _copy(intercepts)
+    result = TrainingResult(coefs, intercepts, opt_state)
+    for epoch in range(first_epoch, first_epoch + max_epochs):
+        lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch,
+                              settings.decay_rate, settings.decay_steps)
+        saved = (_copy(coefs), _copy(intercepts), opt_state)
+        loss, opt_state, grad_norms = train_epoch(
+            arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
+            settings, lr, rng)
+        if not (np.isfinite(loss) and _all_finite(coefs) and _all_finite(intercepts)):
+            coefs[:], intercepts[:], opt_state = saved
+            result.stop_reason = "diverged"
+            result.message = (
+                f"training diverged at epoch {epoch + 1}: the loss became "
+                f"{loss!r}; the weights of the last finite epoch were kept. The "
+                f"learning rate {settings.learning_rate!r} is too high for this "
+                "solver (or the inputs are unscaled)."
+            )
+            break
+        record = {"epoch": epoch + 1, "loss": loss, "val_loss": None, "val_score": None,
+                  "learning_rate": lr, "grad_norms": grad_norms}
+        if evaluate is not None:
+            record["val_loss"], record["val_score"] = evaluate(coefs, intercepts)
+        result.records.append(record)
+        result.opt_state = opt_state
+        stop = False
+        for monitor in monitors:
+            if monitor.on_epoch_end(record, coefs, intercepts):
+                stop = True
+                result.stop_reason = getattr(monitor, "reason", "stopped")
+        if stop:
+            break
+    result.coefs, result.intercepts, result.opt_state = coefs, intercepts, opt_state
+    for monitor in monitors:
+        if hasattr(monitor, "finish"):
+            monitor.finish(result)
+    return result

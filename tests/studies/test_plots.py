@@ -1,0 +1,260 @@
+"""Tests for studies.plots: figures, lines, labels, saving, and the matplotlib guard."""
+
+import sys
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from matplotlib.figure import Figure  # noqa: E402
+from sklearn.datasets import load_iris  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sknn_scratch.studies import (  # noqa: E402
+    BiasVarianceReport,
+    plot_bias_variance,
+    plot_learning_curve,
+    plot_loss_curves,
+    plot_validation_curve,
+)
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _mlp(**kwargs):
+    # sklearn's MLPClassifier stands in for sknn_scratch's estimators for now.
+    params = dict(hidden_layer_sizes=(5,), max_iter=15, random_state=0)
+    params.update(kwargs)
+    return MLPClassifier(**params)
+
+
+@pytest.fixture(scope="module")
+def fitted(iris):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return _mlp().fit(*iris)
+
+
+def _legend(ax):
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def _report(name, baseline, train, dev, diagnosis):
+    return BiasVarianceReport(
+        train_error=train, dev_error=dev, baseline_error=baseline,
+        avoidable_bias=train - baseline, variance=dev - train,
+        diagnosis=diagnosis, advice=(), estimator=SimpleNamespace(), threshold=0.05,
+    )
+
+
+# ------------------------------------------------------------ loss curves
+def test_loss_curve_of_one_estimator_draws_raw_and_smoothed(fitted):
+    fig = plot_loss_curves(fitted)
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert len(ax.get_lines()) == 2
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
+    assert _legend(ax) == ["MLPClassifier train"]
+    raw, smoothed = ax.get_lines()
+    np.testing.assert_allclose(raw.get_ydata(), fitted.loss_curve_)
+    np.testing.assert_array_equal(raw.get_xdata(), np.arange(1, fitted.n_iter_ + 1))
+    assert raw.get_alpha() < 1.0 and raw.get_linewidth() < smoothed.get_linewidth()
+
+
+def test_dict_of_estimators_gives_two_lines_each_with_names(fitted):
+    fig = plot_loss_curves({"a": fitted, "b": fitted})
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 4
+    assert _legend(ax) == ["a train", "b train"]
+
+
+def test_validation_loss_is_drawn_dashed_when_present():
+    model = SimpleNamespace(loss_curve_=[3.0, 2.0, 1.0], validation_loss_curve_=[3.5, 2.5, 2.0])
+    ax = plot_loss_curves({"net": model}).axes[0]
+    assert len(ax.get_lines()) == 4
+    assert _legend(ax) == ["net train", "net validation"]
+    assert ax.get_lines()[3].get_linestyle() == "--"
+
+
+def test_validation_loss_none_is_skipped():
+    model = SimpleNamespace(loss_curve_=[3.0, 2.0], validation_loss_curve_=None)
+    assert len(plot_loss_curves(model).axes[0].get_lines()) == 2
+
+
+def test_smoothed_line_is_the_bias_corrected_average():
+    ax = plot_loss_curves([1.0, 0.0], smoothing=0.5).axes[0]
+    # v1 = 0.5*1 = 0.5 -> /(1-0.5) = 1;  v2 = 0.5*0.5 + 0.5*0 = 0.25 -> /(1-0.25) = 1/3
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [1.0, 1.0 / 3.0])
+
+
+def test_zero_smoothing_draws_only_the_raw_curve():
+    ax = plot_loss_curves([3.0, 2.0, 1.0], smoothing=0).axes[0]
+    (line,) = ax.get_lines()
+    np.testing.assert_array_equal(line.get_ydata(), [3.0, 2.0, 1.0])
+
+
+def test_history_records_are_accepted():
+    history = [
+        {"epoch": 1, "loss": 2.0, "val_loss": 2.5},
+        {"epoch": 2, "loss": 1.0, "val_loss": 2.0},
+    ]
+    ax = plot_loss_curves({"h": history}).axes[0]
+    assert _legend(ax) == ["h train", "h validation"]
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [2.0, 1.0])
+
+
+def test_pipeline_uses_its_last_step(iris):
+    pipe = make_pipeline(StandardScaler(), _mlp()).fit(*iris)
+    ax = plot_loss_curves(pipe).axes[0]
+    assert _legend(ax) == ["MLPClassifier train"]
+
+
+def test_unfitted_estimator_is_reported():
+    with pytest.raises(TypeError, match="without loss_curve_"):
+        plot_loss_curves(_mlp())
+
+
+@pytest.mark.parametrize("smoothing", [1.0, -0.1, True, "0.9"])
+def test_invalid_smoothing_is_rejected(smoothing):
+    with pytest.raises(ValueError, match=r"smoothing must be a float in \[0, 1\)"):
+        plot_loss_curves([1.0, 2.0], smoothing=smoothing)
+
+
+def test_empty_dict_and_empty_curve_are_rejected():
+    with pytest.raises(ValueError, match="empty dict"):
+        plot_loss_curves({})
+    with pytest.raises(ValueError, match="empty"):
+        plot_loss_curves({"x": []})
+
+
+def test_given_axes_are_drawn_on_and_their_figure_returned():
+    fig = Figure()
+    ax = fig.add_subplot(1, 2, 2)
+    assert plot_loss_curves([1.0, 0.5], ax=ax) is fig
+    assert len(ax.get_lines()) == 2
+
+
+def test_figure_saves_as_png(fitted, tmp_path):
+    path = tmp_path / "loss.png"
+    plot_loss_curves(fitted).savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pyplot_is_never_imported(fitted):
+    if "matplotlib.pyplot" in sys.modules:
+        pytest.skip("pyplot was imported by something else in this session")
+    plot_loss_curves(fitted)
+    plot_bias_variance(_report("m", 0.0, 0.1, 0.2, "high bias"))
+    assert "matplotlib.pyplot" not in sys.modules
+
+
+def test_missing_matplotlib_gives_install_hint(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"plot_loss_curves requires matplotlib: "
+                                          r"pip install sknn-scratch\[plot\]"):
+        plot_loss_curves([1.0, 0.5])
+
+
+# ------------------------------------------------------------ learning curve
+def test_learning_curve_plots_train_and_cv_error_at_absolute_sizes(iris, tmp_path):
+    fig = plot_learning_curve(_mlp(), *iris, train_sizes=[0.2, 0.5, 1.0], cv=3)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 2
+    assert _legend(ax) == ["train", "cross-validation"]
+    assert ax.get_xlabel() == "training examples"
+    assert ax.get_ylabel() == "error (1 - score)"
+    # 3 stratified folds of 150 -> 100 training rows; 20 %, 50 %, 100 % of them
+    for line in ax.get_lines():
+        np.testing.assert_array_equal(line.get_xdata(), [20, 50, 100])
+        assert np.all((line.get_ydata() >= 0) & (line.get_ydata() <= 1))
+    fig.savefig(tmp_path / "learning.png")
+    assert (tmp_path / "learning.png").stat().st_size > 0
+
+
+def test_learning_curve_names_the_scoring(iris):
+    fig = plot_learning_curve(_mlp(), *iris, train_sizes=[0.5, 1.0], cv=2,
+                              scoring="balanced_accuracy", shuffle=True, random_state=0)
+    assert fig.axes[0].get_ylabel() == "error (1 - balanced_accuracy)"
+
+
+# ------------------------------------------------------------ validation curve
+def test_validation_curve_over_decades_uses_a_log_axis(iris, tmp_path):
+    pipe = make_pipeline(StandardScaler(), _mlp())
+    fig = plot_validation_curve(pipe, *iris, param_name="mlpclassifier__alpha",
+                                param_range=[1e-4, 1e-2, 1.0], cv=3)
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 2
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel() == "mlpclassifier__alpha"
+    assert ax.get_ylabel() == "error (1 - score)"
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1e-4, 1e-2, 1.0])
+    fig.savefig(tmp_path / "validation.png")
+
+
+def test_validation_curve_narrow_range_is_linear_unless_asked(iris):
+    kwargs = dict(param_name="alpha", param_range=[0.1, 1.0], cv=2)
+    assert plot_validation_curve(_mlp(), *iris, **kwargs).axes[0].get_xscale() == "linear"
+    ax = plot_validation_curve(_mlp(), *iris, log_scale=True, **kwargs).axes[0]
+    assert ax.get_xscale() == "log"
+
+
+def test_validation_curve_labels_non_numeric_values(iris):
+    fig = plot_validation_curve(_mlp(), *iris, param_name="hidden_layer_sizes",
+                                param_range=[(2,), (4, 4)], cv=2)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["(2,)", "(4, 4)"]
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [0, 1])
+
+
+def test_validation_curve_rejects_bad_ranges(iris):
+    with pytest.raises(ValueError, match="param_range is empty"):
+        plot_validation_curve(_mlp(), *iris, param_name="alpha", param_range=[])
+    with pytest.raises(ValueError, match="log_scale=True needs positive"):
+        plot_validation_curve(_mlp(), *iris, param_name="alpha", param_range=[0.0, 1.0],
+                              log_scale=True)
+
+
+# ------------------------------------------------------------ bias / variance bars
+def test_bias_variance_bars_are_grouped_per_model(tmp_path):
+    reports = {
+        "tiny": _report("tiny", 0.0, 0.5, 0.5, "high bias"),
+        "wide": _report("wide", 0.0, 0.0, 0.25, "high variance"),
+    }
+    fig = plot_bias_variance(reports)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 6  # 3 bars x 2 models
+    assert _legend(ax) == ["baseline", "train", "dev"]
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [0.0, 0.0, 0.5, 0.0, 0.5, 0.25]  # baseline, train, dev series
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["tiny\nhigh bias", "wide\nhigh variance"]
+    assert ax.get_ylabel() == "error (1 - score)"
+    fig.savefig(tmp_path / "bv.png")
+
+
+def test_bias_variance_accepts_a_single_report():
+    ax = plot_bias_variance(_report("m", 0.0, 0.1, 0.2, "high bias")).axes[0]
+    assert len(ax.patches) == 3
+
+
+def test_bias_variance_rejects_other_objects():
+    with pytest.raises(TypeError, match=r"reports\['x'\] is a dict"):
+        plot_bias_variance({"x": {"train_error": 0.1}})
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plot_bias_variance({})
