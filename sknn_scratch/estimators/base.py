@@ -12,7 +12,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 from sklearn.utils.multiclass import unique_labels
@@ -235,6 +235,33 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
                 f"{change:.3g}, loss {curve[-1]:.6g}). Increase max_iter or the "
                 "learning rate.",
                 ConvergenceWarning, stacklevel=3)
+
+    def _objective_inputs(self, X, y, sample_weight=None):
+        """Everything the training objective needs at the current point, in float64.
+
+        A fitted estimator gives its weights; an unfitted one the weights its
+        ``fit`` would start from (same ``random_state``). Nothing is written to
+        ``self``. Used by :func:`sknn_scratch.check_gradients`.
+        """
+        fitted = hasattr(self, "classes_")
+        est = self if fitted else clone(self)
+        X, y = _data.validate_training_data(est, X, y, reset=not fitted)
+        classes = self.classes_ if fitted else unique_labels(y)
+        codes = _data.encode_labels(y, classes)
+        sw = _data.combined_weights(sample_weight, X, y, self.class_weight, classes)
+        arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
+        rng = np.random.default_rng(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if fitted:
+            coefs, intercepts = self.coefs_, self.intercepts_
+        else:
+            coefs, intercepts = network.init_params(arch, self._init_name(), rng)
+        X = X.astype(np.float64)
+        masks = network.draw_dropout_masks(arch, X.shape[0],
+                                           getattr(self, "dropout", 0.0), rng)
+        return dict(arch=arch, coefs=coefs, intercepts=intercepts, X=X,
+                    Y=losses.one_hot(codes, len(classes)), sample_weight=sw.astype(
+                        np.float64), alpha=self._alpha(), masks=masks)
 
     # -- prediction ---------------------------------------------------------------
     def _arch(self):

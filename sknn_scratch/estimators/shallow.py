@@ -10,15 +10,15 @@ class ShallowNNClassifier(BaseScratchClassifier):
 
     Parameters
     ----------
-    n_hidden : int, default=32
-        Units in the hidden layer.
+    n_hidden : int, default=4
+        Units in the hidden layer (the notes' planar-data net has 4).
     activation : {'tanh', 'relu', 'leaky_relu', 'sigmoid', 'identity'}, default='tanh'
     solver : {'gd', 'momentum', 'rmsprop', 'adam'}, default='adam'
     alpha : float, default=1e-4
         L2 strength, scaled as MLPClassifier: ``alpha 1/2 sum ||W||^2 / sum w``.
     batch_size : int, 'auto' or None, default='auto'
         'auto' is ``min(200, n_samples)``, None full batch, 1 SGD.
-    learning_rate : float, default=0.01
+    learning_rate : float, default=0.05
     max_iter : int, default=200
         Epochs.
     tol, n_iter_no_change :
@@ -47,8 +47,8 @@ class ShallowNNClassifier(BaseScratchClassifier):
 
     _parameter_constraints = {**NET_CONSTRAINTS, "n_hidden": [POSITIVE_INT]}
 
-    def __init__(self, n_hidden=32, *, activation="tanh", solver="adam", alpha=1e-4,
-                 batch_size="auto", learning_rate=0.01, max_iter=200, tol=1e-4,
+    def __init__(self, n_hidden=4, *, activation="tanh", solver="adam", alpha=1e-4,
+                 batch_size="auto", learning_rate=0.05, max_iter=200, tol=1e-4,
                  n_iter_no_change=10, momentum=0.9, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, init="auto", class_weight=None, warm_start=False,
                  random_state=None, verbose=0):
