@@ -54,7 +54,7 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
                        None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
@@ -192,7 +192,7 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
         settings = LoopSettings(learning_rate=self.learning_rate, batch_size=batch_size,
                                 alpha=self._alpha())
         monitors = []
-        if not incremental:
+        if not incremental and self.tol is not None:
             best = self.best_loss_ if resume else np.inf
             monitors.append(ConvergenceMonitor(self.tol, self.n_iter_no_change, best))
         if self.verbose:
@@ -226,7 +226,7 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
     def _warn_if_needed(self, result, incremental):
         if result.stop_reason == "diverged":
             warnings.warn(result.message, ConvergenceWarning, stacklevel=3)
-        elif result.stop_reason is None and not incremental:
+        elif result.stop_reason is None and not incremental and self.tol is not None:
             curve = self.loss_curve_
             change = curve[-2] - curve[-1] if len(curve) > 1 else float("nan")
             warnings.warn(

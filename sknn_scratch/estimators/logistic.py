@@ -40,10 +40,11 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         ``min(200, n_samples)``. Ignored by 'newton'.
     max_iter : int, default=100
         Epochs (first-order) or Newton iterations.
-    tol : float, default=1e-4
+    tol : float or None, default=1e-4
         First-order: stop when the loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs. Newton: stop when no coefficient moves by
-        more than ``tol`` in one iteration.
+        more than ``tol`` times the largest coefficient in one iteration. None runs all ``max_iter`` epochs
+        (as ``SGDClassifier(tol=None)``; the notes' fixed iteration counts).
     n_iter_no_change : int, default=10
     momentum, beta_1, beta_2, epsilon : float
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
@@ -147,7 +148,7 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in search
-            res = newton_cg(fun_grad, make_hvp, theta0, tol=self.tol,
+            res = newton_cg(fun_grad, make_hvp, theta0, tol=self.tol or 0.0,
                             max_iter=1 if incremental else self.max_iter)
         W, b = unpack(res.theta)
         records = [{"epoch": i + 1, "loss": loss, "val_loss": None,

@@ -21,9 +21,11 @@ class ShallowNNClassifier(BaseScratchClassifier):
     learning_rate : float, default=0.05
     max_iter : int, default=200
         Epochs.
-    tol, n_iter_no_change :
+    tol : float or None, default=1e-4
         Stop when the loss has not improved by ``tol`` for ``n_iter_no_change``
-        consecutive epochs.
+        consecutive epochs; None runs all ``max_iter`` epochs (the notes' fixed
+        iteration counts, as ``SGDClassifier(tol=None)``).
+    n_iter_no_change : int, default=10
     momentum, beta_1, beta_2, epsilon : float
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'auto', 'random', 'xavier', 'he'}, default='auto'

@@ -58,7 +58,9 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
     theta0 : ndarray (not modified)
     tol : float
         Converged when the largest change of a parameter in one Newton step is
-        below ``tol`` (after quadratic convergence this leaves an error ~ tol^2).
+        below ``tol`` times the largest parameter (a relative criterion, so that
+        tiny coefficients on many features are not declared converged early;
+        after quadratic convergence the remaining error is ~ tol^2).
     on_iteration : callable ``(iteration, loss) -> bool``, optional
         Called after each iteration; returning True stops early.
     """
@@ -96,7 +98,7 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         history.append(f)
         if on_iteration is not None and on_iteration(it, f):
             break
-        if np.max(np.abs(step * p)) <= tol:
+        if np.max(np.abs(step * p)) <= tol * np.max(np.abs(theta)):
             converged = True
             break
     return NewtonResult(theta=theta, n_iter=max(it, 1), converged=converged, losses=history)

@@ -1,0 +1,388 @@
+"""The model file format: write and read-with-validation, on NumPy and h5py only.
+
+This module imports nothing but NumPy, h5py and the standard library (and
+:mod:`sknn_scratch._plaindata`, the same), never scikit-learn or the estimators,
+so a NumPy-only runtime can reuse :func:`read_model_file`. The writer lives in
+:mod:`sknn_scratch.io`, which turns estimators into the *content* dict returned
+here, and back.
+
+Layout (format version 1), every array stored contiguously, uncompressed::
+
+    /                     attrs: format, format_version, class_name, dtype,
+                          sknn_scratch_version, sklearn_version, numpy_version,
+                          n_features_in_, n_layers_, n_outputs_, n_iter_,
+                          out_activation_, loss_, best_loss_
+    /params               JSON (UTF-8 bytes) of ``get_params(deep=False)``
+    /history_             JSON of the per-epoch records
+    /rng_state            JSON of the training generator's ``bit_generator.state``
+    /classes_             numbers, or UTF-8 bytes; attr ``dtype`` = original dtype
+    /feature_names_in_    UTF-8 bytes (only if the model was fitted on named columns)
+    /loss_curve_          float64
+    /coefs_/0 .. /coefs_/{L-1}            float32 or float64, shape (n_in, n_out)
+    /intercepts_/0 .. /intercepts_/{L-1}  shape (n_out,)
+    /optimizer_state      optional; attrs name, t, hyperparameters (JSON);
+                          one group per slot (``m``, ``v``, ...) of 2L arrays
+                          shaped as coefs_ then intercepts_
+
+JSON holds plain data only (see :mod:`sknn_scratch._plaindata`).
+Reading never unpickles or evaluates anything, never allocates from a declared
+size (each array must be stored in full in the file, within
+:data:`MAX_ELEMENTS`), and raises ``ValueError`` saying what is wrong.
+"""
+
+import math
+import os
+import re
+
+import h5py
+import numpy as np
+
+from ._plaindata import loads
+
+FORMAT_NAME = "sknn_scratch.model"
+FORMAT_VERSION = 1
+CLASS_NAMES = ("ScratchLogisticRegression", "ShallowNNClassifier", "DeepNNClassifier")
+_COMMON = ("solver", "learning_rate", "batch_size", "max_iter", "tol",
+           "n_iter_no_change", "momentum", "beta_1", "beta_2", "epsilon", "init",
+           "class_weight", "warm_start", "random_state", "verbose")
+#: The constructor parameters a file must list, exactly, per class.
+PARAM_NAMES = {
+    "ScratchLogisticRegression": frozenset(_COMMON + ("C",)),
+    "ShallowNNClassifier": frozenset(_COMMON + ("n_hidden", "activation", "alpha")),
+    "DeepNNClassifier": frozenset(_COMMON + ("hidden_layer_sizes", "activation",
+                                             "alpha")),
+}
+#: Per update rule, the lists of arrays its state holds.
+OPTIMIZER_SLOTS = {"gd": (), "momentum": ("velocity",), "rmsprop": ("sq",),
+                   "adam": ("m", "v")}
+MAX_LAYERS = 256
+MAX_ELEMENTS = 2 ** 28  # all arrays of one file together (2 GiB of float64)
+MAX_JSON_BYTES = 2 ** 26
+
+_ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype": str,
+               "sknn_scratch_version": str, "sklearn_version": str,
+               "numpy_version": str, "n_features_in_": int, "n_layers_": int,
+               "n_outputs_": int, "n_iter_": int, "out_activation_": str,
+               "loss_": float, "best_loss_": float}
+_REQUIRED = {"params", "history_", "rng_state", "classes_", "loss_curve_", "coefs_",
+             "intercepts_"}
+_OPTIONAL = {"feature_names_in_", "optimizer_state"}
+_LABEL_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|[US]\d{1,6}|O)")
+
+
+# -- reading ---------------------------------------------------------------------------
+def read_model_file(path):
+    """Read and validate a model file, running no code from it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File written by :func:`sknn_scratch.io.save_model`.
+
+    Returns
+    -------
+    content : dict
+        ``class_name`` (one of :data:`CLASS_NAMES`), ``params`` (dict),
+        ``attributes`` (fitted attribute name -> value: ``coefs_``,
+        ``intercepts_``, ``classes_``, ``n_features_in_``, ...), ``rng_state``
+        (dict), ``optimizer`` (None or dict: ``name``, ``t``,
+        ``hyperparameters``, ``slots``) and ``metadata`` (format and library
+        versions, ``dtype``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not HDF5, truncated, foreign or inconsistent.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"Model file not found: '{path}'.")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"'{path}' is a directory, not a model file.")
+    if not h5py.is_hdf5(path):
+        raise ValueError(f"Cannot load model from '{path}': it is not an HDF5 file "
+                         "(no HDF5 signature found).")
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as exc:
+        raise ValueError(f"Cannot load model from '{path}': the HDF5 file is truncated "
+                         f"or corrupt (h5py: {exc}).") from None
+    with handle:
+        try:
+            return _Reader(handle, path).read()
+        except (OSError, RuntimeError, KeyError) as exc:
+            raise ValueError(f"Cannot load model from '{path}': the file is truncated "
+                             f"or corrupt; reading it failed (h5py: {exc}).") from None
+
+
+class _Reader:
+    """One pass over an open file; every check fails with a message naming the entry."""
+
+    def __init__(self, handle, path):
+        self.h, self.path, self.elements = handle, path, 0
+
+    def fail(self, message):
+        raise ValueError(f"Cannot load model from '{self.path}': {message}.")
+
+    def names(self, group, prefix, limit):
+        """Member names of ``group``, all hard links, at most ``limit`` of them."""
+        if len(group) > limit:
+            self.fail(f"'{prefix or '/'}' holds {len(group)} entries, more than the "
+                      f"limit of {limit}")
+        for key in group:
+            link = group.get(key, getlink=True)
+            if not isinstance(link, h5py.HardLink):
+                self.fail(f"'{prefix}{key}' is a {type(link).__name__}; a model file "
+                          "holds its own datasets and groups only, never links")
+        return set(group)
+
+    def attr(self, obj, key, kind, where="/"):
+        if key not in obj.attrs:
+            self.fail(f"attribute '{key}' of '{where}' is missing")
+        if obj.attrs.get_id(key).shape != ():
+            self.fail(f"attribute '{key}' of '{where}' is not a scalar")
+        value = obj.attrs[key]
+        ok = {str: isinstance(value, str),
+              int: isinstance(value, np.integer) and not isinstance(value, np.bool_),
+              float: isinstance(value, np.floating)}[kind]
+        if not ok:
+            self.fail(f"attribute '{key}' of '{where}' should be {kind.__name__}, got "
+                      f"{value!r}")
+        return kind(value)
+
+    def array(self, name, ndim, kinds, *, itemsizes=None):
+        node = self.h[name]
+        if not isinstance(node, h5py.Dataset):
+            self.fail(f"'{name}' should be a dataset, found a {type(node).__name__}")
+        if ndim is not None and node.ndim != ndim:
+            self.fail(f"'{name}' has shape {node.shape}; expected {ndim} dimension(s)")
+        dt = node.dtype
+        if dt.kind not in kinds or (itemsizes and dt.itemsize not in itemsizes):
+            want = "float32 or float64" if itemsizes == (4, 8) else f"kind {kinds!r}"
+            self.fail(f"'{name}' has dtype {dt}; expected {want}")
+        size = math.prod(node.shape)
+        self.elements += size
+        if self.elements > MAX_ELEMENTS or dt.itemsize > MAX_JSON_BYTES:
+            self.fail(f"'{name}' declares shape {node.shape} of {dt}, beyond the size "
+                      f"limits ({MAX_ELEMENTS} elements in all)")
+        plist = node.id.get_create_plist()
+        if (node.is_virtual or plist.get_nfilters() or plist.get_external_count()
+                or plist.get_layout() not in (h5py.h5d.CONTIGUOUS, h5py.h5d.COMPACT)):
+            self.fail(f"'{name}' uses chunked, filtered, external or virtual storage; "
+                      "model files store arrays contiguously")
+        stored = node.id.get_storage_size()
+        if stored != size * dt.itemsize:
+            self.fail(f"'{name}' declares shape {node.shape} ({size * dt.itemsize} "
+                      f"bytes) but the file stores {stored} bytes for it")
+        return node[()]
+
+    def json(self, name):
+        raw = self.array(name, 0, "S")
+        try:
+            return loads(raw.decode("utf-8"))
+        except ValueError as exc:  # UnicodeDecodeError is a ValueError too
+            self.fail(f"'{name}' is not valid model JSON ({exc})")
+
+    def layers(self, prefix, count=None):
+        """Arrays ``prefix0 .. prefix{n-1}``; exactly those names, ``count`` of them."""
+        found = self.names(self.h[prefix.rstrip("/")], prefix, MAX_LAYERS)
+        n = len(found) if count is None else count
+        expected = {str(i) for i in range(n)}
+        if not found or found != expected:
+            missing = sorted(expected - found, key=int)
+            self.fail(f"'{prefix.rstrip('/')}' should hold {n or 'at least 1'} arrays "
+                      f"named 0..{max(n - 1, 0)}; missing "
+                      f"{[prefix + k for k in missing] or 'none'}, unexpected "
+                      f"{sorted(prefix + k for k in found - expected) or 'none'}")
+        arrays = [self.array(f"{prefix}{i}", None, "f", itemsizes=(4, 8))
+                  for i in range(n)]
+        for i, x in enumerate(arrays):
+            if not np.all(np.isfinite(x)):
+                self.fail(f"'{prefix}{i}' contains NaN or infinity")
+        return arrays
+
+    def strings(self, name, n):
+        raw = self.array(name, 1, "S")
+        try:
+            values = [v.decode("utf-8") for v in raw.tolist()]
+        except UnicodeDecodeError:
+            self.fail(f"'{name}' is not valid UTF-8")
+        if len(values) != n:
+            self.fail(f"'{name}' has {len(values)} entries, expected {n}")
+        return values
+
+    def classes(self, n_outputs):
+        raw = self.array("classes_", 1, "biufS")
+        spec = self.attr(self.h["classes_"], "dtype", str, "classes_")
+        if not _LABEL_DTYPE.fullmatch(spec):
+            self.fail(f"'classes_' declares an unsupported dtype {spec!r}")
+        dtype = np.dtype(spec)
+        if (raw.dtype.kind == "S") != (dtype.kind in "USO"):
+            self.fail(f"'classes_' stored as {raw.dtype} cannot hold labels of dtype "
+                      f"{spec!r}")
+        if dtype.kind in "UO":
+            labels = self.strings("classes_", raw.shape[0])
+            if dtype.kind == "U" and max(map(len, labels)) > dtype.itemsize // 4:
+                self.fail(f"'classes_' holds labels longer than its dtype {spec!r}")
+            classes = np.array(labels, dtype=dtype)
+        else:
+            classes = raw.astype(dtype)
+        k = classes.shape[0]
+        if k < 2 or not all(classes[:-1] < classes[1:]):
+            self.fail(f"'classes_' must hold at least 2 distinct labels in sorted "
+                      f"order, got {classes.tolist()[:10]}")
+        if n_outputs != (1 if k == 2 else k):
+            self.fail(f"'classes_' has {k} classes, which need "
+                      f"{1 if k == 2 else k} output unit(s), but the last layer of "
+                      f"coefs_ has {n_outputs}")
+        return classes
+
+    def optimizer(self, params):
+        g = self.h["optimizer_state"]
+        if not isinstance(g, h5py.Group):
+            self.fail("'optimizer_state' should be a group")
+        name = self.attr(g, "name", str, "optimizer_state")
+        if name not in OPTIMIZER_SLOTS:
+            self.fail(f"unknown optimizer {name!r} in 'optimizer_state'")
+        t = self.attr(g, "t", int, "optimizer_state")
+        hyper = self.attr(g, "hyperparameters", str, "optimizer_state")
+        try:
+            hyper = loads(hyper)
+        except ValueError:
+            hyper = None
+        if not isinstance(hyper, dict) or not all(
+                isinstance(v, (bool, int, float)) and math.isfinite(v)
+                for v in hyper.values()):
+            self.fail("'optimizer_state' hyperparameters are not a dict of numbers")
+        slots = OPTIMIZER_SLOTS[name]
+        found = self.names(g, "optimizer_state/", 8)
+        if found != set(slots) or t < 0:
+            self.fail(f"'optimizer_state' of {name!r} needs t >= 0 and exactly the "
+                      f"groups {list(slots)}; found t={t}, {sorted(found)}")
+        state = {}
+        for slot in slots:
+            state[slot] = self.layers(f"optimizer_state/{slot}/", len(params))
+            for i, (x, p) in enumerate(zip(state[slot], params)):
+                if x.shape != p.shape:
+                    self.fail(f"'optimizer_state/{slot}/{i}' has shape {x.shape}, "
+                              f"but its parameter has shape {p.shape}")
+        return {"name": name, "t": t, "hyperparameters": hyper, "slots": state}
+
+    def rng_state(self):
+        s = self.json("rng_state")
+        ok = (isinstance(s, dict)
+              and set(s) == {"bit_generator", "state", "has_uint32", "uinteger"}
+              and s["bit_generator"] == "PCG64" and isinstance(s["state"], dict)
+              and set(s["state"]) == {"state", "inc"}
+              and all(_uint(v, 128) for v in s["state"].values())
+              and _uint(s["has_uint32"], 1) and _uint(s["uinteger"], 32))
+        if not ok:
+            self.fail("'rng_state' is not the state of a PCG64 generator")
+        return s
+
+    def read(self):
+        h = self.h
+        if "format" not in h.attrs:
+            self.fail("it has no 'format' attribute, so it is not an sknn_scratch "
+                      "model file (a data file?)")
+        fmt = self.attr(h, "format", str)
+        if fmt != FORMAT_NAME:
+            self.fail(f"its format is {fmt!r}, not {FORMAT_NAME!r}")
+        version = self.attr(h, "format_version", int)
+        if not 1 <= version <= FORMAT_VERSION:
+            self.fail(f"it has format version {version}; this sknn_scratch reads "
+                      f"versions 1 to {FORMAT_VERSION} (upgrade sknn_scratch to read "
+                      "files written by a newer one)")
+        class_name = self.attr(h, "class_name", str)
+        if class_name not in CLASS_NAMES:
+            self.fail(f"unknown estimator class {class_name!r}; model files hold one "
+                      f"of {list(CLASS_NAMES)}")
+        extra = sorted(set(h.attrs) - set(_ROOT_ATTRS))
+        if extra:
+            self.fail(f"unexpected attribute(s) {extra} on '/'")
+        meta = {key: self.attr(h, key, kind) for key, kind in _ROOT_ATTRS.items()}
+        members = self.names(h, "", 16)
+        if not _REQUIRED <= members <= _REQUIRED | _OPTIONAL:
+            self.fail(f"missing entries {sorted(_REQUIRED - members)}, unexpected "
+                      f"entries {sorted(members - _REQUIRED - _OPTIONAL)}")
+
+        params = self.json("params")
+        if not isinstance(params, dict):
+            self.fail("'params' is not a JSON object")
+        allowed = PARAM_NAMES[class_name]
+        if set(params) != allowed:
+            self.fail(f"the parameters do not match {class_name}: unknown "
+                      f"{sorted(set(params) - allowed)}, missing "
+                      f"{sorted(allowed - set(params))}")
+
+        coefs = self.layers("coefs_/")
+        intercepts = self.layers("intercepts_/", len(coefs))
+        n_in = meta["n_features_in_"]
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            if W.ndim != 2 or b.ndim != 1 or W.size == 0:
+                self.fail(f"'coefs_/{i}' must be a non-empty 2-d array and "
+                          f"'intercepts_/{i}' 1-d; got shapes {W.shape} and {b.shape}")
+            if W.shape[0] != n_in:
+                source = (f"n_features_in_ is {n_in}" if i == 0
+                          else f"'coefs_/{i - 1}' has {n_in} columns")
+                self.fail(f"'coefs_/{i}' has {W.shape[0]} rows, but {source}")
+            if b.shape != (W.shape[1],):
+                self.fail(f"'intercepts_/{i}' has shape {b.shape}, but 'coefs_/{i}' "
+                          f"has {W.shape[1]} columns")
+            n_in = W.shape[1]
+        dtypes = sorted({x.dtype.name for x in coefs + intercepts})
+        if dtypes != [meta["dtype"]]:
+            self.fail(f"the weights have dtype(s) {dtypes}, but 'dtype' says "
+                      f"{meta['dtype']!r}; all must share one")
+        n_layers = len(coefs)
+        if meta["n_layers_"] != n_layers + 1:
+            self.fail(f"n_layers_ is {meta['n_layers_']}, but the file holds "
+                      f"{n_layers} weight matrices (n_layers_ should be {n_layers + 1})")
+        n_out = coefs[-1].shape[1]
+        out = "logistic" if n_out == 1 else "softmax"
+        if meta["n_outputs_"] != n_out or meta["out_activation_"] != out:
+            self.fail(f"n_outputs_={meta['n_outputs_']} and out_activation_="
+                      f"{meta['out_activation_']!r} do not match the last layer's "
+                      f"{n_out} output(s) ({out!r})")
+        classes = self.classes(n_out)
+
+        n_iter = meta["n_iter_"]
+        curve = self.array("loss_curve_", 1, "f", itemsizes=(8,))
+        history = self.json("history_")
+        if not (curve.shape == (n_iter,) and np.all(np.isfinite(curve))
+                and isinstance(history, list) and len(history) == n_iter
+                and all(isinstance(r, dict) and r.get("loss") == c
+                        for r, c in zip(history, curve.tolist()))):
+            self.fail(f"'loss_curve_' and 'history_' must both hold n_iter_={n_iter} "
+                      "epochs with the same finite losses")
+        last, best = (curve[-1], curve.min()) if n_iter else (np.nan, np.nan)
+        if not (_same(meta["loss_"], last) and _same(meta["best_loss_"], best)):
+            self.fail("loss_ and best_loss_ must be the last and the smallest value "
+                      "of loss_curve_")
+
+        attributes = {key: meta[key] for key in (
+            "n_features_in_", "n_layers_", "n_outputs_", "out_activation_", "n_iter_",
+            "loss_", "best_loss_")}
+        attributes.update(classes_=classes, coefs_=coefs, intercepts_=intercepts,
+                          loss_curve_=curve.tolist(), history_=history)
+        if "feature_names_in_" in members:
+            attributes["feature_names_in_"] = np.array(
+                self.strings("feature_names_in_", meta["n_features_in_"]), dtype=object)
+        optimizer = (self.optimizer(coefs + intercepts)
+                     if "optimizer_state" in members else None)
+        metadata = {key: meta[key] for key in (
+            "format_version", "sknn_scratch_version", "sklearn_version",
+            "numpy_version", "dtype")}
+        return {"class_name": class_name, "params": params, "attributes": attributes,
+                "rng_state": self.rng_state(), "optimizer": optimizer,
+                "metadata": metadata}
+
+
+def _uint(value, bits):
+    return type(value) is int and 0 <= value < 2 ** bits
+
+
+def _same(a, b):
+    return a == b or (math.isnan(a) and math.isnan(b))

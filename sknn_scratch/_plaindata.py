@@ -1,0 +1,119 @@
+"""Plain data <-> strict JSON, with NumPy and the standard library only.
+
+JSON has no tuples, no dicts with non-string keys, no infinities and no arrays
+of a given dtype; these are written as one-key tagged objects::
+
+    (64, 32)               {"__tuple__": [64, 32]}
+    {0: 1.0, 1: 2.5}       {"__dict__": [[0, 1.0], [1, 2.5]]}
+    inf                    {"__float__": "inf"}
+    np.array([3, 4])       {"__ndarray__": {"dtype": "<i8", "data": [3, 4]}}
+
+A dict whose keys are all strings (and no tag) stays a JSON object. Anything
+else (callables, random generators, arbitrary objects) is refused: a model file
+never holds what only pickle could restore.
+"""
+
+import json
+import math
+import re
+
+import numpy as np
+
+_TAGS = ("__tuple__", "__dict__", "__float__", "__ndarray__")
+
+
+def encode_value(value):
+    """JSON-ready form of plain data; ``TypeError`` for anything else."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_value(v) for v in value]}
+    if isinstance(value, list):
+        return [encode_value(v) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, (str, int, float, np.generic, type(None))) for k in value):
+            raise TypeError("dict with non-scalar keys, a")
+        if all(isinstance(k, str) and k not in _TAGS for k in value):
+            return {k: encode_value(v) for k, v in value.items()}
+        return {"__dict__": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "biuf":
+        return {"__ndarray__": {"dtype": value.dtype.str,
+                                "data": [encode_value(v) for v in value.tolist()]}}
+    raise TypeError(f"{type(value).__module__}.{type(value).__qualname__}")
+
+
+def encode_params(params):
+    """JSON text of a ``get_params()`` dict; ``ValueError`` naming a bad parameter."""
+    encoded = {}
+    for name, value in params.items():
+        try:
+            encoded[name] = encode_value(value)
+        except TypeError as exc:
+            hint = ("set it to an int (or None) before saving; the fitted model's own "
+                    "generator state is saved either way" if name == "random_state"
+                    else "only None, bool, int, float, str and lists, tuples or dicts "
+                    "of these can be saved")
+            raise ValueError(
+                f"Parameter {name!r} cannot be saved in a model file: its value "
+                f"{value!r} holds a {exc} object, which only pickle could store; {hint}."
+            ) from None
+    return json.dumps(encoded, allow_nan=False)
+
+
+def decode_value(obj):
+    """Inverse of :func:`encode_value`; ``ValueError`` on anything unexpected."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, list):
+        return [decode_value(v) for v in obj]
+    if not isinstance(obj, dict):  # pragma: no cover - json gives no other types
+        raise ValueError(f"unexpected JSON value {obj!r}")
+    if len(obj) != 1 or next(iter(obj)) not in _TAGS:
+        return {k: decode_value(v) for k, v in obj.items()}
+    tag, body = next(iter(obj.items()))
+    if tag == "__float__" and body in ("inf", "-inf", "nan"):
+        return float(body)
+    if tag == "__tuple__" and isinstance(body, list):
+        return tuple(decode_value(v) for v in body)
+    if tag == "__dict__" and isinstance(body, list) and all(
+            isinstance(p, list) and len(p) == 2 for p in body):
+        pairs = [(decode_value(k), decode_value(v)) for k, v in body]
+        if all(isinstance(k, (str, int, float, bool, type(None))) for k, _ in pairs):
+            return dict(pairs)
+    if (tag == "__ndarray__" and isinstance(body, dict) and set(body) == {"dtype", "data"}
+            and isinstance(body["dtype"], str) and isinstance(body["data"], list)
+            and re.fullmatch(r"[<>|=]?(b1|[iu][1248]|f[48])", body["dtype"])
+            and all(isinstance(v, (bool, int, float)) for v in body["data"])):
+        try:
+            return np.array(body["data"], dtype=body["dtype"])
+        except OverflowError:
+            pass
+    raise ValueError(f"malformed {tag} value {json.dumps(body)[:80]}")
+
+
+def _reject_constant(name):
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def dumps(value):
+    """Strict JSON text of plain data (see :func:`encode_value`)."""
+    return json.dumps(encode_value(value), allow_nan=False)
+
+
+def loads(text):
+    """Plain data from JSON text; ``ValueError`` if it is not what :func:`dumps` writes.
+
+    The parse is pure: ``json`` builds only dicts, lists, strings and numbers,
+    and the tags are turned into tuples, dicts, floats or numeric arrays.
+    """
+    try:
+        return decode_value(json.loads(text, parse_constant=_reject_constant))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
