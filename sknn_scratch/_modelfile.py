@@ -1,4 +1,4 @@
-"""The model file format: write and read-with-validation, on NumPy and h5py only.
+"""The model file format, and reading it with full validation, on NumPy and h5py only.
 
 This module imports nothing but NumPy, h5py and the standard library (and
 :mod:`sknn_scratch._plaindata`, the same), never scikit-learn or the estimators,
@@ -57,9 +57,9 @@ OPTIMIZER_SLOTS = {"gd": (), "momentum": ("velocity",), "rmsprop": ("sq",),
                    "adam": ("m", "v")}
 MAX_LAYERS = 256
 MAX_ELEMENTS = 2 ** 28  # all arrays of one file together (2 GiB of float64)
-MAX_JSON_BYTES = 2 ** 26
+MAX_STRING_BYTES = 2 ** 26  # one JSON text or one label
 
-_ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype": str,
+ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype": str,
                "sknn_scratch_version": str, "sklearn_version": str,
                "numpy_version": str, "n_features_in_": int, "n_layers_": int,
                "n_outputs_": int, "n_iter_": int, "out_activation_": str,
@@ -67,10 +67,11 @@ _ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype":
 _REQUIRED = {"params", "history_", "rng_state", "classes_", "loss_curve_", "coefs_",
              "intercepts_"}
 _OPTIONAL = {"feature_names_in_", "optimizer_state"}
-_LABEL_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|[US]\d{1,6}|O)")
+LABEL_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|[US]\d{1,6}|O)")
+_KINDS = {"f": "float32 or float64", "S": "fixed-length UTF-8 bytes",
+          "biufS": "numbers or fixed-length UTF-8 bytes"}
 
 
-# -- reading ---------------------------------------------------------------------------
 def read_model_file(path):
     """Read and validate a model file, running no code from it.
 
@@ -112,7 +113,7 @@ def read_model_file(path):
     with handle:
         try:
             return _Reader(handle, path).read()
-        except (OSError, RuntimeError, KeyError) as exc:
+        except (OSError, RuntimeError, KeyError, TypeError) as exc:
             raise ValueError(f"Cannot load model from '{path}': the file is truncated "
                              f"or corrupt; reading it failed (h5py: {exc}).") from None
 
@@ -128,6 +129,9 @@ class _Reader:
 
     def names(self, group, prefix, limit):
         """Member names of ``group``, all hard links, at most ``limit`` of them."""
+        if not isinstance(group, h5py.Group):
+            self.fail(f"'{prefix.rstrip('/')}' should be a group, found a "
+                      f"{type(group).__name__}")
         if len(group) > limit:
             self.fail(f"'{prefix or '/'}' holds {len(group)} entries, more than the "
                       f"limit of {limit}")
@@ -156,15 +160,17 @@ class _Reader:
         node = self.h[name]
         if not isinstance(node, h5py.Dataset):
             self.fail(f"'{name}' should be a dataset, found a {type(node).__name__}")
+        if node.shape is None:
+            self.fail(f"'{name}' is an empty (null) dataset")
         if ndim is not None and node.ndim != ndim:
             self.fail(f"'{name}' has shape {node.shape}; expected {ndim} dimension(s)")
         dt = node.dtype
         if dt.kind not in kinds or (itemsizes and dt.itemsize not in itemsizes):
-            want = "float32 or float64" if itemsizes == (4, 8) else f"kind {kinds!r}"
+            want = "float64" if itemsizes == (8,) else _KINDS[kinds]
             self.fail(f"'{name}' has dtype {dt}; expected {want}")
         size = math.prod(node.shape)
         self.elements += size
-        if self.elements > MAX_ELEMENTS or dt.itemsize > MAX_JSON_BYTES:
+        if self.elements > MAX_ELEMENTS or dt.itemsize > MAX_STRING_BYTES:
             self.fail(f"'{name}' declares shape {node.shape} of {dt}, beyond the size "
                       f"limits ({MAX_ELEMENTS} elements in all)")
         plist = node.id.get_create_plist()
@@ -190,10 +196,12 @@ class _Reader:
         found = self.names(self.h[prefix.rstrip("/")], prefix, MAX_LAYERS)
         n = len(found) if count is None else count
         expected = {str(i) for i in range(n)}
-        if not found or found != expected:
+        if not found:
+            self.fail(f"'{prefix.rstrip('/')}' holds no arrays")
+        if found != expected:
             missing = sorted(expected - found, key=int)
-            self.fail(f"'{prefix.rstrip('/')}' should hold {n or 'at least 1'} arrays "
-                      f"named 0..{max(n - 1, 0)}; missing "
+            self.fail(f"'{prefix.rstrip('/')}' should hold {n} arrays named "
+                      f"0..{n - 1}; missing "
                       f"{[prefix + k for k in missing] or 'none'}, unexpected "
                       f"{sorted(prefix + k for k in found - expected) or 'none'}")
         arrays = [self.array(f"{prefix}{i}", None, "f", itemsizes=(4, 8))
@@ -203,8 +211,7 @@ class _Reader:
                 self.fail(f"'{prefix}{i}' contains NaN or infinity")
         return arrays
 
-    def strings(self, name, n):
-        raw = self.array(name, 1, "S")
+    def strings(self, raw, name, n):
         try:
             values = [v.decode("utf-8") for v in raw.tolist()]
         except UnicodeDecodeError:
@@ -216,21 +223,23 @@ class _Reader:
     def classes(self, n_outputs):
         raw = self.array("classes_", 1, "biufS")
         spec = self.attr(self.h["classes_"], "dtype", str, "classes_")
-        if not _LABEL_DTYPE.fullmatch(spec):
+        if not LABEL_DTYPE.fullmatch(spec):
             self.fail(f"'classes_' declares an unsupported dtype {spec!r}")
         dtype = np.dtype(spec)
         if (raw.dtype.kind == "S") != (dtype.kind in "USO"):
             self.fail(f"'classes_' stored as {raw.dtype} cannot hold labels of dtype "
                       f"{spec!r}")
+        if raw.shape[0] < 2:
+            self.fail(f"'classes_' holds {raw.shape[0]} label(s); at least 2 needed")
         if dtype.kind in "UO":
-            labels = self.strings("classes_", raw.shape[0])
+            labels = self.strings(raw, "classes_", raw.shape[0])
             if dtype.kind == "U" and max(map(len, labels)) > dtype.itemsize // 4:
                 self.fail(f"'classes_' holds labels longer than its dtype {spec!r}")
             classes = np.array(labels, dtype=dtype)
         else:
             classes = raw.astype(dtype)
         k = classes.shape[0]
-        if k < 2 or not all(classes[:-1] < classes[1:]):
+        if not all(classes[:-1] < classes[1:]):
             self.fail(f"'classes_' must hold at least 2 distinct labels in sorted "
                       f"order, got {classes.tolist()[:10]}")
         if n_outputs != (1 if k == 2 else k):
@@ -299,10 +308,10 @@ class _Reader:
         if class_name not in CLASS_NAMES:
             self.fail(f"unknown estimator class {class_name!r}; model files hold one "
                       f"of {list(CLASS_NAMES)}")
-        extra = sorted(set(h.attrs) - set(_ROOT_ATTRS))
+        extra = sorted(set(h.attrs) - set(ROOT_ATTRS))
         if extra:
             self.fail(f"unexpected attribute(s) {extra} on '/'")
-        meta = {key: self.attr(h, key, kind) for key, kind in _ROOT_ATTRS.items()}
+        meta = {key: self.attr(h, key, kind) for key, kind in ROOT_ATTRS.items()}
         members = self.names(h, "", 16)
         if not _REQUIRED <= members <= _REQUIRED | _OPTIONAL:
             self.fail(f"missing entries {sorted(_REQUIRED - members)}, unexpected "
@@ -369,7 +378,8 @@ class _Reader:
                           loss_curve_=curve.tolist(), history_=history)
         if "feature_names_in_" in members:
             attributes["feature_names_in_"] = np.array(
-                self.strings("feature_names_in_", meta["n_features_in_"]), dtype=object)
+                self.strings(self.array("feature_names_in_", 1, "S"),
+                             "feature_names_in_", meta["n_features_in_"]), dtype=object)
         optimizer = (self.optimizer(coefs + intercepts)
                      if "optimizer_state" in members else None)
         metadata = {key: meta[key] for key in (

@@ -225,7 +225,7 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
 
     def _warn_if_needed(self, result, incremental):
         if result.stop_reason == "diverged":
-            warnings.warn(result.message, ConvergenceWarning, stacklevel=3)
+            warnings.warn(result.message, ConvergenceWarning, stacklevel=6)
         elif result.stop_reason is None and not incremental and self.tol is not None:
             curve = self.loss_curve_
             change = curve[-2] - curve[-1] if len(curve) > 1 else float("nan")
@@ -234,7 +234,7 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
                 f"loss stopped improving by tol={self.tol} (last change "
                 f"{change:.3g}, loss {curve[-1]:.6g}). Increase max_iter or the "
                 "learning rate.",
-                ConvergenceWarning, stacklevel=3)
+                ConvergenceWarning, stacklevel=6)
 
     def _objective_inputs(self, X, y, sample_weight=None):
         """Everything the training objective needs at the current point, in float64.

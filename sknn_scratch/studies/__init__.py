@@ -3,7 +3,7 @@
 Plot functions import matplotlib only when called (``pip install sknn-scratch[plot]``).
 """
 
-from .bias_variance import BiasVarianceReport, bias_variance_report
+from .bias_variance import BiasVarianceReport, bias_variance_report, diagnose_fitted
 from .plots import (
     plot_bias_variance,
     plot_learning_curve,
@@ -15,6 +15,7 @@ from .split import train_dev_test_split
 __all__ = [
     "BiasVarianceReport",
     "bias_variance_report",
+    "diagnose_fitted",
     "plot_bias_variance",
     "plot_learning_curve",
     "plot_loss_curves",

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from sklearn.base import clone
 from sklearn.metrics import get_scorer
 
-__all__ = ["BiasVarianceReport", "bias_variance_report", "BIAS_ADVICE", "VARIANCE_ADVICE"]
+__all__ = [
+    "BiasVarianceReport", "bias_variance_report", "diagnose_fitted", "BIAS_ADVICE",
+    "VARIANCE_ADVICE",
+]
 
 #: What to try when the avoidable bias is high (the model underfits).
 BIAS_ADVICE = (
@@ -202,9 +205,22 @@ def bias_variance_report(
     """
     baseline_error = _check_gap_number(baseline_error, "baseline_error")
     threshold = _check_gap_number(threshold, "threshold")
-    score = _estimator_score if scoring is None else get_scorer(scoring)
-
     fitted = clone(estimator).fit(X_train, y_train)
+    return diagnose_fitted(fitted, X_train, y_train, X_dev, y_dev,
+                           baseline_error=baseline_error, scoring=scoring,
+                           threshold=threshold)
+
+
+def diagnose_fitted(fitted, X_train, y_train, X_dev, y_dev, *, baseline_error=0.0,
+                    scoring=None, threshold=0.05):
+    """The report of :func:`bias_variance_report` for an already fitted model.
+
+    Used when the model is fitted anyway (e.g. by ``sknn-scratch study``), so
+    it is not trained a second time. Parameters as :func:`bias_variance_report`.
+    """
+    baseline_error = _check_gap_number(baseline_error, "baseline_error")
+    threshold = _check_gap_number(threshold, "threshold")
+    score = _estimator_score if scoring is None else get_scorer(scoring)
     train_error = 1.0 - float(score(fitted, X_train, y_train))
     dev_error = 1.0 - float(score(fitted, X_dev, y_dev))
     avoidable_bias = train_error - baseline_error

@@ -1,0 +1,108 @@
+"""The ``sknn-scratch`` command (also ``python -m sknn_scratch``).
+
+Exit codes: 0 success, 2 bad usage or bad data (one-line error, no traceback).
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """A user mistake: reported in one line with exit code 2."""
+
+
+def _progress_printer(quiet):
+    if quiet:
+        return None
+
+    def report(i, n, name, result):
+        if result is None:
+            print(f"[{i}/{n}] fitting {name} ...", file=sys.stderr, flush=True)
+        else:
+            print(f"[{i}/{n}] {name}: dev accuracy {100 * result.dev_accuracy:.1f}% "
+                  f"in {result.fit_time:.2f} s", file=sys.stderr, flush=True)
+
+    return report
+
+
+def cmd_study(args):
+    from sklearn.base import clone
+
+    from .studies import study
+    from .studies.outputs import write_figures, write_report_md, write_results_json
+
+    if args.preset == "course" and args.dataset != "catvnoncat":
+        raise UsageError("--preset course needs --dataset catvnoncat")
+    data = study.load_study_data(args.dataset, data_dir=args.data_dir,
+                                 random_state=args.random_state)
+    course = args.preset == "course"
+    if course:
+        models = study.course_models(random_state=args.random_state,
+                                     max_iter=args.max_iter)
+    else:
+        models = study.default_models(random_state=args.random_state,
+                                      max_iter=args.max_iter,
+                                      scale=data.scaled_inputs)
+    start = time.perf_counter()
+    results = study.run_study(data, models, progress=_progress_printer(args.quiet))
+    table = study.format_table(results, course=course)
+    print(table)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = {"preset": args.preset, "random_state": args.random_state,
+                "max_iter": args.max_iter}
+    write_results_json(out / "results.json", data, results, settings)
+    lc_model = None if args.no_learning_curve else clone(
+        results[min(2, len(results) - 1)].model)
+    figures = write_figures(out, data, results, learning_curve_model=lc_model,
+                            random_state=args.random_state)
+    write_report_md(out / "report.md", data, results, figures, course=course)
+    if not args.quiet:
+        print(f"wrote {out}/ (report.md, results.json"
+              + "".join(f", {name}" for _, name in figures)
+              + f") in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="sknn-scratch",
+        description="scikit-learn compatible neural nets from scratch: studies and tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("study", help="train/dev/test study of the three estimators "
+                       "beside sklearn's LogisticRegression and MLPClassifier")
+    p.add_argument("--dataset", default="digits",
+                   choices=["digits", "breast_cancer", "iris", "catvnoncat"])
+    p.add_argument("--data-dir", default=None,
+                   help="folder with the course's cat files (default $SKNN_SCRATCH_DATA)")
+    p.add_argument("--preset", default="default", choices=["default", "course"],
+                   help="'course': the notes' three cat models (needs catvnoncat)")
+    p.add_argument("--max-iter", type=int, default=None,
+                   help="epochs for the iterative models (default: each model's own)")
+    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--out", default="sknn-study", help="output folder")
+    p.add_argument("--no-learning-curve", action="store_true",
+                   help="skip the learning curve (the slowest figure)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_study)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "max_iter", None) is not None and args.max_iter < 1:
+        parser.error("--max-iter must be a positive integer")
+    try:
+        return args.func(args)
+    except (UsageError, ValueError, FileNotFoundError, OSError) as exc:
+        print(f"sknn-scratch: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

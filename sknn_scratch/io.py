@@ -1,0 +1,240 @@
+"""Save and load fitted estimators in HDF5: arrays and plain data, never pickle.
+
+>>> from sknn_scratch.io import load_model, save_model
+>>> save_model(clf, "model.h5")            # doctest: +SKIP
+>>> clf = load_model("model.h5")           # doctest: +SKIP
+
+The file holds the weights as datasets (``coefs_/0``, ``intercepts_/0``, ...),
+``get_params()`` as JSON, the fitted attributes, the state of the training
+random generator and of the optimizer (the layout is described in
+:mod:`sknn_scratch._modelfile`). So a loaded model
+
+* predicts bit-identically (``predict``, ``predict_proba``,
+  ``decision_function``) and has the same ``get_params()``;
+* continues training (``partial_fit``, ``fit`` with ``warm_start=True``)
+  exactly as the original would, with the same shuffles and optimizer moments.
+
+Not saved: callbacks registered with ``set_callbacks``, and anything that is
+not plain data. A parameter holding an object (a ``RandomState`` instance as
+``random_state``, a callable) makes :func:`save_model` raise ``ValueError``
+naming it; set ``random_state`` to an int or None first (the fitted model's
+generator state is saved either way).
+
+Loading runs no code from the file: :func:`sknn_scratch._modelfile.read_model_file`
+reads arrays and attributes with h5py and validates every shape, dtype and
+count; this module then checks the parameters with the estimator's own
+constraints and that they describe the stored layers. The versions of
+sknn_scratch, scikit-learn and NumPy that wrote a file are recorded in it
+(``read_model_file(path)["metadata"]``); the format does not depend on them.
+"""
+
+import dataclasses
+import os
+import uuid
+
+import h5py
+import numpy as np
+import sklearn
+from sklearn.utils.validation import check_is_fitted
+
+from . import __version__
+from ._modelfile import (CLASS_NAMES, FORMAT_NAME, FORMAT_VERSION, LABEL_DTYPE,
+                         OPTIMIZER_SLOTS, ROOT_ATTRS, read_model_file)
+from ._plaindata import dumps, encode_params
+from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from .optim import GD, Adam, Momentum, RMSprop
+
+__all__ = ["load_model", "save_model", "read_model_file"]
+
+_CLASSES = {cls.__name__: cls for cls in (ScratchLogisticRegression,
+                                          ShallowNNClassifier, DeepNNClassifier)}
+_OPTIMIZERS = {cls.name: cls for cls in (GD, Momentum, RMSprop, Adam)}
+_FITTED = ("classes_", "coefs_", "intercepts_", "n_features_in_", "n_layers_",
+           "n_outputs_", "out_activation_", "n_iter_", "loss_curve_", "loss_",
+           "best_loss_", "history_")
+
+
+def save_model(estimator, path):
+    """Save a fitted estimator to an HDF5 file, without pickle.
+
+    Parameters
+    ----------
+    estimator : ScratchLogisticRegression, ShallowNNClassifier or DeepNNClassifier
+        A fitted estimator of exactly one of these classes (not a subclass).
+    path : str or os.PathLike
+        Destination; an existing file is replaced only once the new one is
+        completely written.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not one of the three sknn_scratch classifiers.
+    sklearn.exceptions.NotFittedError
+        If it is not fitted.
+    ValueError
+        If a parameter is not plain data (e.g. a ``RandomState`` instance as
+        ``random_state``, or a callable), or the weights are not finite.
+    """
+    if _CLASSES.get(type(estimator).__name__) is not type(estimator):
+        raise TypeError(
+            f"save_model saves the sknn_scratch estimators {list(CLASS_NAMES)} only, "
+            f"got an instance of {type(estimator).__module__}."
+            f"{type(estimator).__qualname__}."
+        )
+    check_is_fitted(estimator)
+    _write_model_file(path, _content(estimator))
+
+
+def load_model(path):
+    """Load an estimator saved by :func:`save_model`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    estimator : ScratchLogisticRegression, ShallowNNClassifier or DeepNNClassifier
+        Fitted, with the saved parameters, weights, fitted attributes, training
+        generator and optimizer state.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not an sknn_scratch model file, or is truncated,
+        tampered with or inconsistent; the message says what is wrong.
+    """
+    content = read_model_file(path)
+    where = f"Cannot load model from '{os.fspath(path)}'"
+    cls = _CLASSES[content["class_name"]]
+    estimator = cls(**content["params"])
+    attrs = content["attributes"]
+    sizes = (attrs["coefs_"][0].shape[0], *(W.shape[1] for W in attrs["coefs_"]))
+    try:
+        estimator._validate_params()  # the estimator's own _parameter_constraints
+        wanted = tuple(estimator._architecture(sizes[0], sizes[-1]).layer_sizes)
+    except ValueError as exc:  # InvalidParameterError is a ValueError
+        raise ValueError(f"{where}: {exc}") from None
+    if wanted != sizes:
+        raise ValueError(
+            f"{where}: the stored weights have layer sizes {sizes}, but the saved "
+            f"parameters of {cls.__name__} describe {wanted}."
+        )
+    for name, value in attrs.items():
+        setattr(estimator, name, value)
+    bit_generator = np.random.PCG64()
+    bit_generator.state = content["rng_state"]
+    estimator._rng = np.random.Generator(bit_generator)
+    estimator._optimizer_state = _optimizer_state(content["optimizer"], where)
+    return estimator
+
+
+def _optimizer_state(saved, where):
+    """``(update rule, state)`` as ``BaseScratchClassifier`` keeps it, or None."""
+    if saved is None:
+        return None
+    try:
+        rule = _OPTIMIZERS[saved["name"]](**saved["hyperparameters"])
+    except TypeError:
+        raise ValueError(
+            f"{where}: the hyperparameters {sorted(saved['hyperparameters'])} do not "
+            f"match the {saved['name']!r} optimizer."
+        ) from None
+    return rule, {"t": saved["t"], **{k: list(v) for k, v in saved["slots"].items()}}
+
+
+def _content(estimator):
+    """The dict :func:`read_model_file` returns, taken from a fitted estimator."""
+    rng = getattr(estimator, "_rng", None)
+    if not (isinstance(rng, np.random.Generator)
+            and isinstance(rng.bit_generator, np.random.PCG64)):
+        raise ValueError(
+            f"This {type(estimator).__name__} has no PCG64 training generator "
+            "(_rng): it was not fitted by sknn_scratch's fit or partial_fit."
+        )
+    optimizer = None
+    if getattr(estimator, "_optimizer_state", None) is not None:
+        rule, state = estimator._optimizer_state
+        optimizer = {"name": rule.name, "t": state["t"],
+                     "hyperparameters": dataclasses.asdict(rule),
+                     "slots": {k: state[k] for k in OPTIMIZER_SLOTS[rule.name]}}
+    attributes = {name: getattr(estimator, name) for name in _FITTED}
+    if hasattr(estimator, "feature_names_in_"):
+        attributes["feature_names_in_"] = estimator.feature_names_in_
+    return {"class_name": type(estimator).__name__,
+            "params": estimator.get_params(deep=False), "attributes": attributes,
+            "rng_state": rng.bit_generator.state, "optimizer": optimizer,
+            "metadata": {"sknn_scratch_version": __version__,
+                         "sklearn_version": sklearn.__version__}}
+
+
+def _utf8(values, what):
+    if not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{what} holds values that are not strings; only numbers "
+                         "and strings can be saved.")
+    return np.array([v.encode("utf-8") for v in values], dtype=bytes)
+
+
+def _write_model_file(path, content):
+    """Write ``content`` in the layout of :mod:`sknn_scratch._modelfile`.
+
+    Everything is encoded and checked first, then written to a temporary file
+    in the same folder, which replaces ``path`` only when complete.
+    """
+    path = os.fspath(path)
+    a, opt = content["attributes"], content["optimizer"]
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"Folder not found: '{folder}'; cannot save '{path}'.")
+    arrays = {**{f"coefs_/{i}": W for i, W in enumerate(a["coefs_"])},
+              **{f"intercepts_/{i}": b for i, b in enumerate(a["intercepts_"])}}
+    if opt is not None:
+        for slot in OPTIMIZER_SLOTS[opt["name"]]:
+            arrays.update({f"optimizer_state/{slot}/{i}": x
+                           for i, x in enumerate(opt["slots"][slot])})
+    for name, x in arrays.items():
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"{name} contains NaN or infinity; such a model cannot "
+                             "be saved.")
+    classes = np.asarray(a["classes_"])
+    if classes.dtype.kind in "UO":
+        stored_classes = _utf8(classes.tolist(), "classes_")
+    elif LABEL_DTYPE.fullmatch(classes.dtype.str):
+        stored_classes = classes
+    else:
+        raise ValueError(f"classes_ of dtype {classes.dtype} cannot be saved; only "
+                         "numbers and strings can.")
+    texts = {"params": encode_params(content["params"]),
+             "history_": dumps(a["history_"]), "rng_state": dumps(content["rng_state"])}
+    root = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+            "class_name": content["class_name"], "dtype": a["coefs_"][0].dtype.name,
+            "numpy_version": np.__version__, **content["metadata"],
+            **{k: a[k] for k in ROOT_ATTRS if k.endswith("_")}}
+    tmp = f"{path}.{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        with h5py.File(tmp, "x") as f:
+            for key, kind in ROOT_ATTRS.items():
+                f.attrs[key] = kind(root[key])
+            for key, text in texts.items():
+                f.create_dataset(key, data=np.bytes_(text.encode("utf-8")))
+            f.create_dataset("classes_", data=stored_classes)
+            f["classes_"].attrs["dtype"] = classes.dtype.str
+            if "feature_names_in_" in a:
+                f.create_dataset("feature_names_in_", data=_utf8(
+                    list(a["feature_names_in_"]), "feature_names_in_"))
+            f.create_dataset("loss_curve_", data=np.asarray(a["loss_curve_"], float))
+            if opt is not None:
+                group = f.create_group("optimizer_state")
+                group.attrs["name"], group.attrs["t"] = opt["name"], int(opt["t"])
+                group.attrs["hyperparameters"] = dumps(opt["hyperparameters"])
+                for slot in OPTIMIZER_SLOTS[opt["name"]]:
+                    group.create_group(slot)
+            f.create_group("coefs_"), f.create_group("intercepts_")
+            for name, x in arrays.items():
+                f.create_dataset(name, data=x)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -1,0 +1,180 @@
+"""The study behind ``sknn-scratch study``: one split, five models, one table.
+
+The three sknn_scratch estimators and scikit-learn's LogisticRegression and
+MLPClassifier are fitted on the same train split (the same StandardScaler
+pipeline; the course's cat images are only divided by 255, as in the notes), and
+compared on train, dev and test.
+"""
+
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn import datasets as sk_datasets
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ..estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from .bias_variance import diagnose_fitted
+from .split import train_dev_test_split
+
+DATASETS = ("digits", "breast_cancer", "iris", "catvnoncat")
+
+#: The course's published train/test accuracy (%) for its three cat models.
+COURSE_RESULTS = {
+    "logistic regression": (99.0, 70.0),
+    "2-layer net [7]": (100.0, 72.0),
+    "4-layer net [20, 7, 5]": (98.6, 80.0),
+}
+
+
+@dataclass
+class StudyData:
+    """A dataset split into train/dev/test (or the course's own train/test)."""
+
+    name: str
+    X_train: np.ndarray
+    X_dev: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_dev: np.ndarray
+    y_test: np.ndarray
+    scaled_inputs: bool = True  # False: inputs already in [0, 1] (the course's X/255)
+
+
+def load_study_data(name, *, data_dir=None, random_state=0, dev_size=0.2,
+                    test_size=0.2):
+    """Load ``name`` and split it train/dev/test (stratified).
+
+    ``catvnoncat`` reads the course files from ``data_dir`` (default
+    ``$SKNN_SCRATCH_DATA``) and keeps the course's test set; its training set is
+    split into train and dev.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+    if name == "catvnoncat":
+        from ..datasets import load_catvnoncat
+
+        data_dir = data_dir or os.environ.get("SKNN_SCRATCH_DATA")
+        if not data_dir:
+            raise ValueError(
+                "the catvnoncat dataset needs the course files: pass --data-dir or set "
+                "SKNN_SCRATCH_DATA to the folder holding train_catvnoncat.h5.")
+        cats = load_catvnoncat(data_dir)
+        X_tr, X_dev, y_tr, y_dev = train_test_split(
+            cats.train.data, cats.train.target, test_size=dev_size,
+            stratify=cats.train.target, random_state=random_state)
+        return StudyData(name, X_tr, X_dev, cats.test.data, y_tr, y_dev,
+                         cats.test.target, scaled_inputs=False)
+    loader = getattr(sk_datasets, f"load_{name}")
+    X, y = loader(return_X_y=True)
+    parts = train_dev_test_split(X, y, dev_size=dev_size, test_size=test_size,
+                                 random_state=random_state)
+    return StudyData(name, *parts)
+
+
+def default_models(*, random_state=0, max_iter=None, scale=True):
+    """The five models of the default study, each in the same pipeline."""
+    epochs = {} if max_iter is None else {"max_iter": max_iter}
+    models = {
+        "ScratchLogisticRegression": ScratchLogisticRegression(),
+        "ShallowNNClassifier": ShallowNNClassifier(random_state=random_state, **epochs),
+        "DeepNNClassifier": DeepNNClassifier(random_state=random_state, **epochs),
+        "sklearn LogisticRegression": LogisticRegression(max_iter=1000),
+        "sklearn MLPClassifier": MLPClassifier(random_state=random_state, **epochs),
+    }
+    if not scale:
+        return models
+    return {name: make_pipeline(StandardScaler(), est) for name, est in models.items()}
+
+
+def course_models(*, random_state=0, max_iter=None):
+    """The notes' three cat models, exactly as the course trains them (X/255)."""
+    lr_epochs = 2000 if max_iter is None else max_iter
+    nn_epochs = 2500 if max_iter is None else max_iter
+    gd = dict(solver="gd", batch_size=None, tol=None)
+    return {
+        "logistic regression": ScratchLogisticRegression(
+            C=np.inf, init="zeros", learning_rate=0.005, max_iter=lr_epochs, **gd),
+        "2-layer net [7]": ShallowNNClassifier(
+            n_hidden=7, activation="relu", init="random", alpha=0.0,
+            learning_rate=0.0075, max_iter=nn_epochs, random_state=random_state, **gd),
+        "4-layer net [20, 7, 5]": DeepNNClassifier(
+            (20, 7, 5), activation="relu", init="xavier", alpha=0.0,
+            learning_rate=0.0075, max_iter=nn_epochs, random_state=random_state, **gd),
+    }
+
+
+@dataclass
+class ModelResult:
+    name: str
+    train_accuracy: float
+    dev_accuracy: float
+    test_accuracy: float
+    dev_log_loss: float
+    test_log_loss: float
+    fit_time: float
+    diagnosis: str
+    report: object = field(repr=False)
+    model: object = field(repr=False)
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in (
+            "name", "train_accuracy", "dev_accuracy", "test_accuracy", "dev_log_loss",
+            "test_log_loss", "fit_time", "diagnosis")}
+
+
+def evaluate_model(name, model, data):
+    """Fit ``model`` on the train split and measure it on every split."""
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(data.X_train, data.y_train)
+    fit_time = time.perf_counter() - start
+    report = diagnose_fitted(model, data.X_train, data.y_train, data.X_dev, data.y_dev)
+    labels = model.classes_
+    return ModelResult(
+        name=name,
+        train_accuracy=model.score(data.X_train, data.y_train),
+        dev_accuracy=model.score(data.X_dev, data.y_dev),
+        test_accuracy=model.score(data.X_test, data.y_test),
+        dev_log_loss=log_loss(data.y_dev, model.predict_proba(data.X_dev), labels=labels),
+        test_log_loss=log_loss(data.y_test, model.predict_proba(data.X_test),
+                               labels=labels),
+        fit_time=fit_time, diagnosis=report.diagnosis, report=report, model=model)
+
+
+def run_study(data, models, *, progress=None):
+    """Fit and evaluate every model; ``progress(i, n, name, result_or_None)`` reports."""
+    results = []
+    for i, (name, model) in enumerate(models.items(), start=1):
+        if progress is not None:
+            progress(i, len(models), name, None)
+        results.append(evaluate_model(name, model, data))
+        if progress is not None:
+            progress(i, len(models), name, results[-1])
+    return results
+
+
+def format_table(results, course=False):
+    """The results as a fixed-width text table (accuracies in %)."""
+    head = (f"{'model':<28} {'train':>6} {'dev':>6} {'test':>6} {'dev loss':>9} "
+            f"{'fit s':>7}  diagnosis")
+    if course:
+        head += "  | course train/test"
+    lines = [head, "-" * len(head)]
+    for r in results:
+        line = (f"{r.name:<28} {100 * r.train_accuracy:6.1f} {100 * r.dev_accuracy:6.1f} "
+                f"{100 * r.test_accuracy:6.1f} {r.dev_log_loss:9.4f} {r.fit_time:7.2f}  "
+                f"{r.diagnosis}")
+        if course and r.name in COURSE_RESULTS:
+            line += "  | {:.1f} / {:.1f}".format(*COURSE_RESULTS[r.name])
+        lines.append(line)
+    return "\n".join(lines)

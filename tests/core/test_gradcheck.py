@@ -1,0 +1,144 @@
+"""Gradient checking: the relative error, the verdict, and that it catches a bug."""
+
+import numpy as np
+import pytest
+
+from sknn_scratch.core import activations, gradcheck, losses
+from sknn_scratch.core.gradcheck import (
+    GradientCheckResult,
+    check_network_gradients,
+    numerical_gradients,
+    relative_error,
+    verdict,
+)
+from sknn_scratch.core.network import Architecture, init_params
+
+
+# -- relative_error --------------------------------------------------------------------
+def test_relative_error_hand_value_orthogonal_unit_vectors():
+    # ||(1,-1)|| / (1 + 1) = sqrt(2) / 2
+    assert relative_error([1.0, 0.0], [0.0, 1.0]) == pytest.approx(np.sqrt(2) / 2, rel=1e-15)
+
+
+def test_relative_error_hand_value_against_zero_is_one():
+    assert relative_error([3.0, 4.0], [0.0, 0.0]) == pytest.approx(1.0)
+
+
+def test_relative_error_hand_value_scaled_vector():
+    # g = (3, 4), a = 1.1 g: ||0.1 g|| / (5 + 5.5) = 0.5 / 10.5
+    assert relative_error([3.0, 4.0], [3.3, 4.4]) == pytest.approx(0.5 / 10.5, rel=1e-13)
+
+
+def test_relative_error_is_zero_for_identical_and_for_both_zero():
+    assert relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+
+
+def test_relative_error_flattens_matrices():
+    # g = [[1, 2], [3, 4]], a = (1, 2, 3, 5): ||g - a|| = 1, ||g|| = sqrt 30, ||a|| = sqrt 39
+    g = np.array([[1.0, 2.0], [3.0, 4.0]])
+    a = np.array([1.0, 2.0, 3.0, 5.0])
+    assert relative_error(g, a) == pytest.approx(1.0 / (np.sqrt(30.0) + np.sqrt(39.0)),
+                                                 rel=1e-14)
+
+
+# -- verdict ---------------------------------------------------------------------------
+def test_verdict_below_1e7_says_correct():
+    assert verdict(1e-9) == "backprop is correct"
+    assert verdict(9.9e-8) == "backprop is correct"
+
+
+def test_verdict_above_1e3_says_bug():
+    assert "bug" in verdict(2e-3)
+    assert "bug" in verdict(0.5)
+
+
+@pytest.mark.parametrize("error", [1e-7, 1e-5, 1e-3])
+def test_verdict_between_thresholds_inclusive_says_look_closer(error):
+    assert verdict(error).startswith("suspicious")
+
+
+def test_result_passed_only_below_1e7():
+    assert GradientCheckResult(5e-8, (5e-8,), 3).passed
+    assert not GradientCheckResult(1e-7, (1e-7,), 3).passed
+
+
+def test_result_repr_names_the_verdict_and_parameter_count():
+    text = repr(GradientCheckResult(2e-2, (1e-9, 2e-2), 17))
+    assert "bug" in text and "17 parameters" in text and "2.00e-02" in text
+
+
+# -- numerical_gradients ---------------------------------------------------------------
+def test_numerical_gradients_of_a_quadratic_and_restores_parameters():
+    a = np.array([1.0, -2.0, 0.5])
+    B = np.array([[2.0, 1.0], [0.0, 3.0]])
+    before = (a.copy(), B.copy())
+    # J = sum a^2 + sum B^3  ->  dJ/da = 2a, dJ/dB = 3 B^2
+    approx = numerical_gradients(lambda: (a**2).sum() + (B**3).sum(), [a, B], 1e-5)
+    np.testing.assert_allclose(approx[0], 2 * a, rtol=1e-9)
+    np.testing.assert_allclose(approx[1], 3 * B**2, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(a, before[0])
+    np.testing.assert_array_equal(B, before[1])
+
+
+# -- check_network_gradients -----------------------------------------------------------
+def _problem(activation="tanh", n_classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((7, 4))
+    arch = Architecture((4, 5, 4, losses.n_outputs(n_classes)), activation)
+    coefs, intercepts = init_params(arch, "xavier", rng)
+    Y = losses.one_hot(np.arange(7) % n_classes, n_classes)
+    w = rng.uniform(0.5, 2.0, 7)
+    return arch, coefs, intercepts, X, Y, w
+
+
+def test_check_network_gradients_passes_on_correct_backprop():
+    result = check_network_gradients(*_problem(), alpha=0.5)
+    assert result.max_relative_error < 1e-7
+    assert result.passed
+    assert len(result.layer_errors) == 3
+    assert all(e < 1e-7 for e in result.layer_errors)
+
+
+def test_check_network_gradients_counts_every_parameter():
+    result = check_network_gradients(*_problem())
+    assert result.n_parameters == (4 * 5 + 5) + (5 * 4 + 4) + (4 * 3 + 3)
+
+
+def test_check_network_gradients_does_not_modify_parameters():
+    arch, coefs, intercepts, X, Y, w = _problem()
+    before = [p.copy() for p in coefs + intercepts]
+    check_network_gradients(arch, coefs, intercepts, X, Y, w)
+    for p, q in zip(coefs + intercepts, before):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_broken_derivative_is_detected(monkeypatch):
+    def wrong_tanh_derivative(A, dA):
+        dA *= 1.0 - A  # should be 1 - A^2
+        return dA
+
+    monkeypatch.setitem(activations.DERIVATIVES, "tanh", wrong_tanh_derivative)
+    result = check_network_gradients(*_problem("tanh"))
+    assert result.max_relative_error > 1e-3
+    assert not result.passed
+    assert "bug" in repr(result)
+    # the output layer's gradient does not go through g', so it is still right
+    assert result.layer_errors[-1] < 1e-7
+    assert result.layer_errors[0] > 1e-3
+
+
+def test_broken_output_delta_is_detected(monkeypatch):
+    def wrong_delta(A, Y, sample_weight, weight_sum):
+        A -= Y
+        A *= 2.0 * (sample_weight / weight_sum)[:, None]  # factor 2 too big
+        return A
+
+    monkeypatch.setattr(losses, "inplace_output_delta", wrong_delta)
+    result = check_network_gradients(*_problem("relu", n_classes=2))
+    assert result.max_relative_error > 1e-3
+
+
+def test_thresholds_are_the_notes_values():
+    assert gradcheck.FINE == 1e-7
+    assert gradcheck.BUG == 1e-3

@@ -1,0 +1,83 @@
+"""Hessian-vector products against finite differences of the network's gradient."""
+
+import numpy as np
+import pytest
+
+from sknn_scratch.core import losses, network
+from sknn_scratch.core.hessian import hessian_vector_product, output_probabilities
+from sknn_scratch.core.network import Architecture
+
+
+def gradient(arch, W, b, X, Y, w, alpha):
+    _, dW, db = network.loss_and_gradients(arch, [W], [b], X, Y, w, alpha)
+    return dW[0], db[0]
+
+
+def make_problem(n_classes, weighted, seed=0, m=9, n=4):
+    rng = np.random.default_rng(seed)
+    K = losses.n_outputs(n_classes)
+    X = rng.standard_normal((m, n))
+    W = 0.5 * rng.standard_normal((n, K))
+    b = 0.5 * rng.standard_normal(K)
+    Y = losses.one_hot(np.arange(m) % n_classes, n_classes)
+    w = rng.uniform(0.3, 2.5, m) if weighted else np.ones(m)
+    V_W = rng.standard_normal((n, K))
+    v_b = rng.standard_normal(K)
+    return Architecture((n, K), "identity"), X, W, b, Y, w, V_W, v_b
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("alpha", [0.0, 0.8])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_hvp_equals_finite_differences_of_gradient(n_classes, alpha, weighted):
+    arch, X, W, b, Y, w, V_W, v_b = make_problem(n_classes, weighted)
+    P = output_probabilities(X, W, b)
+    HV_W, Hv_b = hessian_vector_product(X, P, w, w.sum(), alpha, V_W, v_b)
+    eps = 1e-5
+    gW_p, gb_p = gradient(arch, W + eps * V_W, b + eps * v_b, X, Y, w, alpha)
+    gW_m, gb_m = gradient(arch, W - eps * V_W, b - eps * v_b, X, Y, w, alpha)
+    np.testing.assert_allclose(HV_W, (gW_p - gW_m) / (2 * eps), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(Hv_b, (gb_p - gb_m) / (2 * eps), rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hvp_output_shapes_match_parameters(n_classes):
+    arch, X, W, b, Y, w, V_W, v_b = make_problem(n_classes, False)
+    HV_W, Hv_b = hessian_vector_product(X, output_probabilities(X, W, b), w, w.sum(),
+                                        0.1, V_W, v_b)
+    assert HV_W.shape == W.shape and Hv_b.shape == b.shape
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hessian_built_from_hvps_is_symmetric_positive_semidefinite(n_classes):
+    arch, X, W, b, Y, w, _, _ = make_problem(n_classes, True)
+    P = output_probabilities(X, W, b)
+    n_W, K = W.size, b.size
+    H = np.empty((n_W + K, n_W + K))
+    for i in range(n_W + K):
+        e = np.zeros(n_W + K)
+        e[i] = 1.0
+        HW, hb = hessian_vector_product(X, P, w, w.sum(), 0.0, e[:n_W].reshape(W.shape),
+                                        e[n_W:])
+        H[:, i] = np.concatenate([HW.ravel(), hb])
+    np.testing.assert_allclose(H, H.T, atol=1e-14)
+    assert np.linalg.eigvalsh(H).min() > -1e-12
+
+
+def test_binary_hessian_hand_formula():
+    # H_W = X^T diag(w p (1 - p)) X / sum w, for V = (V_W, 0)
+    arch, X, W, b, Y, w, V_W, _ = make_problem(2, True)
+    p = 1.0 / (1.0 + np.exp(-(X @ W + b)[:, 0]))
+    H = X.T @ (X * (w * p * (1 - p))[:, None]) / w.sum()
+    HV_W, _ = hessian_vector_product(X, p[:, None], w, w.sum(), 0.0, V_W, np.zeros(1))
+    np.testing.assert_allclose(HV_W, H @ V_W, rtol=1e-12)
+
+
+def test_output_probabilities_are_sigmoid_or_softmax_of_logits():
+    arch, X, W, b, Y, w, _, _ = make_problem(2, False)
+    np.testing.assert_allclose(output_probabilities(X, W, b),
+                               1.0 / (1.0 + np.exp(-(X @ W + b))), rtol=1e-14)
+    arch, X, W, b, Y, w, _, _ = make_problem(3, False)
+    E = np.exp(X @ W + b)
+    np.testing.assert_allclose(output_probabilities(X, W, b),
+                               E / E.sum(axis=1, keepdims=True), rtol=1e-13)
