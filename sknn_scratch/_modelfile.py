@@ -14,6 +14,8 @@ Layout (format version 1), every array stored contiguously, uncompressed::
                           out_activation_, loss_, best_loss_
     /params               JSON (UTF-8 bytes) of ``get_params(deep=False)``
     /history_             JSON of the per-epoch records
+    /plain_attributes     JSON object: the other public fitted attributes (plain
+                          data, e.g. ``validation_scores_``)
     /rng_state            JSON of the training generator's ``bit_generator.state``
     /classes_             numbers, or UTF-8 bytes; attr ``dtype`` = original dtype
     /feature_names_in_    UTF-8 bytes (only if the model was fitted on named columns)
@@ -42,16 +44,6 @@ from ._plaindata import loads
 FORMAT_NAME = "sknn_scratch.model"
 FORMAT_VERSION = 1
 CLASS_NAMES = ("ScratchLogisticRegression", "ShallowNNClassifier", "DeepNNClassifier")
-_COMMON = ("solver", "learning_rate", "batch_size", "max_iter", "tol",
-           "n_iter_no_change", "momentum", "beta_1", "beta_2", "epsilon", "init",
-           "class_weight", "warm_start", "random_state", "verbose")
-#: The constructor parameters a file must list, exactly, per class.
-PARAM_NAMES = {
-    "ScratchLogisticRegression": frozenset(_COMMON + ("C",)),
-    "ShallowNNClassifier": frozenset(_COMMON + ("n_hidden", "activation", "alpha")),
-    "DeepNNClassifier": frozenset(_COMMON + ("hidden_layer_sizes", "activation",
-                                             "alpha")),
-}
 #: Per update rule, the lists of arrays its state holds.
 OPTIMIZER_SLOTS = {"gd": (), "momentum": ("velocity",), "rmsprop": ("sq",),
                    "adam": ("m", "v")}
@@ -65,8 +57,10 @@ ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype": 
                "n_outputs_": int, "n_iter_": int, "out_activation_": str,
                "loss_": float, "best_loss_": float}
 _REQUIRED = {"params", "history_", "rng_state", "classes_", "loss_curve_", "coefs_",
-             "intercepts_"}
+             "intercepts_", "plain_attributes"}
 _OPTIONAL = {"feature_names_in_", "optimizer_state"}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+_FITTED_NAME = re.compile(r"[a-z][a-z0-9_]{0,98}_")
 LABEL_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|[US]\d{1,6}|O)")
 _KINDS = {"f": "float32 or float64", "S": "fixed-length UTF-8 bytes",
           "biufS": "numbers or fixed-length UTF-8 bytes"}
@@ -318,13 +312,9 @@ class _Reader:
                       f"entries {sorted(members - _REQUIRED - _OPTIONAL)}")
 
         params = self.json("params")
-        if not isinstance(params, dict):
-            self.fail("'params' is not a JSON object")
-        allowed = PARAM_NAMES[class_name]
-        if set(params) != allowed:
-            self.fail(f"the parameters do not match {class_name}: unknown "
-                      f"{sorted(set(params) - allowed)}, missing "
-                      f"{sorted(allowed - set(params))}")
+        if not (isinstance(params, dict) and len(params) <= 256
+                and all(_NAME.fullmatch(k) for k in params)):
+            self.fail("'params' is not a JSON object of parameter names and values")
 
         coefs = self.layers("coefs_/")
         intercepts = self.layers("intercepts_/", len(coefs))
@@ -380,6 +370,14 @@ class _Reader:
             attributes["feature_names_in_"] = np.array(
                 self.strings(self.array("feature_names_in_", 1, "S"),
                              "feature_names_in_", meta["n_features_in_"]), dtype=object)
+        plain = self.json("plain_attributes")
+        if not isinstance(plain, dict) or not all(
+                _FITTED_NAME.fullmatch(k) and k not in attributes for k in plain):
+            self.fail("'plain_attributes' must map new names of fitted attributes "
+                      f"(lowercase, ending in '_') to values, got {sorted(plain)[:10]}"
+                      if isinstance(plain, dict) else "'plain_attributes' is not a "
+                      "JSON object")
+        attributes.update(plain)
         optimizer = (self.optimizer(coefs + intercepts)
                      if "optimizer_state" in members else None)
         metadata = {key: meta[key] for key in (

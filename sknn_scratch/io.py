@@ -51,7 +51,7 @@ _CLASSES = {cls.__name__: cls for cls in (ScratchLogisticRegression,
 _OPTIMIZERS = {cls.name: cls for cls in (GD, Momentum, RMSprop, Adam)}
 _FITTED = ("classes_", "coefs_", "intercepts_", "n_features_in_", "n_layers_",
            "n_outputs_", "out_activation_", "n_iter_", "loss_curve_", "loss_",
-           "best_loss_", "history_")
+           "best_loss_", "history_")  # and feature_names_in_ when present
 
 
 def save_model(estimator, path):
@@ -109,8 +109,21 @@ def load_model(path):
     content = read_model_file(path)
     where = f"Cannot load model from '{os.fspath(path)}'"
     cls = _CLASSES[content["class_name"]]
-    estimator = cls(**content["params"])
-    attrs = content["attributes"]
+    params, attrs = content["params"], content["attributes"]
+    # Exactly the class's parameters: a missing one would silently take its default
+    # (e.g. another activation). A version adding a parameter bumps FORMAT_VERSION
+    # and fills the default in for older files.
+    expected = set(cls().get_params(deep=False))
+    if set(params) != expected:
+        raise ValueError(
+            f"{where}: the parameters do not match {cls.__name__}: unknown "
+            f"{sorted(set(params) - expected)}, missing {sorted(expected - set(params))}."
+        )
+    shadowing = sorted(name for name in attrs if hasattr(cls, name))
+    if shadowing:
+        raise ValueError(f"{where}: fitted attribute(s) {shadowing} would hide "
+                         f"members of {cls.__name__}.")
+    estimator = cls(**params)
     sizes = (attrs["coefs_"][0].shape[0], *(W.shape[1] for W in attrs["coefs_"]))
     try:
         estimator._validate_params()  # the estimator's own _parameter_constraints
@@ -163,11 +176,23 @@ def _content(estimator):
     attributes = {name: getattr(estimator, name) for name in _FITTED}
     if hasattr(estimator, "feature_names_in_"):
         attributes["feature_names_in_"] = estimator.feature_names_in_
+    # Every other public fitted attribute (validation_scores_, ...) as plain data.
+    attributes["plain"] = {
+        name: value for name, value in vars(estimator).items()
+        if name.endswith("_") and not name.startswith("_") and name not in attributes}
     return {"class_name": type(estimator).__name__,
             "params": estimator.get_params(deep=False), "attributes": attributes,
             "rng_state": rng.bit_generator.state, "optimizer": optimizer,
             "metadata": {"sknn_scratch_version": __version__,
                          "sklearn_version": sklearn.__version__}}
+
+
+def _is_plain(value):
+    try:
+        dumps(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _utf8(values, what):
@@ -208,6 +233,12 @@ def _write_model_file(path, content):
                          "numbers and strings can.")
     texts = {"params": encode_params(content["params"]),
              "history_": dumps(a["history_"]), "rng_state": dumps(content["rng_state"])}
+    try:
+        texts["plain_attributes"] = dumps(a["plain"])
+    except TypeError as exc:
+        bad = [k for k, v in a["plain"].items() if not _is_plain(v)]
+        raise ValueError(f"Fitted attribute(s) {bad} hold a {exc} object, which a model "
+                         "file cannot store (only plain data).") from None
     root = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
             "class_name": content["class_name"], "dtype": a["coefs_"][0].dtype.name,
             "numpy_version": np.__version__, **content["metadata"],

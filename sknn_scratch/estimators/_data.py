@@ -67,3 +67,23 @@ def check_two_classes(codes, sample_weight, classes):
             f"data contains only one class: {label!r} (counting samples with "
             "positive weight)."
         )
+
+
+def validate_dev_set(estimator, X_val, y_val, sample_weight_val, classes):
+    """Check an explicit dev set; returns None or ``(X_val, codes_val, sw_val)``."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val was given without X_val and y_val.")
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError("X_val and y_val must be given together (or neither).")
+    X_val, y_val = validate_data(estimator, X_val, y_val, reset=False,
+                                 accept_sparse="csr", dtype=FLOAT_DTYPES, order="C")
+    check_classification_targets(y_val)
+    codes = encode_labels(y_val, classes)
+    sw = _check_sample_weight(sample_weight_val, X_val, dtype=X_val.dtype,
+                              ensure_non_negative=True, copy=True)
+    if not np.any(sw > 0):
+        raise ValueError("sample_weight_val values are all zero: the dev set would "
+                         "carry no weight.")
+    return X_val, codes, sw

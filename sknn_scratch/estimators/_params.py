@@ -11,6 +11,9 @@ NET_CONSTRAINTS = {
     "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
     "init": [StrOptions({"auto", "zeros", "random", "xavier", "he"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "augmentation": [callable, None],
 }
 
 POSITIVE_INT = Interval(Integral, 1, None, closed="left")

@@ -8,22 +8,18 @@ once, on top of :mod:`sknn_scratch.core` and :mod:`sknn_scratch.training`.
 
 import copy
 import functools
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .._compat import Interval, StrOptions, _fit_context
 from ..core import losses, network
-from ..optim import make_optimizer
-from ..training.callbacks import ConvergenceMonitor
-from ..training.loop import LoopSettings, run_training
-from . import _data
+from ..optim.schedules import SCHEDULES
+from . import _data, _fitting
 
 #: Elements of the largest temporary array made per prediction chunk.
 _PREDICT_CHUNK_ELEMENTS = 1 << 22
@@ -60,6 +56,11 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions(set(SCHEDULES))],
+        "decay_rate": [Interval(Real, 0, None, closed="left")],
+        "decay_steps": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -83,7 +84,8 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
     # -- fitting ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     @_keep_state_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the model to data X and targets y.
 
         Parameters
@@ -94,6 +96,13 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
             Class labels (numbers or strings), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; integer weights act as row repetitions.
+        X_val, y_val : array-like, default=None
+            An explicit dev set (HistGradientBoosting's names): its loss and
+            accuracy are recorded every epoch (``validation_loss_curve_``,
+            ``validation_scores_``) and, with ``early_stopping=True``, it drives
+            early stopping instead of a held-out ``validation_fraction``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the dev samples.
 
         Returns
         -------
@@ -108,7 +117,9 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
                 f"warm_start can only continue with the same classes: fitted on "
                 f"{self.classes_.tolist()}, got {classes.tolist()}."
             )
-        return self._fit(X, y, sample_weight, classes, incremental=False, resume=warm)
+        dev = _data.validate_dev_set(self, X_val, y_val, sample_weight_val, classes)
+        return self._fit(X, y, sample_weight, classes, incremental=False, resume=warm,
+                         dev=dev)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @_keep_state_on_error
@@ -152,12 +163,13 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, classes, incremental=True,
                          resume=not first)
 
-    def _fit(self, X, y, sample_weight, classes, *, incremental, resume):
+    def _fit(self, X, y, sample_weight, classes, *, incremental, resume, dev=None):
         codes = _data.encode_labels(y, classes)
         sw = _data.combined_weights(sample_weight, X, y, self.class_weight, classes)
         if not incremental:
             _data.check_two_classes(codes, sw, classes)
-        Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
+        if not resume:
+            _fitting.warn_if_unscaled(self, X)
         arch = self._architecture(X.shape[1], losses.n_outputs(len(classes)))
 
         if resume:
@@ -171,38 +183,15 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
                                                     X.dtype)
 
         if self.solver == "newton":
+            Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
             outcome = self._train_newton(arch, coefs, intercepts, X, Y, sw, incremental)
         else:
-            outcome = self._train_first_order(arch, coefs, intercepts, X, Y, sw, rng,
-                                              incremental, resume)
+            outcome = _fitting.train_first_order(
+                self, arch, coefs, intercepts, X, codes, sw, len(classes), rng,
+                incremental=incremental, resume=resume, dev=dev)
         self._store(outcome, classes, arch, rng, resume)
-        self._warn_if_needed(outcome, incremental)
+        _fitting.warn_about(self, outcome, incremental)
         return self
-
-    def _train_first_order(self, arch, coefs, intercepts, X, Y, sw, rng, incremental,
-                           resume):
-        optimizer = make_optimizer(self.solver, momentum=self.momentum,
-                                   beta_1=self.beta_1, beta_2=self.beta_2,
-                                   epsilon=self.epsilon)
-        state = getattr(self, "_optimizer_state", None) if resume else None
-        if state is None or state[0] != optimizer:
-            state = (optimizer, optimizer.init(coefs + intercepts))
-        batch_size = (min(200, X.shape[0]) if self.batch_size == "auto"
-                      else self.batch_size)
-        settings = LoopSettings(learning_rate=self.learning_rate, batch_size=batch_size,
-                                alpha=self._alpha())
-        monitors = []
-        if not incremental and self.tol is not None:
-            best = self.best_loss_ if resume else np.inf
-            monitors.append(ConvergenceMonitor(self.tol, self.n_iter_no_change, best))
-        if self.verbose:
-            monitors.append(_VerbosePrinter())
-        result = run_training(
-            arch, coefs, intercepts, optimizer, state[1], X, Y, sw, settings, rng,
-            max_epochs=1 if incremental else self.max_iter,
-            first_epoch=self.n_iter_ if resume else 0, monitors=monitors)
-        result.opt_state = (optimizer, result.opt_state)
-        return result
 
     def _store(self, result, classes, arch, rng, resume):
         """Set every fitted attribute at once, after training succeeded."""
@@ -220,21 +209,12 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
         self.loss_ = self.loss_curve_[-1] if history else np.nan
         self.best_loss_ = min(self.loss_curve_) if history else np.nan
         self.n_iter_ = len(history)
+        dev = [r for r in history if r["val_score"] is not None]
+        self.validation_scores_ = [r["val_score"] for r in dev] if dev else None
+        self.validation_loss_curve_ = [r["val_loss"] for r in dev] if dev else None
+        self.best_validation_score_ = max(self.validation_scores_) if dev else None
         self._optimizer_state = result.opt_state
         self._rng = rng
-
-    def _warn_if_needed(self, result, incremental):
-        if result.stop_reason == "diverged":
-            warnings.warn(result.message, ConvergenceWarning, stacklevel=6)
-        elif result.stop_reason is None and not incremental and self.tol is not None:
-            curve = self.loss_curve_
-            change = curve[-2] - curve[-1] if len(curve) > 1 else float("nan")
-            warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} reached before the "
-                f"loss stopped improving by tol={self.tol} (last change "
-                f"{change:.3g}, loss {curve[-1]:.6g}). Increase max_iter or the "
-                "learning rate.",
-                ConvergenceWarning, stacklevel=6)
 
     def _objective_inputs(self, X, y, sample_weight=None):
         """Everything the training objective needs at the current point, in float64.
@@ -306,11 +286,3 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_class = True
         return tags
-
-
-class _VerbosePrinter:
-    """``verbose=True``: one line per epoch with the loss (MLPClassifier's format)."""
-
-    def on_epoch_end(self, record, coefs, intercepts):
-        print(f"Iteration {record['epoch']}, loss = {record['loss']:.8f}")
-        return False

@@ -50,6 +50,18 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'zeros', 'random', 'xavier', 'he'}, default='zeros'
         Initial weights (zeros is fine without hidden layers).
+    learning_rate_schedule : {'constant', 'inverse_time', 'exponential', 'step', \
+            'inverse_sqrt'}, default='constant'
+        Learning-rate decay per epoch: ``lr0 / (1 + decay_rate * epoch)``,
+        ``lr0 * decay_rate ** epoch``, ``lr0 * decay_rate ** (epoch // decay_steps)``,
+        ``lr0 / sqrt(epoch + 1)``. The rate used is in ``history_``.
+    decay_rate : float, default=1.0
+    decay_steps : int, default=10
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified, or use
+        ``fit(..., X_val=, y_val=)``), stop when its accuracy has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
+    validation_fraction : float, default=0.1
     class_weight : dict, 'balanced' or None, default=None
     warm_start : bool, default=False
     random_state : int, RandomState instance or None, default=None
@@ -88,6 +100,8 @@ class ScratchLogisticRegression(BaseScratchClassifier):
     def __init__(self, C=1.0, *, solver="newton", learning_rate=0.01, batch_size=None,
                  max_iter=100, tol=1e-4, n_iter_no_change=10, momentum=0.9,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, init="zeros",
+                 learning_rate_schedule="constant", decay_rate=1.0, decay_steps=10,
+                 early_stopping=False, validation_fraction=0.1,
                  class_weight=None, warm_start=False, random_state=None, verbose=0):
         self.C = C
         self.solver = solver
@@ -101,6 +115,11 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.init = init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.decay_rate = decay_rate
+        self.decay_steps = decay_steps
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state

@@ -30,6 +30,26 @@ class ShallowNNClassifier(BaseScratchClassifier):
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'auto', 'random', 'xavier', 'he'}, default='auto'
         'auto' is He for the relu family, Xavier for tanh/sigmoid.
+    learning_rate_schedule : {'constant', 'inverse_time', 'exponential', 'step', \
+            'inverse_sqrt'}, default='constant'
+        Learning-rate decay per epoch: ``lr0 / (1 + decay_rate * epoch)``,
+        ``lr0 * decay_rate ** epoch``, ``lr0 * decay_rate ** (epoch // decay_steps)``,
+        ``lr0 / sqrt(epoch + 1)``. The rate used is in ``history_``.
+    decay_rate : float, default=1.0
+    decay_steps : int, default=10
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified, or use
+        ``fit(..., X_val=, y_val=)``), stop when its accuracy has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
+    validation_fraction : float, default=0.1
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout: the fraction of hidden units dropped in each training
+        mini-batch (kept units scaled by 1/keep_prob); never active at predict.
+    max_grad_norm : float or None, default=None
+        Clip the gradients by their global norm (against exploding gradients).
+    augmentation : callable or None, default=None
+        ``augmentation(X_batch, rng) -> X_batch`` applied to training mini-batches
+        only, e.g. :class:`sknn_scratch.augment.ImageAugmenter`.
     class_weight, warm_start, random_state, verbose :
         As in scikit-learn.
 
@@ -52,8 +72,11 @@ class ShallowNNClassifier(BaseScratchClassifier):
     def __init__(self, n_hidden=4, *, activation="tanh", solver="adam", alpha=1e-4,
                  batch_size="auto", learning_rate=0.05, max_iter=200, tol=1e-4,
                  n_iter_no_change=10, momentum=0.9, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, init="auto", class_weight=None, warm_start=False,
-                 random_state=None, verbose=0):
+                 epsilon=1e-8, init="auto",
+                 learning_rate_schedule="constant", decay_rate=1.0, decay_steps=10,
+                 early_stopping=False, validation_fraction=0.1,
+                 dropout=0.0, max_grad_norm=None, augmentation=None,
+                 class_weight=None, warm_start=False, random_state=None, verbose=0):
         self.n_hidden = n_hidden
         self.activation = activation
         self.solver = solver
@@ -68,6 +91,14 @@ class ShallowNNClassifier(BaseScratchClassifier):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.init = init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.decay_rate = decay_rate
+        self.decay_steps = decay_steps
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.dropout = dropout
+        self.max_grad_norm = max_grad_norm
+        self.augmentation = augmentation
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state

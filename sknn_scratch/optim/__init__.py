@@ -1,6 +1,6 @@
 """Layer 0: update rules, learning-rate schedules and Newton-CG, NumPy only."""
 
-from .ewa import bias_correction, ewa, ewa_update
+from .averages import bias_correction, ewa, ewa_update
 from .optimizers import GD, Adam, Momentum, RMSprop, make_optimizer
 from .schedules import SCHEDULES, learning_rate_at
 

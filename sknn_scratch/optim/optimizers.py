@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ewa import bias_correction, ewa_update
+from .averages import bias_correction, ewa_update
 
 
 def _zeros_like(params):

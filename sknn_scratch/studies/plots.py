@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.model_selection import learning_curve, validation_curve
 
-from ..optim.ewa import ewa
+from ..optim.averages import ewa
 from .bias_variance import BiasVarianceReport
 
 __all__ = [

@@ -28,3 +28,46 @@ class ConvergenceMonitor:
     def __repr__(self):
         return (f"ConvergenceMonitor(tol={self.tol}, n_iter_no_change="
                 f"{self.n_iter_no_change}, best_loss={self.best_loss:.6g})")
+
+
+class EarlyStopping:
+    """Stop when the dev score has not improved by ``tol`` for ``patience`` epochs,
+    and hand back the weights of the best epoch (``restore_best``).
+
+    The score is ``record['val_score']`` (higher is better), so the loop must be
+    given an ``evaluate`` function.
+    """
+
+    reason = "early_stopping"
+
+    def __init__(self, patience=10, tol=1e-4, restore_best=True):
+        self.patience = patience
+        self.tol = tol
+        self.restore_best = restore_best
+        self.best_score = -float("inf")
+        self.best_epoch = None
+        self.best_params = None
+        self.no_improvement = 0
+
+    def on_epoch_end(self, record, coefs, intercepts):
+        score = record["val_score"]
+        if score is None:
+            raise ValueError("EarlyStopping needs a dev set: no val_score was recorded.")
+        if score > self.best_score + self.tol:
+            self.no_improvement = 0
+        else:
+            self.no_improvement += 1
+        if score > self.best_score:
+            self.best_score, self.best_epoch = score, record["epoch"]
+            if self.restore_best:
+                self.best_params = ([W.copy() for W in coefs], [b.copy() for b in intercepts])
+        return self.no_improvement > self.patience
+
+    def finish(self, result):
+        """Put the best epoch's weights into the result."""
+        if self.restore_best and self.best_params is not None:
+            result.coefs, result.intercepts = self.best_params
+
+    def __repr__(self):
+        return (f"EarlyStopping(patience={self.patience}, tol={self.tol}, "
+                f"best_score={self.best_score:.6g} at epoch {self.best_epoch})")

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core import network
 from ..optim.schedules import learning_rate_at
+from . import diagnostics
 from .batches import effective_batch_size, iter_batches
 
 
@@ -112,7 +113,7 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
 
 def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
                  settings, rng, *, max_epochs, first_epoch=0, monitors=(),
-                 evaluate=None):
+                 evaluate=None, reference_loss=None):
     """Train for up to ``max_epochs`` epochs; the caller's arrays are not modified.
 
     Parameters
@@ -124,9 +125,13 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         stops) and optionally ``finish(result)`` to adjust the result at the end.
     evaluate : callable ``(coefs, intercepts) -> (val_loss, val_score)``, optional
         Dev-set evaluation after each epoch.
+    reference_loss : float, optional
+        The first epoch's loss of an earlier run being resumed; an epoch whose loss
+        exceeds ``EXPLOSION_FACTOR`` times it (or is not finite) counts as diverged.
     """
     coefs, intercepts = _copy(coefs), _copy(intercepts)
     result = TrainingResult(coefs, intercepts, opt_state)
+    first_loss = reference_loss
     for epoch in range(first_epoch, first_epoch + max_epochs):
         lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch,
                               settings.decay_rate, settings.decay_steps)
@@ -134,15 +139,15 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
             settings, lr, rng)
-        if not (np.isfinite(loss) and _all_finite(coefs) and _all_finite(intercepts)):
+        finite = np.isfinite(loss) and _all_finite(coefs) and _all_finite(intercepts)
+        if first_loss is None and finite:
+            first_loss = loss
+        if not finite or loss > diagnostics.EXPLOSION_FACTOR * first_loss:
             coefs[:], intercepts[:], opt_state = saved
             result.stop_reason = "diverged"
-            result.message = (
-                f"training diverged at epoch {epoch + 1}: the loss became "
-                f"{loss!r}; the weights of the last finite epoch were kept. The "
-                f"learning rate {settings.learning_rate!r} is too high for this "
-                "solver (or the inputs are unscaled)."
-            )
+            result.message = diagnostics.explosion_message(
+                epoch + 1, first_loss if first_loss is not None else float("nan"), loss,
+                settings.learning_rate, getattr(optimizer, "name", "?"))
             break
         record = {"epoch": epoch + 1, "loss": loss, "val_loss": None, "val_score": None,
                   "learning_rate": lr, "grad_norms": grad_norms}
@@ -162,3 +167,24 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         if hasattr(monitor, "finish"):
             monitor.finish(result)
     return result
+
+
+def make_evaluator(arch, X_val, Y_val, sample_weight_val):
+    """``evaluate(coefs, intercepts) -> (val_loss, val_score)`` on a dev set.
+
+    ``val_loss`` is the weighted cross-entropy (no penalty term); ``val_score``
+    the weighted accuracy.
+    """
+    from ..core import losses
+
+    truth = Y_val[:, 0] > 0.5 if Y_val.shape[1] == 1 else Y_val.argmax(axis=1)
+    weight_sum = float(sample_weight_val.sum())
+
+    def evaluate(coefs, intercepts):
+        Z = network.logits(arch, coefs, intercepts, X_val)
+        loss = losses.weighted_loss(Z, Y_val, sample_weight_val, weight_sum)
+        guess = Z[:, 0] > 0 if Z.shape[1] == 1 else Z.argmax(axis=1)
+        score = float((guess == truth) @ sample_weight_val) / weight_sum
+        return loss, score
+
+    return evaluate

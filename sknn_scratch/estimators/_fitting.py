@@ -1,0 +1,136 @@
+"""From an estimator's parameters to a run of the training loop (first-order solvers).
+
+Builds the update rule, the loop settings, the dev set (an explicit ``X_val`` or a
+stratified ``validation_fraction`` drawn with the one RNG), the monitors, and turns
+the loop's diagnostics into warnings that name the cause and the fix.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from ..core import losses
+from ..optim import make_optimizer
+from ..training import diagnostics
+from ..training.callbacks import ConvergenceMonitor, EarlyStopping
+from ..training.loop import LoopSettings, make_evaluator, run_training
+
+
+class DivergenceWarning(ConvergenceWarning):
+    """Training stopped because the loss exploded or became non-finite."""
+
+
+class TrainingDiagnosticWarning(UserWarning):
+    """A symptom that explains poor training (unscaled inputs, vanishing gradients)."""
+
+
+def loop_settings(est, n_samples):
+    batch_size = min(200, n_samples) if est.batch_size == "auto" else est.batch_size
+    return LoopSettings(
+        learning_rate=est.learning_rate, batch_size=batch_size,
+        schedule=est.learning_rate_schedule, decay_rate=est.decay_rate,
+        decay_steps=est.decay_steps, alpha=est._alpha(),
+        dropout=getattr(est, "dropout", 0.0),
+        max_grad_norm=getattr(est, "max_grad_norm", None),
+        augmentation=getattr(est, "augmentation", None))
+
+
+def split_validation(X, codes, sw, fraction, rng):
+    """Stratified hold-out of ``fraction`` of the rows, seeded from the one RNG."""
+    seed = int(rng.integers(np.iinfo(np.int32).max))
+    rows = np.arange(X.shape[0])
+    try:
+        train, val = train_test_split(rows, test_size=fraction, stratify=codes,
+                                      random_state=seed)
+    except ValueError as exc:
+        raise ValueError(
+            f"early_stopping cannot hold out validation_fraction={fraction} of "
+            f"{X.shape[0]} samples with every class in both parts ({exc}). Use a larger "
+            "validation_fraction, more data, or pass X_val/y_val."
+        ) from None
+    train.sort(), val.sort()
+    return (X[train], codes[train], sw[train]), (X[val], codes[val], sw[val])
+
+
+def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng, *,
+                      incremental, resume, dev):
+    """Run the loop for ``est``; returns the loop's TrainingResult.
+
+    ``dev`` is None or ``(X_val, codes_val, sw_val)``; with ``early_stopping`` and
+    no dev set, one is held out of the training data.
+    """
+    optimizer = make_optimizer(est.solver, momentum=est.momentum, beta_1=est.beta_1,
+                               beta_2=est.beta_2, epsilon=est.epsilon)
+    state = getattr(est, "_optimizer_state", None) if resume else None
+    if state is None or state[0] != optimizer:
+        state = (optimizer, optimizer.init(coefs + intercepts))
+
+    early = est.early_stopping and not incremental
+    if early and dev is None:
+        (X, codes, sw), dev = split_validation(X, codes, sw, est.validation_fraction, rng)
+    Y = losses.one_hot(codes, n_classes, dtype=X.dtype)
+    evaluate = None
+    if dev is not None:
+        X_val, codes_val, sw_val = dev
+        evaluate = make_evaluator(arch, X_val, losses.one_hot(codes_val, n_classes,
+                                                              X_val.dtype), sw_val)
+
+    monitors = []
+    if early:
+        monitors.append(EarlyStopping(est.n_iter_no_change, est.tol or 0.0))
+    elif not incremental and est.tol is not None:
+        best = est.best_loss_ if resume else np.inf
+        monitors.append(ConvergenceMonitor(est.tol, est.n_iter_no_change, best))
+    monitors.extend(getattr(est, "_extra_monitors", lambda: [])())
+    if est.verbose:
+        monitors.append(VerbosePrinter())
+
+    reference = est.history_[0]["loss"] if resume and est.history_ else None
+    result = run_training(
+        arch, coefs, intercepts, optimizer, state[1], X, Y, sw, loop_settings(
+            est, X.shape[0]), rng,
+        max_epochs=1 if incremental else est.max_iter,
+        first_epoch=est.n_iter_ if resume else 0, monitors=monitors, evaluate=evaluate,
+        reference_loss=reference)
+    result.opt_state = (optimizer, result.opt_state)
+    return result
+
+
+def warn_about(est, result, incremental, X=None):
+    """Turn what went wrong into one warning each, naming cause and fix."""
+    name = type(est).__name__
+    if result.stop_reason == "diverged":
+        warnings.warn(f"{name}: {result.message}", DivergenceWarning, stacklevel=7)
+        return
+    hint = diagnostics.vanishing_hint(result.records, getattr(est, "activation", None),
+                                      getattr(est, "init", None))
+    if hint:
+        warnings.warn(f"{name}: {hint}", TrainingDiagnosticWarning, stacklevel=7)
+    if result.stop_reason is None and not incremental and est.tol is not None:
+        curve = [r["loss"] for r in result.records]
+        change = curve[-2] - curve[-1] if len(curve) > 1 else float("nan")
+        warnings.warn(
+            f"{name}: max_iter={est.max_iter} reached before the loss stopped improving "
+            f"by tol={est.tol} (last change {change:.3g}, loss {curve[-1]:.6g}). "
+            "Increase max_iter or the learning rate.",
+            ConvergenceWarning, stacklevel=7)
+
+
+def warn_if_unscaled(est, X):
+    hint = diagnostics.scale_hint(X)
+    if hint:
+        warnings.warn(f"{type(est).__name__}: {hint}", TrainingDiagnosticWarning,
+                      stacklevel=7)
+
+
+class VerbosePrinter:
+    """``verbose=True``: one line per epoch with the loss (MLPClassifier's format)."""
+
+    def on_epoch_end(self, record, coefs, intercepts):
+        line = f"Iteration {record['epoch']}, loss = {record['loss']:.8f}"
+        if record["val_score"] is not None:
+            line += f", validation score = {record['val_score']:.6f}"
+        print(line)
+        return False

@@ -1,0 +1,70 @@
+"""Why a net does not learn: checks that turn symptoms into a cause and a fix.
+
+Each function returns a message (cause and fix, in the notes' vocabulary) or
+None when the symptom is absent. The estimators raise them as warnings.
+"""
+
+import numpy as np
+
+#: Feature standard deviations differing by this factor count as unscaled.
+SCALE_RATIO = 1e3
+#: First-layer gradients this many times smaller than the last layer's vanish.
+VANISHING_RATIO = 1e-4
+#: A loss this many times the first epoch's has exploded.
+EXPLOSION_FACTOR = 1e2
+
+
+def scale_hint(X):
+    """Hint to standardise when feature scales differ by orders of magnitude.
+
+    Dense input only (sparse data is usually scaled without centring on purpose).
+    """
+    if not isinstance(X, np.ndarray) or X.shape[0] < 2:
+        return None
+    std = X.std(axis=0)
+    std = std[std > 0]
+    if std.size < 2:
+        return None
+    ratio = float(std.max() / std.min())
+    if ratio < SCALE_RATIO:
+        return None
+    return (
+        f"the input features have very different scales (standard deviations from "
+        f"{std.min():.3g} to {std.max():.3g}, a factor of {ratio:.0e}): gradient descent "
+        "then zig-zags along the steep directions and crawls along the flat ones. "
+        "Normalise the inputs, e.g. make_pipeline(StandardScaler(), model), as the "
+        "notes' 'normalizing inputs' section says."
+    )
+
+
+def vanishing_hint(records, activation, init):
+    """Hint when the first layer's gradients are orders of magnitude below the last's."""
+    norms = [r["grad_norms"] for r in records if r.get("grad_norms")]
+    if not norms or len(norms[0]) < 3:  # needs at least two hidden layers
+        return None
+    first = np.median([n[0] for n in norms])
+    last = np.median([n[-1] for n in norms])
+    if last == 0 or first / last >= VANISHING_RATIO:
+        return None
+    return (
+        f"vanishing gradients: the first layer's gradient norm ({first:.2e}) is "
+        f"{last / max(first, 1e-300):.0e} times smaller than the last layer's "
+        f"({last:.2e}), so the early layers barely learn. With activation="
+        f"{activation!r} and init={init!r}, try activation='relu' with init='he' (or "
+        "init='auto'), or fewer layers."
+    )
+
+
+def explosion_message(epoch, first_loss, loss, learning_rate, solver):
+    """Why training stopped when the loss became non-finite or exploded."""
+    if np.isfinite(loss):
+        growth = (f"the loss grew from {first_loss:.4g} to {loss:.4g} "
+                  f"(x{loss / first_loss:.3g})")
+    else:
+        growth = f"the loss became {loss} (it was {first_loss:.4g} after the first epoch)"
+    return (
+        f"training diverged at epoch {epoch}: {growth}. The learning rate "
+        f"{learning_rate!r} is too high for solver={solver!r}; try a rate about 10 times "
+        "smaller (or standardise the inputs, or set max_grad_norm). The weights of "
+        "the last epoch before the divergence were kept."
+    )
