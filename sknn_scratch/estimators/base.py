@@ -16,6 +16,8 @@ from sklearn.utils import gen_batches
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from .. import _callbacks
+from .._callbacks import CallbackSupportMixin, with_callbacks
 from .._compat import Interval, StrOptions, _fit_context
 from ..core import losses, network
 from ..optim.schedules import SCHEDULES
@@ -41,7 +43,7 @@ def _keep_state_on_error(method):
     return wrapper
 
 
-class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
+class BaseScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Common machinery; use one of the concrete classifiers."""
 
     _parameter_constraints = {
@@ -84,6 +86,7 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
     # -- fitting ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     @_keep_state_on_error
+    @with_callbacks  # innermost: teardown before _keep_state_on_error restores
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
             sample_weight_val=None):
         """Fit the model to data X and targets y.
@@ -123,6 +126,7 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @_keep_state_on_error
+    @with_callbacks  # innermost: teardown before _keep_state_on_error restores
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Run one epoch over (X, y), continuing from the current weights.
 
@@ -182,16 +186,23 @@ class BaseScratchClassifier(ClassifierMixin, BaseEstimator):
             coefs, intercepts = network.init_params(arch, self._init_name(), rng,
                                                     X.dtype)
 
-        if self.solver == "newton":
-            Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
-            outcome = self._train_newton(arch, coefs, intercepts, X, Y, sw, incremental)
-        else:
-            outcome = _fitting.train_first_order(
-                self, arch, coefs, intercepts, X, codes, sw, len(classes), rng,
-                incremental=incremental, resume=resume, dev=dev)
-        self._store(outcome, classes, arch, rng, resume)
+        with _callbacks.fit_task(self, X, y, sample_weight, classes, coefs, intercepts,
+                                 max_subtasks=1 if incremental else self.max_iter):
+            if self.solver == "newton":
+                Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
+                outcome = self._train_newton(arch, coefs, intercepts, X, Y, sw,
+                                             incremental)
+            else:
+                outcome = _fitting.train_first_order(
+                    self, arch, coefs, intercepts, X, codes, sw, len(classes), rng,
+                    incremental=incremental, resume=resume, dev=dev)
+            self._store(outcome, classes, arch, rng, resume)
         _fitting.warn_about(self, outcome, incremental)
         return self
+
+    def _extra_monitors(self):
+        """Loop monitors beyond the estimator's own: one callback subtask per epoch."""
+        return _callbacks.epoch_subtasks(self)
 
     def _store(self, result, classes, arch, rng, resume):
         """Set every fitted attribute at once, after training succeeded."""

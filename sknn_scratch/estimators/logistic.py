@@ -5,6 +5,7 @@ from numbers import Real
 
 import numpy as np
 
+from .. import _callbacks
 from .._compat import Interval, StrOptions
 from ..core import network
 from ..core.hessian import hessian_vector_product, output_probabilities
@@ -148,7 +149,14 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
 
+        def params(theta):
+            W, b = unpack(theta)
+            return [W.astype(X.dtype)], [b.astype(X.dtype)]
+
+        last = {}  # newton_cg reports an iteration right after accepting its last point
+
         def fun_grad(theta):
+            last["theta"] = theta
             W, b = unpack(theta)
             loss, dW, db = network.loss_and_gradients(arch, [W], [b], Xc, Yc, swc, alpha)
             return loss, np.concatenate([np.ravel(dW[0]), db[0]])
@@ -165,10 +173,19 @@ class ScratchLogisticRegression(BaseScratchClassifier):
             return hvp
 
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
+        # One callback subtask per Newton iteration (None without callbacks).
+        tasks = _callbacks.iteration_subtasks(self, "newton-iter")
+        on_iteration = None if tasks is None else (
+            lambda iteration, loss: tasks.end(*params(last["theta"])))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in search
             res = newton_cg(fun_grad, make_hvp, theta0, tol=self.tol or 0.0,
-                            max_iter=1 if incremental else self.max_iter)
+                            max_iter=1 if incremental else self.max_iter,
+                            on_iteration=on_iteration)
+        if tasks is not None:
+            tasks.close(len(res.losses), *params(res.theta))
+        stopped = tasks is not None and tasks.stopped
+        stop_reason = "converged" if res.converged else "callback" if stopped else None
         W, b = unpack(res.theta)
         records = [{"epoch": i + 1, "loss": loss, "val_loss": None,
                     "val_score": None, "learning_rate": None, "grad_norms": None}
@@ -178,4 +195,4 @@ class ScratchLogisticRegression(BaseScratchClassifier):
                 print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")
         return TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
-            records=records, stop_reason="converged" if res.converged else None)
+            records=records, stop_reason=stop_reason)

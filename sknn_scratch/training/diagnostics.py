@@ -10,7 +10,7 @@ import numpy as np
 SCALE_RATIO = 1e3
 #: First-layer gradients this many times smaller than the last layer's vanish.
 VANISHING_RATIO = 1e-4
-#: A loss this many times the first epoch's has exploded.
+#: A loss this many times the loss at the start of training has exploded.
 EXPLOSION_FACTOR = 1e2
 
 
@@ -61,7 +61,7 @@ def explosion_message(epoch, first_loss, loss, learning_rate, solver):
         growth = (f"the loss grew from {first_loss:.4g} to {loss:.4g} "
                   f"(x{loss / first_loss:.3g})")
     else:
-        growth = f"the loss became {loss} (it was {first_loss:.4g} after the first epoch)"
+        growth = f"the loss became {loss} (it was {first_loss:.4g} at the start)"
     return (
         f"training diverged at epoch {epoch}: {growth}. The learning rate "
         f"{learning_rate!r} is too high for solver={solver!r}; try a rate about 10 times "

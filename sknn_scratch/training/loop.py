@@ -126,11 +126,15 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     evaluate : callable ``(coefs, intercepts) -> (val_loss, val_score)``, optional
         Dev-set evaluation after each epoch.
     reference_loss : float, optional
-        The first epoch's loss of an earlier run being resumed; an epoch whose loss
-        exceeds ``EXPLOSION_FACTOR`` times it (or is not finite) counts as diverged.
+        The objective at the start of training (computed here when not given; a
+        resumed fit passes its first one). An epoch whose loss exceeds
+        ``EXPLOSION_FACTOR`` times it, or is not finite, counts as diverged.
     """
     coefs, intercepts = _copy(coefs), _copy(intercepts)
     result = TrainingResult(coefs, intercepts, opt_state)
+    if reference_loss is None:  # the objective at the starting point
+        reference_loss = network.loss_and_gradients(
+            arch, coefs, intercepts, X, Y, sample_weight, settings.alpha)[0]
     first_loss = reference_loss
     for epoch in range(first_epoch, first_epoch + max_epochs):
         lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch,
@@ -140,14 +144,12 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
             settings, lr, rng)
         finite = np.isfinite(loss) and _all_finite(coefs) and _all_finite(intercepts)
-        if first_loss is None and finite:
-            first_loss = loss
         if not finite or loss > diagnostics.EXPLOSION_FACTOR * first_loss:
             coefs[:], intercepts[:], opt_state = saved
             result.stop_reason = "diverged"
             result.message = diagnostics.explosion_message(
-                epoch + 1, first_loss if first_loss is not None else float("nan"), loss,
-                settings.learning_rate, getattr(optimizer, "name", "?"))
+                epoch + 1, first_loss, loss, settings.learning_rate,
+                getattr(optimizer, "name", "?"))
             break
         record = {"epoch": epoch + 1, "loss": loss, "val_loss": None, "val_score": None,
                   "learning_rate": lr, "grad_norms": grad_norms}
