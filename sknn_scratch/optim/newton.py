@@ -4,12 +4,16 @@ Each iteration solves ``H p = -g`` approximately with conjugate gradient, using
 only Hessian-vector products (``hvp(v) = H v``), then takes the step with an
 Armijo backtracking line search. The CG tolerance follows the usual forcing term
 ``eta_k = min(0.5, sqrt(||g||)) ||g||``, which makes the method superlinear near
-the optimum (quadratic once CG is exact).
+the optimum (quadratic only if CG were solved exactly).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+
+
+#: Largest gradient entry treated as zero (float64 round-off of a mean loss).
+GRADIENT_FLOOR = 1e-12
 
 
 @dataclass
@@ -60,7 +64,9 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         Converged when the largest change of a parameter in one Newton step is
         below ``tol`` times the largest parameter (a relative criterion, so that
         tiny coefficients on many features are not declared converged early;
-        after quadratic convergence the remaining error is ~ tol^2).
+        the convergence is superlinear, so the remaining error is well below
+        ``tol``), or when the gradient is below ``GRADIENT_FLOOR`` (an optimum at
+        zero, where no relative rule can fire).
     on_iteration : callable ``(iteration, loss) -> bool``, optional
         Called after each iteration; returning True stops early.
     """
@@ -98,7 +104,8 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         history.append(f)
         if on_iteration is not None and on_iteration(it, f):
             break
-        if np.max(np.abs(step * p)) <= tol * np.max(np.abs(theta)):
+        if (np.max(np.abs(step * p)) <= tol * np.max(np.abs(theta))
+                or np.max(np.abs(g)) <= GRADIENT_FLOOR):
             converged = True
             break
     return NewtonResult(theta=theta, n_iter=max(it, 1), converged=converged, losses=history)

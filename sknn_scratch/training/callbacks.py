@@ -2,8 +2,9 @@
 
 
 class ConvergenceMonitor:
-    """Stop when the training loss has not improved by ``tol`` for ``n_iter_no_change``
-    consecutive epochs (MLPClassifier's rule without early stopping).
+    """Stop when the training loss has not improved by ``tol`` for more than
+    ``n_iter_no_change`` consecutive epochs (MLPClassifier's rule without early
+    stopping: it stops on the ``n_iter_no_change + 1``-th such epoch).
 
     ``best_loss`` carries over between calls (for ``warm_start``/``partial_fit``).
     """

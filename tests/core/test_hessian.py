@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from sknn_scratch.core import losses, network
 from sknn_scratch.core.hessian import hessian_vector_product, output_probabilities
@@ -81,3 +82,16 @@ def test_output_probabilities_are_sigmoid_or_softmax_of_logits():
     E = np.exp(X @ W + b)
     np.testing.assert_allclose(output_probabilities(X, W, b),
                                E / E.sum(axis=1, keepdims=True), rtol=1e-13)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hvp_with_sparse_csr_x_equals_dense(n_classes):
+    arch, X, W, b, Y, w, V_W, v_b = make_problem(n_classes, True)
+    X[np.abs(X) < 0.6] = 0.0
+    P = output_probabilities(X, W, b)
+    dense = hessian_vector_product(X, P, w, w.sum(), 0.3, V_W, v_b)
+    sparse = hessian_vector_product(sp.csr_matrix(X), output_probabilities(
+        sp.csr_matrix(X), W, b), w, w.sum(), 0.3, V_W, v_b)
+    for a, c in zip(sparse, dense):
+        assert isinstance(a, np.ndarray)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-15)

@@ -1,0 +1,172 @@
+"""Conjugate gradient and Newton-CG on quadratics and a logistic objective."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from sknn_scratch.optim.newton import NewtonResult, conjugate_gradient, newton_cg
+
+
+def spd_system(n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    M = rng.standard_normal((n, n))
+    return M @ M.T + n * np.eye(n), rng.standard_normal(n)
+
+
+def quadratic(A, b):
+    """f(x) = 1/2 x^T A x - b^T x, its gradient, and its Hessian-vector product."""
+    def fun_grad(x):
+        return 0.5 * x @ A @ x - b @ x, A @ x - b
+
+    def make_hvp(x):
+        return lambda v: A @ v
+
+    return fun_grad, make_hvp
+
+
+# -- conjugate gradient ----------------------------------------------------------------
+def test_conjugate_gradient_solves_spd_system():
+    A, b = spd_system()
+    x = conjugate_gradient(lambda v: A @ v, b, tol=1e-12, max_iter=50)
+    np.testing.assert_allclose(A @ x, b, atol=1e-10)
+
+
+def test_conjugate_gradient_converges_in_at_most_n_products():
+    A, b = spd_system(n=5, seed=1)
+    calls = []
+
+    def hvp(v):
+        calls.append(1)
+        return A @ v
+
+    x = conjugate_gradient(hvp, b, tol=0.0, max_iter=5)
+    assert len(calls) == 5
+    np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-9)
+
+
+def test_conjugate_gradient_stops_at_tolerance():
+    A, b = spd_system(n=8, seed=2)
+    tol = 0.3 * np.linalg.norm(b)
+    x = conjugate_gradient(lambda v: A @ v, b, tol=tol, max_iter=50)
+    assert np.linalg.norm(A @ x - b) <= tol
+
+
+def test_conjugate_gradient_does_not_modify_rhs():
+    A, b = spd_system()
+    before = b.copy()
+    conjugate_gradient(lambda v: A @ v, b, tol=1e-12, max_iter=50)
+    np.testing.assert_array_equal(b, before)
+
+
+def test_conjugate_gradient_of_zero_rhs_is_zero():
+    A, _ = spd_system()
+    np.testing.assert_array_equal(
+        conjugate_gradient(lambda v: A @ v, np.zeros(6), tol=0.0, max_iter=10), 0.0)
+
+
+def test_conjugate_gradient_returns_rhs_on_negative_curvature_first_direction():
+    b = np.array([1.0, 2.0])
+    x = conjugate_gradient(lambda v: -v, b, tol=1e-12, max_iter=10)
+    np.testing.assert_array_equal(x, b)
+
+
+# -- Newton-CG on quadratics -----------------------------------------------------------
+def test_newton_cg_minimises_quadratic_in_one_step_when_cg_runs_to_completion():
+    # A = diag(1, 100), b = (1, 1): one CG direction leaves a residual of 1.39 > 0.5 ||g||
+    # = 0.71, so CG takes its second (final) step and the Newton step x = A^{-1} b is exact.
+    A, b = np.diag([1.0, 100.0]), np.array([1.0, 1.0])
+    res = newton_cg(*quadratic(A, b), np.zeros(2), max_iter=1)
+    np.testing.assert_allclose(res.theta, [1.0, 0.01], rtol=1e-12)
+    assert res.n_iter == 1
+
+
+def test_newton_cg_first_step_on_quadratic_meets_the_forcing_tolerance():
+    # Truncated Newton: ||A x1 - b|| <= min(0.5, sqrt||g0||) ||g0|| with g0 = -b.
+    A, b = spd_system(n=5, seed=0)
+    res = newton_cg(*quadratic(A, b), np.zeros(5), max_iter=1)
+    g0 = np.linalg.norm(b)
+    assert np.linalg.norm(A @ res.theta - b) <= min(0.5, np.sqrt(g0)) * g0
+    assert 0.5 * res.theta @ A @ res.theta - b @ res.theta < 0.0  # f(x1) < f(0)
+
+
+def test_newton_cg_converges_on_quadratic_to_the_solution():
+    A, b = spd_system(n=5, seed=0)
+    res = newton_cg(*quadratic(A, b), np.zeros(5), tol=1e-12, max_iter=50)
+    assert res.converged
+    np.testing.assert_allclose(res.theta, np.linalg.solve(A, b), rtol=1e-10)
+
+
+def test_newton_cg_does_not_modify_theta0():
+    A, b = spd_system()
+    theta0 = np.ones(6)
+    newton_cg(*quadratic(A, b), theta0)
+    np.testing.assert_array_equal(theta0, 1.0)
+
+
+def test_newton_cg_at_the_optimum_stops_immediately():
+    A, b = spd_system()
+    x_star = np.linalg.solve(A, b)
+    fun_grad, make_hvp = quadratic(A, b)
+
+    def exact_zero_grad(x):
+        f, _ = fun_grad(x)
+        return f, np.zeros_like(x)
+
+    res = newton_cg(exact_zero_grad, make_hvp, x_star)
+    assert isinstance(res, NewtonResult)
+    assert res.converged and res.n_iter == 1
+    np.testing.assert_array_equal(res.theta, x_star)
+
+
+def test_newton_cg_on_iteration_returning_true_stops():
+    A, b = spd_system()
+    seen = []
+    res = newton_cg(*quadratic(A, b), np.zeros(6), tol=0.0,
+                    on_iteration=lambda it, f: seen.append((it, f)) or True)
+    assert res.n_iter == 1 and len(seen) == 1 and not res.converged
+    assert seen[0][1] == res.losses[0]
+
+
+def test_newton_cg_losses_never_increase():
+    A, b = spd_system(n=10, seed=3)
+    res = newton_cg(*quadratic(A, b), np.zeros(10), tol=1e-12)
+    assert np.all(np.diff(res.losses) <= 1e-15)
+
+
+# -- Newton-CG on a logistic objective vs scikit-learn -----------------------------------
+def logistic_problem(C, seed=0, m=60, n=4):
+    """sklearn's objective C sum l_i + 1/2 ||w||^2, written out in NumPy."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, n))
+    y = (X @ np.array([1.0, -2.0, 0.5, 0.0]) + 0.3 + rng.standard_normal(m) > 0)
+    y = y.astype(float)
+
+    def fun_grad(theta):
+        w, c = theta[:n], theta[n]
+        z = X @ w + c
+        f = C * np.sum(np.logaddexp(0, z) - y * z) + 0.5 * w @ w
+        r = C * (1.0 / (1.0 + np.exp(-z)) - y)
+        return f, np.concatenate([X.T @ r + w, [r.sum()]])
+
+    def make_hvp(theta):
+        z = X @ theta[:n] + theta[n]
+        p = 1.0 / (1.0 + np.exp(-z))
+        d = C * p * (1 - p)
+
+        def hvp(v):
+            u = d * (X @ v[:n] + v[n])
+            return np.concatenate([X.T @ u + v[:n], [u.sum()]])
+
+        return hvp
+
+    return X, y, fun_grad, make_hvp
+
+
+@pytest.mark.parametrize("C", [0.1, 1.0])
+def test_newton_cg_reaches_sklearn_logistic_regression_optimum(C):
+    X, y, fun_grad, make_hvp = logistic_problem(C)
+    res = newton_cg(fun_grad, make_hvp, np.zeros(X.shape[1] + 1), tol=1e-10)
+    ref = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
+    assert res.converged
+    np.testing.assert_allclose(res.theta[:-1], ref.coef_[0], atol=1e-6)
+    np.testing.assert_allclose(res.theta[-1], ref.intercept_[0], atol=1e-6)
