@@ -50,6 +50,17 @@ def cmd_study(args):
     table = study.format_table(results, course=course)
     print(table)
 
+    extra = ""
+    if args.grid or args.scheduler:
+        from .studies.grid import format_grid, grid_search
+
+        search = grid_search(data, max_iter=args.max_iter, random_state=args.random_state,
+                             scheduler=args.scheduler, scale=data.scaled_inputs)
+        grid_table = format_grid(search)
+        print("\nGrid search (fitted on train, scored on dev):\n" + grid_table)
+        extra = ("## Grid search (fitted on train, scored on dev)\n\n```\n" + grid_table
+                 + "\n```")
+
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = {"preset": args.preset, "random_state": args.random_state,
@@ -59,7 +70,8 @@ def cmd_study(args):
         results[min(2, len(results) - 1)].model)
     figures = write_figures(out, data, results, learning_curve_model=lc_model,
                             random_state=args.random_state)
-    write_report_md(out / "report.md", data, results, figures, course=course)
+    write_report_md(out / "report.md", data, results, figures, course=course,
+                    extra=extra)
     if not args.quiet:
         print(f"wrote {out}/ (report.md, results.json"
               + "".join(f", {name}" for _, name in figures)
@@ -87,6 +99,11 @@ def build_parser():
     p.add_argument("--out", default="sknn-study", help="output folder")
     p.add_argument("--no-learning-curve", action="store_true",
                    help="skip the learning curve (the slowest figure)")
+    p.add_argument("--grid", action="store_true",
+                   help="also grid-search alpha and layer sizes (train -> dev)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run --grid on this dask.distributed scheduler ('local' starts "
+                        "a LocalCluster here); implies --grid")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_study)
     return parser

@@ -1,0 +1,232 @@
+"""scikit-learn's callback API (``sklearn.callback``, experimental), in one place.
+
+One ``fit`` or ``partial_fit`` call is a callback *task*; each epoch of the
+first-order loop (or each Newton iteration) is one of its *subtasks*. So
+``est.set_callbacks(ScoringMonitor(scoring="accuracy"))`` logs a score per epoch,
+``ProgressBar()`` draws one step per epoch (nested inside ``Pipeline`` or
+``GridSearchCV`` too), and a callback whose ``on_fit_task_end`` returns True ends
+training after that epoch, without raising.
+
+The training loop knows nothing of scikit-learn: it only reports the end of each
+epoch to its monitors. :class:`Subtasks` is such a monitor. Since there is no
+"epoch begins" signal, it begins subtask ``k + 1`` as soon as subtask ``k`` ends,
+as scikit-learn's own L-BFGS bridge does, and closes a subtask that was begun but
+never ran as an empty task (no data, so nothing is scored for it).
+
+On scikit-learn versions without ``sklearn.callback``, :data:`HAS_CALLBACKS` is
+False, the mixin is empty (no ``set_callbacks``), :func:`with_callbacks` is a
+plain pass-through and :func:`fit_task` yields None: the estimators work, without
+callbacks.
+"""
+
+import functools
+from contextlib import contextmanager
+
+try:  # experimental callback API (scikit-learn >= 1.9)
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+
+    HAS_CALLBACKS = True
+except ImportError:  # older scikit-learn: no callbacks at all
+
+    class CallbackSupportMixin:  # type: ignore[no-redef]
+        """Stand-in when scikit-learn has no callback framework."""
+
+    def with_callbacks(method):  # type: ignore[no-redef]
+        """Stand-in decorator: nothing to tear down.
+
+        Still a wrapper, so that warnings' ``stacklevel`` counts the same frames.
+        """
+
+        @functools.wraps(method)
+        def callback_managed_method(estimator, *args, **kwargs):
+            return method(estimator, *args, **kwargs)
+
+        return callback_managed_method
+
+    HAS_CALLBACKS = False
+
+#: Name of the estimator attribute holding the running :class:`FitTask`. It only
+#: exists during ``fit``/``partial_fit`` (never on a fitted or pickled model).
+_TASK_ATTRIBUTE = "_callback_fit_task"
+
+
+@contextmanager
+def fit_task(est, X, y, sample_weight, classes, coefs, intercepts, *, max_subtasks):
+    """Run the body of one ``fit``/``partial_fit`` call as a callback task.
+
+    The task begins on entry. Inside the block, :func:`epoch_subtasks` and
+    :func:`iteration_subtasks` find it on ``est``; it ends on a normal exit (the
+    body must have stored the fitted attributes by then), with ``est`` itself as
+    the fitted estimator. The estimator's method must be wrapped by
+    :func:`with_callbacks`, so that callbacks are torn down even on errors, and
+    inside any wrapper that restores ``__dict__`` on error (restoring first would
+    drop the callback context, and the teardown with it).
+
+    Parameters
+    ----------
+    est : estimator
+        The estimator being fitted.
+    X, y : arrays
+        Validated training data and labels, given to the callbacks.
+    sample_weight : array-like or None
+        Passed to the callbacks as ``metadata={"sample_weight": ...}``.
+    classes : ndarray
+        ``classes_`` of the fit, needed to predict from intermediate weights.
+    coefs, intercepts : list of ndarray
+        The weights training starts from (not modified).
+    max_subtasks : int
+        Largest number of epochs / iterations this call may run.
+
+    Yields
+    ------
+    task : FitTask or None
+        None when scikit-learn has no callback framework.
+    """
+    if not HAS_CALLBACKS:
+        yield None
+        return
+    task = FitTask(est, X, y, sample_weight, classes, coefs, intercepts, max_subtasks)
+    setattr(est, _TASK_ATTRIBUTE, task)
+    try:
+        yield task
+    finally:
+        est.__dict__.pop(_TASK_ATTRIBUTE, None)
+    task.end()
+
+
+def epoch_subtasks(est):
+    """Loop monitors for the running fit: ``[Subtasks]``, or ``[]`` without callbacks."""
+    subtasks = iteration_subtasks(est, "epoch")
+    return [] if subtasks is None else [subtasks]
+
+
+def iteration_subtasks(est, task_name):
+    """A :class:`Subtasks` named ``task_name`` for the running fit of ``est``.
+
+    None when no fit task is running or no callback is set on ``est`` (then there
+    is nobody to tell, and no subtask is created).
+    """
+    task = getattr(est, _TASK_ATTRIBUTE, None)
+    if task is None or not getattr(est, "_skl_callbacks", None):
+        return None
+    return Subtasks(task, task_name)
+
+
+class FitTask:
+    """The root callback task of one fit call; see :func:`fit_task`.
+
+    Attributes
+    ----------
+    context : sklearn.callback.CallbackContext
+        The estimator's root context (merged into a meta-estimator's tree when
+        the estimator is fitted inside a ``Pipeline``, ``GridSearchCV``...).
+    start : tuple of (list, list)
+        The weights training starts from.
+    max_subtasks : int
+        Largest number of epochs / iterations of this fit.
+    """
+
+    def __init__(self, est, X, y, sample_weight, classes, coefs, intercepts,
+                 max_subtasks):
+        self.est = est
+        self.classes = classes
+        self.start = (coefs, intercepts)
+        self.max_subtasks = max_subtasks
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        self._data = dict(estimator=est, X=X, y=y, metadata=metadata)
+        self.context = est._init_callback_context(max_subtasks=max_subtasks)
+        self.context.call_on_fit_task_begin(**self._data)
+
+    def hook_arguments(self, coefs, intercepts):
+        """Keyword arguments of a subtask hook at the given weights.
+
+        The estimator handed to callbacks that ask for ``fitted_estimator`` is
+        built lazily, from copies (the loop keeps updating its arrays in place).
+        """
+        def attributes():
+            return {"classes_": self.classes,
+                    "coefs_": [W.copy() for W in coefs],
+                    "intercepts_": [b.copy() for b in intercepts]}
+
+        return dict(self._data, reconstruction_attributes=attributes)
+
+    def end(self):
+        """End the root task; ``est`` is fitted, so it is the fitted estimator."""
+        self.context.call_on_fit_task_end(**self._data, reconstruction_attributes={})
+
+    def __repr__(self):
+        return f"FitTask({self.context!r}, max_subtasks={self.max_subtasks})"
+
+
+class Subtasks:
+    """One callback subtask per epoch or iteration, and a training-loop monitor.
+
+    ``end(coefs, intercepts)`` ends the current subtask and begins the next one,
+    unless a callback asked to stop (then it returns True) or ``max_subtasks`` is
+    reached. ``close`` ends a subtask left open when training stopped for another
+    reason.
+
+    As a monitor of :func:`sknn_scratch.training.loop.run_training` it provides
+    ``on_epoch_end`` (True stops the loop, with ``stop_reason='callback'``) and
+    ``finish``.
+    """
+
+    reason = "callback"
+
+    def __init__(self, task, task_name):
+        self.task = task
+        self.task_name = task_name
+        self.n_begun = 0
+        self.n_ended = 0
+        self.stopped = False
+        self._context = None
+        self._begin(*task.start)
+
+    def _begin(self, coefs, intercepts):
+        if self.n_begun >= self.task.max_subtasks:
+            return
+        self.n_begun += 1
+        self._context = self.task.context.subcontext(task_name=self.task_name)
+        self._context.call_on_fit_task_begin(**self.task.hook_arguments(coefs,
+                                                                        intercepts))
+
+    def end(self, coefs, intercepts):
+        """End the running subtask at these weights; True if a callback asks to stop."""
+        context, self._context = self._context, None
+        if context is None:  # more iterations than announced: nothing to report
+            return False
+        self.n_ended += 1
+        self.stopped = bool(context.call_on_fit_task_end(
+            **self.task.hook_arguments(coefs, intercepts)))
+        if not self.stopped:
+            self._begin(coefs, intercepts)
+        return self.stopped
+
+    def close(self, n_done=0, coefs=None, intercepts=None):
+        """End the subtask left open, if any.
+
+        It counts as run, at ``coefs``/``intercepts``, when ``n_done`` iterations
+        were recorded but fewer subtasks ended (Newton records a last iteration
+        without reporting it); otherwise it never ran and ends as an empty task.
+        """
+        context, self._context = self._context, None
+        if context is None:
+            return
+        if n_done > self.n_ended and coefs is not None:
+            self.n_ended += 1
+            context.call_on_fit_task_end(**self.task.hook_arguments(coefs, intercepts))
+        else:
+            context.call_on_fit_task_end(estimator=self.task.est)
+
+    # -- training-loop monitor protocol -------------------------------------------
+    def on_epoch_end(self, record, coefs, intercepts):
+        """End this epoch's subtask; True stops the loop."""
+        return self.end(coefs, intercepts)
+
+    def finish(self, result):
+        """An epoch begun but not run (another monitor stopped, or divergence)."""
+        self.close()
+
+    def __repr__(self):
+        return (f"Subtasks({self.task_name!r}, ended={self.n_ended}, "
+                f"stopped={self.stopped})")

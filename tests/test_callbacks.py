@@ -1,0 +1,261 @@
+"""scikit-learn's callback API: one fit is a task, each epoch (Newton iteration) a subtask."""
+
+import importlib
+import pickle
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknn_scratch import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from sknn_scratch._callbacks import HAS_CALLBACKS
+
+needs_callbacks = pytest.mark.skipif(not HAS_CALLBACKS,
+                                     reason="scikit-learn has no sklearn.callback")
+
+FIRST_ORDER = [
+    pytest.param(lambda **kw: DeepNNClassifier(hidden_layer_sizes=(8,), **kw), id="deep"),
+    pytest.param(lambda **kw: ShallowNNClassifier(**kw), id="shallow"),
+    pytest.param(lambda **kw: ScratchLogisticRegression(solver="gd", learning_rate=0.1,
+                                                        **kw), id="logistic-gd"),
+]
+TRANSIENT = ("_callback_fit_ctx", "_callback_fit_task", "_skl_callbacks_to_teardown")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(n_samples=120, n_features=6, n_informative=4,
+                               random_state=0)
+
+
+class Recorder:
+    """A FitCallback that records its hooks; it can ask to stop, or fail, at subtask n."""
+
+    def __init__(self, stop_after=None, fail_after=None):
+        self.stop_after, self.fail_after = stop_after, fail_after
+        self.events = []
+
+    def setup(self, estimator, context):
+        self.events.append("setup")
+
+    def teardown(self, estimator, context):
+        self.events.append("teardown")
+
+    def on_fit_task_begin(self, estimator, context):
+        self.events.append(("begin", context.task_name))
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        self.events.append(("end", context.task_name, fitted_estimator is not None))
+        n = context.task_id + 1
+        if context.parent is not None and n == self.fail_after:
+            raise RuntimeError(f"callback failed after subtask {n}")
+        return context.parent is not None and n == self.stop_after
+
+    def count(self, kind, task_name):
+        return sum(1 for e in self.events if e[:2] == (kind, task_name))
+
+
+def scored(monitor, task_name):
+    rows = monitor.get_logs().data
+    return [row for row in rows if row["task_name"] == task_name]
+
+
+@needs_callbacks
+@pytest.mark.parametrize("make", FIRST_ORDER)
+def test_scoring_monitor_logs_one_score_per_epoch(make, data):
+    from sklearn.callback import ScoringMonitor
+
+    X, y = data
+    monitor = ScoringMonitor(scoring="accuracy")
+    est = make(max_iter=6, tol=None, random_state=0).set_callbacks(monitor).fit(X, y)
+    rows = scored(monitor, "epoch")
+    assert est.n_iter_ == 6
+    assert [row["task_id"] for row in rows] == list(range(est.n_iter_))
+    assert all(0.0 <= row["accuracy"] <= 1.0 for row in rows)
+    # the last epoch's weights are the fitted ones
+    assert rows[-1]["accuracy"] == pytest.approx(est.score(X, y))
+
+
+@needs_callbacks
+def test_scoring_monitor_logs_one_score_per_newton_iteration(data):
+    from sklearn.callback import ScoringMonitor
+
+    X, y = data
+    monitor = ScoringMonitor(scoring="accuracy")
+    est = ScratchLogisticRegression().set_callbacks(monitor).fit(X, y)
+    rows = scored(monitor, "newton-iter")
+    assert est.n_iter_ > 1
+    assert len(rows) == est.n_iter_
+    assert rows[-1]["accuracy"] == pytest.approx(est.score(X, y))
+
+
+@needs_callbacks
+def test_each_partial_fit_call_is_a_task_with_one_epoch(data):
+    from sklearn.callback import ScoringMonitor
+
+    X, y = data
+    monitor = ScoringMonitor(scoring="accuracy")
+    est = ShallowNNClassifier(random_state=0).set_callbacks(monitor)
+    for _ in range(3):
+        est.partial_fit(X, y, classes=[0, 1])
+    runs = monitor.get_logs(select="all")
+    assert len(runs) == 3
+    assert [[r["task_name"] for r in run.data] for run in runs] == [["fit", "epoch"]] * 3
+
+
+@needs_callbacks
+@pytest.mark.parametrize("make", FIRST_ORDER)
+def test_a_callback_asking_to_stop_ends_training_after_that_epoch(make, data):
+    X, y = data
+    recorder = Recorder(stop_after=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning: the stop was asked for
+        est = make(max_iter=50, random_state=0).set_callbacks(recorder).fit(X, y)
+    assert est.n_iter_ == 3 and len(est.loss_curve_) == 3
+    assert est.predict(X).shape == y.shape
+    assert recorder.count("end", "epoch") == 3
+    assert recorder.events[-1] == "teardown"
+
+
+@needs_callbacks
+def test_a_callback_asking_to_stop_ends_newton_iterations(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = ScratchLogisticRegression(tol=1e-12).set_callbacks(
+            Recorder(stop_after=2)).fit(X, y)
+    assert est.n_iter_ == 2
+    assert est.score(X, y) > 0.7
+
+
+@needs_callbacks
+def test_an_epoch_begun_but_not_run_is_closed_unscored(data):
+    # the convergence monitor stops the loop after our subtask for the next epoch began
+    X, y = data
+    recorder = Recorder()
+    est = ShallowNNClassifier(max_iter=50, tol=10.0, n_iter_no_change=1,
+                              random_state=0).set_callbacks(recorder).fit(X, y)
+    assert est.n_iter_ < 50
+    epochs_ended = [e for e in recorder.events if e[:2] == ("end", "epoch")]
+    assert recorder.count("begin", "epoch") == len(epochs_ended) == est.n_iter_ + 1
+    assert sum(e[2] for e in epochs_ended) == est.n_iter_  # the extra one is empty
+
+
+@needs_callbacks
+def test_progress_bar_draws_the_epochs(data, capsys):
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    X, y = data
+    ShallowNNClassifier(max_iter=5, tol=None).set_callbacks(ProgressBar()).fit(X, y)
+    out = capsys.readouterr().out
+    assert "ShallowNNClassifier - fit" in out and "100%" in out
+
+
+@needs_callbacks
+def test_progress_bar_inside_a_pipeline(data, capsys):
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), DeepNNClassifier(max_iter=5, tol=None))
+    pipe.set_callbacks(ProgressBar()).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Pipeline - fit" in out and "DeepNNClassifier - fit" in out
+    assert pipe[-1].n_iter_ == 5
+
+
+@needs_callbacks
+def test_progress_bar_inside_grid_search(data, capsys):
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    X, y = data
+    search = GridSearchCV(ScratchLogisticRegression(solver="gd", max_iter=4, tol=None),
+                          {"learning_rate": [0.01, 0.1]}, cv=2, n_jobs=1)
+    search.set_callbacks(ProgressBar()).fit(X, y)
+    out = capsys.readouterr().out
+    # (rich truncates the long nested descriptions to the console width)
+    assert "GridSearchCV - fit" in out and "| ScratchLogisticRegression" in out
+    assert search.best_estimator_.n_iter_ == 4
+
+
+@pytest.mark.parametrize("make", FIRST_ORDER)
+def test_fit_without_callbacks_leaves_no_callback_attributes(make, data):
+    X, y = data
+    est = make(max_iter=3, tol=None).fit(X, y)
+    assert not any(hasattr(est, name) for name in TRANSIENT + ("_skl_callbacks",))
+
+
+@needs_callbacks
+def test_fitted_model_with_callbacks_pickles_and_clones(data):
+    from sklearn.callback import ScoringMonitor
+
+    X, y = data
+    est = DeepNNClassifier(max_iter=3, tol=None, random_state=0)
+    est.set_callbacks(ScoringMonitor(scoring="accuracy")).fit(X, y)
+    assert not any(hasattr(est, name) for name in TRANSIENT)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict_proba(X), est.predict_proba(X))
+    assert clone(est).fit(X, y).n_iter_ == 3
+
+
+@needs_callbacks
+def test_a_failing_callback_leaves_no_state_and_is_torn_down(data):
+    X, y = data
+    recorder = Recorder(fail_after=2)
+    est = ShallowNNClassifier(max_iter=10, tol=None).set_callbacks(recorder)
+    before = dict(vars(est))
+    with pytest.raises(RuntimeError, match="after subtask 2"):
+        est.fit(X, y)
+    assert vars(est) == before
+    assert recorder.events.count("setup") == recorder.events.count("teardown") == 1
+
+
+@pytest.fixture
+def package_without_callbacks():
+    """A fresh import of sknn_scratch made while ``sklearn.callback`` cannot be imported."""
+    def ours(name):
+        return name == "sknn_scratch" or name.startswith("sknn_scratch.")
+
+    saved = {name: module for name, module in sys.modules.items() if ours(name)}
+    real = sys.modules.get("sklearn.callback")
+    for name in saved:
+        del sys.modules[name]
+    sys.modules["sklearn.callback"] = None  # `from sklearn.callback import ...` fails
+    try:
+        fresh = importlib.import_module("sknn_scratch.estimators")
+    finally:
+        if real is None:
+            del sys.modules["sklearn.callback"]
+        else:
+            sys.modules["sklearn.callback"] = real
+    try:
+        yield fresh
+    finally:
+        for name in [name for name in sys.modules if ours(name)]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def test_estimators_work_without_the_callback_framework(package_without_callbacks, data):
+    X, y = data
+    fresh = package_without_callbacks
+    assert not sys.modules["sknn_scratch._callbacks"].HAS_CALLBACKS
+    for est in (fresh.DeepNNClassifier(max_iter=3, tol=None),
+                fresh.ShallowNNClassifier(max_iter=3, tol=None),
+                fresh.ScratchLogisticRegression(),
+                fresh.ScratchLogisticRegression(solver="gd", max_iter=3, tol=None)):
+        assert not hasattr(est, "set_callbacks")
+        est.fit(X, y)
+        assert not any(hasattr(est, name) for name in TRANSIENT)
+        assert pickle.loads(pickle.dumps(est)).score(X, y) == est.score(X, y)
+        assert clone(est).partial_fit(X, y, classes=[0, 1]).n_iter_ == 1
+    pipe = make_pipeline(StandardScaler(), fresh.ShallowNNClassifier(max_iter=3, tol=None))
+    GridSearchCV(pipe, {"shallownnclassifier__n_hidden": [2, 3]}, cv=2).fit(X, y)
