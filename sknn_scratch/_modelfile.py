@@ -26,10 +26,10 @@ Layout (format version 1), every array stored contiguously, uncompressed::
                           one group per slot (``m``, ``v``, ...) of 2L arrays
                           shaped as coefs_ then intercepts_
 
-JSON holds plain data only (see :mod:`sknn_scratch._plaindata`).
-Reading never unpickles or evaluates anything, never allocates from a declared
-size (each array must be stored in full in the file, within
-:data:`MAX_ELEMENTS`), and raises ``ValueError`` saying what is wrong.
+JSON holds plain data only (:mod:`sknn_scratch._plaindata`). Reading never
+unpickles or evaluates anything, never allocates from a declared size (each array
+must be stored in full, within :data:`MAX_ELEMENTS`), and raises ``ValueError``
+saying what is wrong.
 """
 
 import math
@@ -61,6 +61,8 @@ _REQUIRED = {"params", "history_", "rng_state", "classes_", "loss_curve_", "coef
 _OPTIONAL = {"feature_names_in_", "optimizer_state"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _FITTED_NAME = re.compile(r"[a-z][a-z0-9_]{0,98}_")
+_CORE = {"classes_", "coefs_", "intercepts_", "loss_curve_", "history_",
+         "feature_names_in_", *(k for k in ROOT_ATTRS if k.endswith("_"))}
 LABEL_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|[US]\d{1,6}|O)")
 _KINDS = {"f": "float32 or float64", "S": "fixed-length UTF-8 bytes",
           "biufS": "numbers or fixed-length UTF-8 bytes"}
@@ -79,8 +81,9 @@ def read_model_file(path):
     content : dict
         ``class_name`` (one of :data:`CLASS_NAMES`), ``params`` (dict),
         ``attributes`` (fitted attribute name -> value: ``coefs_``,
-        ``intercepts_``, ``classes_``, ``n_features_in_``, ...), ``rng_state``
-        (dict), ``optimizer`` (None or dict: ``name``, ``t``,
+        ``intercepts_``, ``classes_``, ``n_features_in_``, ...),
+        ``plain_attributes`` (further fitted attributes, plain data),
+        ``rng_state`` (dict), ``optimizer`` (None or dict: ``name``, ``t``,
         ``hyperparameters``, ``slots``) and ``metadata`` (format and library
         versions, ``dtype``).
 
@@ -90,6 +93,14 @@ def read_model_file(path):
         If ``path`` does not exist.
     ValueError
         If the file is not HDF5, truncated, foreign or inconsistent.
+
+    Notes
+    -----
+    Checks needing the estimator classes are left to
+    :func:`sknn_scratch.io.load_model`: parameter names and values against the
+    class's ``get_params()`` and constraints, and that the parameters describe
+    the stored layer sizes. A NumPy-only consumer must check the ``activation``
+    name against its own table.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -232,10 +243,10 @@ class _Reader:
             classes = np.array(labels, dtype=dtype)
         else:
             classes = raw.astype(dtype)
-        k = classes.shape[0]
         if not all(classes[:-1] < classes[1:]):
-            self.fail(f"'classes_' must hold at least 2 distinct labels in sorted "
-                      f"order, got {classes.tolist()[:10]}")
+            self.fail("'classes_' must hold distinct labels in sorted order, got "
+                      f"{classes.tolist()[:10]}")
+        k = classes.shape[0]
         if n_outputs != (1 if k == 2 else k):
             self.fail(f"'classes_' has {k} classes, which need "
                       f"{1 if k == 2 else k} output unit(s), but the last layer of "
@@ -244,15 +255,14 @@ class _Reader:
 
     def optimizer(self, params):
         g = self.h["optimizer_state"]
-        if not isinstance(g, h5py.Group):
-            self.fail("'optimizer_state' should be a group")
+        found = self.names(g, "optimizer_state/", 8)
         name = self.attr(g, "name", str, "optimizer_state")
         if name not in OPTIMIZER_SLOTS:
             self.fail(f"unknown optimizer {name!r} in 'optimizer_state'")
         t = self.attr(g, "t", int, "optimizer_state")
-        hyper = self.attr(g, "hyperparameters", str, "optimizer_state")
+        text = self.attr(g, "hyperparameters", str, "optimizer_state")
         try:
-            hyper = loads(hyper)
+            hyper = loads(text)
         except ValueError:
             hyper = None
         if not isinstance(hyper, dict) or not all(
@@ -260,7 +270,6 @@ class _Reader:
                 for v in hyper.values()):
             self.fail("'optimizer_state' hyperparameters are not a dict of numbers")
         slots = OPTIMIZER_SLOTS[name]
-        found = self.names(g, "optimizer_state/", 8)
         if found != set(slots) or t < 0:
             self.fail(f"'optimizer_state' of {name!r} needs t >= 0 and exactly the "
                       f"groups {list(slots)}; found t={t}, {sorted(found)}")
@@ -361,9 +370,7 @@ class _Reader:
             self.fail("loss_ and best_loss_ must be the last and the smallest value "
                       "of loss_curve_")
 
-        attributes = {key: meta[key] for key in (
-            "n_features_in_", "n_layers_", "n_outputs_", "out_activation_", "n_iter_",
-            "loss_", "best_loss_")}
+        attributes = {key: meta[key] for key in ROOT_ATTRS if key.endswith("_")}
         attributes.update(classes_=classes, coefs_=coefs, intercepts_=intercepts,
                           loss_curve_=curve.tolist(), history_=history)
         if "feature_names_in_" in members:
@@ -372,20 +379,16 @@ class _Reader:
                              "feature_names_in_", meta["n_features_in_"]), dtype=object)
         plain = self.json("plain_attributes")
         if not isinstance(plain, dict) or not all(
-                _FITTED_NAME.fullmatch(k) and k not in attributes for k in plain):
-            self.fail("'plain_attributes' must map new names of fitted attributes "
-                      f"(lowercase, ending in '_') to values, got {sorted(plain)[:10]}"
-                      if isinstance(plain, dict) else "'plain_attributes' is not a "
-                      "JSON object")
-        attributes.update(plain)
+                _FITTED_NAME.fullmatch(k) and k not in _CORE for k in plain):
+            self.fail("'plain_attributes' must be a JSON object whose keys name further "
+                      "fitted attributes (lowercase, ending in '_')")
         optimizer = (self.optimizer(coefs + intercepts)
                      if "optimizer_state" in members else None)
-        metadata = {key: meta[key] for key in (
-            "format_version", "sknn_scratch_version", "sklearn_version",
-            "numpy_version", "dtype")}
+        metadata = {key: meta[key] for key in ROOT_ATTRS
+                    if not key.endswith("_") and key not in ("format", "class_name")}
         return {"class_name": class_name, "params": params, "attributes": attributes,
-                "rng_state": self.rng_state(), "optimizer": optimizer,
-                "metadata": metadata}
+                "plain_attributes": plain, "rng_state": self.rng_state(),
+                "optimizer": optimizer, "metadata": metadata}
 
 
 def _uint(value, bits):

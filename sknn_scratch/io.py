@@ -119,7 +119,8 @@ def load_model(path):
             f"{where}: the parameters do not match {cls.__name__}: unknown "
             f"{sorted(set(params) - expected)}, missing {sorted(expected - set(params))}."
         )
-    shadowing = sorted(name for name in attrs if hasattr(cls, name))
+    plain = content["plain_attributes"]
+    shadowing = sorted(name for name in plain if hasattr(cls, name))
     if shadowing:
         raise ValueError(f"{where}: fitted attribute(s) {shadowing} would hide "
                          f"members of {cls.__name__}.")
@@ -135,7 +136,7 @@ def load_model(path):
             f"{where}: the stored weights have layer sizes {sizes}, but the saved "
             f"parameters of {cls.__name__} describe {wanted}."
         )
-    for name, value in attrs.items():
+    for name, value in {**attrs, **plain}.items():
         setattr(estimator, name, value)
     bit_generator = np.random.PCG64()
     bit_generator.state = content["rng_state"]
@@ -177,11 +178,12 @@ def _content(estimator):
     if hasattr(estimator, "feature_names_in_"):
         attributes["feature_names_in_"] = estimator.feature_names_in_
     # Every other public fitted attribute (validation_scores_, ...) as plain data.
-    attributes["plain"] = {
-        name: value for name, value in vars(estimator).items()
-        if name.endswith("_") and not name.startswith("_") and name not in attributes}
+    plain = {name: value for name, value in vars(estimator).items()
+             if name.endswith("_") and not name.startswith("_")
+             and name not in attributes}
     return {"class_name": type(estimator).__name__,
             "params": estimator.get_params(deep=False), "attributes": attributes,
+            "plain_attributes": plain,
             "rng_state": rng.bit_generator.state, "optimizer": optimizer,
             "metadata": {"sknn_scratch_version": __version__,
                          "sklearn_version": sklearn.__version__}}
@@ -234,9 +236,9 @@ def _write_model_file(path, content):
     texts = {"params": encode_params(content["params"]),
              "history_": dumps(a["history_"]), "rng_state": dumps(content["rng_state"])}
     try:
-        texts["plain_attributes"] = dumps(a["plain"])
+        texts["plain_attributes"] = dumps(content["plain_attributes"])
     except TypeError as exc:
-        bad = [k for k, v in a["plain"].items() if not _is_plain(v)]
+        bad = [k for k, v in content["plain_attributes"].items() if not _is_plain(v)]
         raise ValueError(f"Fitted attribute(s) {bad} hold a {exc} object, which a model "
                          "file cannot store (only plain data).") from None
     root = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,

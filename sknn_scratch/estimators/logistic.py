@@ -153,10 +153,7 @@ class ScratchLogisticRegression(BaseScratchClassifier):
             W, b = unpack(theta)
             return [W.astype(X.dtype)], [b.astype(X.dtype)]
 
-        last = {}  # newton_cg reports an iteration right after accepting its last point
-
         def fun_grad(theta):
-            last["theta"] = theta
             W, b = unpack(theta)
             loss, dW, db = network.loss_and_gradients(arch, [W], [b], Xc, Yc, swc, alpha)
             return loss, np.concatenate([np.ravel(dW[0]), db[0]])
@@ -176,7 +173,7 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         # One callback subtask per Newton iteration (None without callbacks).
         tasks = _callbacks.iteration_subtasks(self, "newton-iter")
         on_iteration = None if tasks is None else (
-            lambda iteration, loss: tasks.end(*params(last["theta"])))
+            lambda iteration, loss, theta: tasks.end(*params(theta)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in search
             res = newton_cg(fun_grad, make_hvp, theta0, tol=self.tol or 0.0,

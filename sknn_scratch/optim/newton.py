@@ -67,8 +67,9 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         the convergence is superlinear, so the remaining error is well below
         ``tol``), or when the gradient is below ``GRADIENT_FLOOR`` (an optimum at
         zero, where no relative rule can fire).
-    on_iteration : callable ``(iteration, loss) -> bool``, optional
-        Called after each iteration; returning True stops early.
+    on_iteration : callable ``(iteration, loss, theta) -> bool``, optional
+        Called after each iteration with the accepted point (do not modify it);
+        returning True stops early.
     """
     theta = np.array(theta0, dtype=float, copy=True)
     max_cg = max_cg or min(theta.size, 200)
@@ -102,7 +103,7 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         theta += step * p
         f, g = f_new, g_new
         history.append(f)
-        if on_iteration is not None and on_iteration(it, f):
+        if on_iteration is not None and on_iteration(it, f, theta):
             break
         if (np.max(np.abs(step * p)) <= tol * np.max(np.abs(theta))
                 or np.max(np.abs(g)) <= GRADIENT_FLOOR):

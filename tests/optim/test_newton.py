@@ -122,7 +122,7 @@ def test_newton_cg_on_iteration_returning_true_stops():
     A, b = spd_system()
     seen = []
     res = newton_cg(*quadratic(A, b), np.zeros(6), tol=0.0,
-                    on_iteration=lambda it, f: seen.append((it, f)) or True)
+                    on_iteration=lambda it, f, theta: seen.append((it, f)) or True)
     assert res.n_iter == 1 and len(seen) == 1 and not res.converged
     assert seen[0][1] == res.losses[0]
 
