@@ -10,10 +10,10 @@ from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, log_loss
-from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from sknn_scratch import DeepNNClassifier
 from sknn_scratch.studies import BiasVarianceReport, bias_variance_report
 from sknn_scratch.studies.bias_variance import BIAS_ADVICE, VARIANCE_ADVICE
 
@@ -64,11 +64,7 @@ def iris_parts():
 # ------------------------------------------------------------ real models
 def test_tiny_network_on_digits_reads_high_bias(digits):
     X, y = digits
-    # sklearn's MLPClassifier stands in until sknn_scratch's DeepNNClassifier lands;
-    # swap it for DeepNNClassifier(hidden_layer_sizes=(1,), ...) then.
-    tiny = make_pipeline(
-        StandardScaler(), MLPClassifier(hidden_layer_sizes=(1,), max_iter=200, random_state=0)
-    )
+    tiny = make_pipeline(StandardScaler(), DeepNNClassifier((1,), random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         report = bias_variance_report(tiny, X[:1000], y[:1000], X[1000:1400], y[1000:1400])
@@ -80,11 +76,8 @@ def test_tiny_network_on_digits_reads_high_bias(digits):
 
 def test_wide_network_on_sixty_digits_reads_high_variance(digits):
     X, y = digits
-    # Stand-in for DeepNNClassifier((256,), alpha=0) as above.
     wide = make_pipeline(
-        StandardScaler(),
-        MLPClassifier(hidden_layer_sizes=(256,), alpha=0.0, max_iter=500, random_state=0),
-    )
+        StandardScaler(), DeepNNClassifier((256,), alpha=0.0, max_iter=500, random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         report = bias_variance_report(wide, X[:60], y[:60], X[600:1100], y[600:1100])

@@ -12,7 +12,7 @@ pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402
 from sklearn.datasets import load_iris  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sknn_scratch import DeepNNClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
@@ -31,15 +31,17 @@ pytestmark = pytest.mark.filterwarnings(
 
 @pytest.fixture(scope="module")
 def iris():
+    # iris is sorted by class: shuffle it so that every CV training prefix holds
+    # several classes (the estimators refuse a single class, as LogisticRegression does)
     X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
+    order = np.random.default_rng(0).permutation(len(y))
+    return StandardScaler().fit_transform(X)[order], y[order]
 
 
 def _mlp(**kwargs):
-    # sklearn's MLPClassifier stands in for sknn_scratch's estimators for now.
     params = dict(hidden_layer_sizes=(5,), max_iter=15, random_state=0)
     params.update(kwargs)
-    return MLPClassifier(**params)
+    return DeepNNClassifier(**params)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def test_loss_curve_of_one_estimator_draws_raw_and_smoothed(fitted):
     (ax,) = fig.axes
     assert len(ax.get_lines()) == 2
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
-    assert _legend(ax) == ["MLPClassifier train"]
+    assert _legend(ax) == ["DeepNNClassifier train"]
     raw, smoothed = ax.get_lines()
     np.testing.assert_allclose(raw.get_ydata(), fitted.loss_curve_)
     np.testing.assert_array_equal(raw.get_xdata(), np.arange(1, fitted.n_iter_ + 1))
@@ -120,7 +122,7 @@ def test_history_records_are_accepted():
 def test_pipeline_uses_its_last_step(iris):
     pipe = make_pipeline(StandardScaler(), _mlp()).fit(*iris)
     ax = plot_loss_curves(pipe).axes[0]
-    assert _legend(ax) == ["MLPClassifier train"]
+    assert _legend(ax) == ["DeepNNClassifier train"]
 
 
 def test_unfitted_estimator_is_reported():
@@ -195,12 +197,12 @@ def test_learning_curve_names_the_scoring(iris):
 # ------------------------------------------------------------ validation curve
 def test_validation_curve_over_decades_uses_a_log_axis(iris, tmp_path):
     pipe = make_pipeline(StandardScaler(), _mlp())
-    fig = plot_validation_curve(pipe, *iris, param_name="mlpclassifier__alpha",
+    fig = plot_validation_curve(pipe, *iris, param_name="deepnnclassifier__alpha",
                                 param_range=[1e-4, 1e-2, 1.0], cv=3)
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 2
     assert ax.get_xscale() == "log"
-    assert ax.get_xlabel() == "mlpclassifier__alpha"
+    assert ax.get_xlabel() == "deepnnclassifier__alpha"
     assert ax.get_ylabel() == "error (1 - score)"
     np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1e-4, 1e-2, 1.0])
     fig.savefig(tmp_path / "validation.png")
