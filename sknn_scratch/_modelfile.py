@@ -96,11 +96,9 @@ def read_model_file(path):
 
     Notes
     -----
-    Checks needing the estimator classes are left to
-    :func:`sknn_scratch.io.load_model`: parameter names and values against the
-    class's ``get_params()`` and constraints, and that the parameters describe
-    the stored layer sizes. A NumPy-only consumer must check the ``activation``
-    name against its own table.
+    :func:`sknn_scratch.io.load_model` adds the checks that need the classes:
+    parameter names and values, and that they describe the stored layers. A
+    NumPy-only consumer must check ``params["activation"]`` against its table.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -138,13 +136,13 @@ class _Reader:
             self.fail(f"'{prefix.rstrip('/')}' should be a group, found a "
                       f"{type(group).__name__}")
         if len(group) > limit:
-            self.fail(f"'{prefix or '/'}' holds {len(group)} entries, more than the "
-                      f"limit of {limit}")
+            self.fail(f"'{prefix.rstrip('/') or '/'}' holds {len(group)} entries, more "
+                      f"than the limit of {limit}")
         for key in group:
             link = group.get(key, getlink=True)
             if not isinstance(link, h5py.HardLink):
-                self.fail(f"'{prefix}{key}' is a {type(link).__name__}; a model file "
-                          "holds its own datasets and groups only, never links")
+                self.fail(f"'{prefix}{key}' is a link ({type(link).__name__}); a model "
+                          "file holds its own datasets and groups only")
         return set(group)
 
     def attr(self, obj, key, kind, where="/"):
@@ -204,11 +202,9 @@ class _Reader:
         if not found:
             self.fail(f"'{prefix.rstrip('/')}' holds no arrays")
         if found != expected:
-            missing = sorted(expected - found, key=int)
             self.fail(f"'{prefix.rstrip('/')}' should hold {n} arrays named "
-                      f"0..{n - 1}; missing "
-                      f"{[prefix + k for k in missing] or 'none'}, unexpected "
-                      f"{sorted(prefix + k for k in found - expected) or 'none'}")
+                      f"0..{n - 1}; " + _diff([prefix + k for k in expected - found],
+                                              [prefix + k for k in found - expected]))
         arrays = [self.array(f"{prefix}{i}", None, "f", itemsizes=(4, 8))
                   for i in range(n)]
         for i, x in enumerate(arrays):
@@ -305,8 +301,8 @@ class _Reader:
         version = self.attr(h, "format_version", int)
         if not 1 <= version <= FORMAT_VERSION:
             self.fail(f"it has format version {version}; this sknn_scratch reads "
-                      f"versions 1 to {FORMAT_VERSION} (upgrade sknn_scratch to read "
-                      "files written by a newer one)")
+                      f"format versions up to {FORMAT_VERSION} (upgrade sknn_scratch "
+                      "to read files written by a newer one)")
         class_name = self.attr(h, "class_name", str)
         if class_name not in CLASS_NAMES:
             self.fail(f"unknown estimator class {class_name!r}; model files hold one "
@@ -317,8 +313,7 @@ class _Reader:
         meta = {key: self.attr(h, key, kind) for key, kind in ROOT_ATTRS.items()}
         members = self.names(h, "", 16)
         if not _REQUIRED <= members <= _REQUIRED | _OPTIONAL:
-            self.fail(f"missing entries {sorted(_REQUIRED - members)}, unexpected "
-                      f"entries {sorted(members - _REQUIRED - _OPTIONAL)}")
+            self.fail(_diff(_REQUIRED - members, members - _REQUIRED - _OPTIONAL))
 
         params = self.json("params")
         if not (isinstance(params, dict) and len(params) <= 256
@@ -389,6 +384,11 @@ class _Reader:
         return {"class_name": class_name, "params": params, "attributes": attributes,
                 "plain_attributes": plain, "rng_state": self.rng_state(),
                 "optimizer": optimizer, "metadata": metadata}
+
+
+def _diff(missing, unexpected):  # only the non-empty parts
+    return "; ".join(f"{word} {sorted(names)}" for word, names in (
+        ("missing", missing), ("unexpected", unexpected)) if names)
 
 
 def _uint(value, bits):

@@ -39,14 +39,14 @@ def encode_value(value):
         return [encode_value(v) for v in value]
     if isinstance(value, dict):
         if not all(isinstance(k, (str, int, float, np.generic, type(None))) for k in value):
-            raise TypeError("dict with non-scalar keys, a")
+            raise TypeError("a dict key that is not a str, number or None")
         if all(isinstance(k, str) and k not in _TAGS for k in value):
             return {k: encode_value(v) for k, v in value.items()}
         return {"__dict__": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "biuf":
         return {"__ndarray__": {"dtype": value.dtype.str,
                                 "data": [encode_value(v) for v in value.tolist()]}}
-    raise TypeError(f"{type(value).__module__}.{type(value).__qualname__}")
+    raise TypeError(f"a {type(value).__module__}.{type(value).__qualname__} object")
 
 
 def encode_params(params):
@@ -59,10 +59,11 @@ def encode_params(params):
             hint = ("set it to an int (or None) before saving; the fitted model's own "
                     "generator state is saved either way" if name == "random_state"
                     else "only None, bool, int, float, str and lists, tuples or dicts "
-                    "of these can be saved")
+                    "of these can be saved (set it to None before saving, and back "
+                    "after loading)")
             raise ValueError(
                 f"Parameter {name!r} cannot be saved in a model file: its value "
-                f"{value!r} holds a {exc} object, which only pickle could store; {hint}."
+                f"{value!r} contains {exc}, which only pickle could store; {hint}."
             ) from None
     return json.dumps(encoded, allow_nan=False)
 

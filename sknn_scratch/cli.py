@@ -35,9 +35,9 @@ def cmd_study(args):
 
     if args.preset == "course" and args.dataset != "catvnoncat":
         raise UsageError("--preset course needs --dataset catvnoncat")
-    data = study.load_study_data(args.dataset, data_dir=args.data_dir,
-                                 random_state=args.random_state)
     course = args.preset == "course"
+    data = study.load_study_data(args.dataset, data_dir=args.data_dir,
+                                 random_state=args.random_state, course=course)
     if course:
         models = study.course_models(random_state=args.random_state,
                                      max_iter=args.max_iter)

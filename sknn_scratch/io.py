@@ -115,9 +115,11 @@ def load_model(path):
     # and fills the default in for older files.
     expected = set(cls().get_params(deep=False))
     if set(params) != expected:
+        unknown, missing = sorted(set(params) - expected), sorted(expected - set(params))
         raise ValueError(
-            f"{where}: the parameters do not match {cls.__name__}: unknown "
-            f"{sorted(set(params) - expected)}, missing {sorted(expected - set(params))}."
+            f"{where}: the saved parameters do not match {cls.__name__}"
+            + (f"; unknown parameter(s) {unknown}" if unknown else "")
+            + (f"; missing parameter(s) {missing}" if missing else "") + "."
         )
     plain = content["plain_attributes"]
     shadowing = sorted(name for name in plain if hasattr(cls, name))
@@ -239,8 +241,8 @@ def _write_model_file(path, content):
         texts["plain_attributes"] = dumps(content["plain_attributes"])
     except TypeError as exc:
         bad = [k for k, v in content["plain_attributes"].items() if not _is_plain(v)]
-        raise ValueError(f"Fitted attribute(s) {bad} hold a {exc} object, which a model "
-                         "file cannot store (only plain data).") from None
+        raise ValueError(f"Fitted attribute(s) {bad} contain {exc}, which a model file "
+                         "cannot store (only plain data).") from None
     root = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
             "class_name": content["class_name"], "dtype": a["coefs_"][0].dtype.name,
             "numpy_version": np.__version__, **content["metadata"],

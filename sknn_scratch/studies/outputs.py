@@ -29,11 +29,16 @@ def write_results_json(path, data, results, settings):
 
 
 def write_report_md(path, data, results, figures, course=False, extra=""):
+    sizes = (f"Train {len(data.y_train)}, dev {len(data.y_dev)}, test "
+             f"{len(data.y_test)} samples.")
+    if course:
+        sizes = (f"The course's protocol: train on all {len(data.y_train)} training "
+                 f"images, test on its {len(data.y_test)}; it has no dev set, so the "
+                 "test set stands in for it in the dev column and the diagnosis.")
     lines = [
-        f"# sknn-scratch study: {data.name}",
+        f"# sknn-scratch study: {data.name}" + (" (course preset)" if course else ""),
         "",
-        f"Train {len(data.y_train)}, dev {len(data.y_dev)}, test {len(data.y_test)} "
-        "samples. Accuracies in %; log loss on the dev set; diagnosis from train and "
+        sizes + " Accuracies in %; log loss on the dev set; diagnosis from train and "
         "dev error (baseline error 0, threshold 5 points).",
         "",
         "```",

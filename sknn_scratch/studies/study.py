@@ -50,12 +50,13 @@ class StudyData:
 
 
 def load_study_data(name, *, data_dir=None, random_state=0, dev_size=0.2,
-                    test_size=0.2):
+                    test_size=0.2, course=False):
     """Load ``name`` and split it train/dev/test (stratified).
 
     ``catvnoncat`` reads the course files from ``data_dir`` (default
     ``$SKNN_SCRATCH_DATA``) and keeps the course's test set; its training set is
-    split into train and dev.
+    split into train and dev, except with ``course=True``: the notes train on all
+    209 images and have no dev set, so the test set stands in for it.
     """
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
@@ -68,6 +69,10 @@ def load_study_data(name, *, data_dir=None, random_state=0, dev_size=0.2,
                 "the catvnoncat dataset needs the course files: pass --data-dir or set "
                 "SKNN_SCRATCH_DATA to the folder holding train_catvnoncat.h5.")
         cats = load_catvnoncat(data_dir)
+        if course:
+            return StudyData(name, cats.train.data, cats.test.data, cats.test.data,
+                             cats.train.target, cats.test.target, cats.test.target,
+                             scaled_inputs=False)
         X_tr, X_dev, y_tr, y_dev = train_test_split(
             cats.train.data, cats.train.target, test_size=dev_size,
             stratify=cats.train.target, random_state=random_state)

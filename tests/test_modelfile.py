@@ -1,0 +1,319 @@
+"""The model file reader: a corpus of broken files, purity, and the JSON codec."""
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import sknn_scratch
+from sknn_scratch import DeepNNClassifier
+from sknn_scratch import _modelfile
+from sknn_scratch import io as sknn_io
+from sknn_scratch._plaindata import dumps, encode_params, encode_value, loads
+from sknn_scratch.io import load_model, read_model_file, save_model
+
+X = np.random.default_rng(0).normal(size=(60, 4))
+Y3 = np.array(["cat", "dog", "ému"])[np.arange(60) % 3]
+Y2 = np.arange(60) % 2
+
+
+def _fit(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few epochs on purpose
+        return estimator.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def base_files(tmp_path_factory):
+    """A 3-layer net (4 -> 5 -> 4 -> out) saved for 3 string classes and for 2."""
+    folder = tmp_path_factory.mktemp("base")
+    files = {}
+    for name, y in (("multi", Y3), ("binary", Y2)):
+        est = _fit(DeepNNClassifier((5, 4), max_iter=2, random_state=0), X, y)
+        save_model(est, folder / f"{name}.h5")
+        files[name] = folder / f"{name}.h5"
+    return files
+
+
+def _h5(edit):
+    def apply(path):
+        with h5py.File(path, "r+") as f:
+            edit(f)
+    return apply
+
+
+def _put(name, data=None, **kwargs):
+    def edit(f):
+        attrs = dict(f[name].attrs) if isinstance(f[name], h5py.Dataset) else {}
+        del f[name]
+        f.create_dataset(name, data=data, **kwargs).attrs.update(attrs)
+    return _h5(edit)
+
+
+def _attr(name, value, obj="/"):
+    def edit(f):
+        f[obj].attrs[name] = value
+    return _h5(edit)
+
+
+def _json(name, change):
+    """Rewrite a JSON dataset; ``change`` returns new data or raw text."""
+    def edit(f):
+        new = change(json.loads(f[name][()].decode()))
+        text = new if isinstance(new, str) else json.dumps(new)
+        del f[name]
+        f.create_dataset(name, data=np.bytes_(text.encode()))
+    return _h5(edit)
+
+
+def _raw(change):
+    def apply(path):
+        path.write_bytes(change(path.read_bytes()))
+    return apply
+
+
+def _extra_layer(n_layers=None):
+    def edit(f):
+        f.create_dataset("coefs_/3", data=np.zeros((3, 3)))
+        f.create_dataset("intercepts_/3", data=np.zeros(3))
+        if n_layers:
+            f.attrs["n_layers_"] = n_layers
+            del f["optimizer_state"]  # optional: its 2L arrays would not match
+    return _h5(edit)
+
+
+def _soft_link(f):
+    del f["coefs_/0"]
+    f["coefs_/0"] = h5py.SoftLink("/coefs_/1")
+
+
+def _many_layers(f):
+    for i in range(3, 300):
+        f.create_dataset(f"coefs_/{i}", data=np.zeros(1))
+
+
+def _nan_at(name, index, value=np.nan):
+    def edit(f):
+        data = f[name][()]
+        data.flat[index] = value
+        f[name][...] = data
+    return _h5(edit)
+
+
+def _foreign(path):
+    with h5py.File(path, "w") as f:
+        f.create_dataset("train_set_x", data=np.zeros((2, 3)))
+
+
+def _drop(key):
+    return lambda d: {k: v for k, v in d.items() if k != key}
+
+
+R, E = "reader", "estimator"  # which layer must catch it
+CORPUS = {
+    # id: (base file, change, message fragment, level)
+    "text-file": ("multi", _raw(lambda b: b"coefs_ = [1, 2]\n"), "not an HDF5 file", R),
+    "empty-file": ("multi", _raw(lambda b: b""), "not an HDF5 file", R),
+    "truncated-half": ("multi", _raw(lambda b: b[: len(b) // 2]), "truncated or corrupt",
+                       R),
+    "truncated-1-byte": ("multi", _raw(lambda b: b[:-1]), "truncated or corrupt", R),
+    "foreign-hdf5": ("multi", _foreign, "no 'format' attribute", R),
+    "other-format": ("multi", _attr("format", "keras"), "its format is 'keras'", R),
+    "newer-format": ("multi", _attr("format_version", 2), "format version 2", R),
+    "unknown-class": ("multi", _attr("class_name", "MLPClassifier"),
+                      "unknown estimator class 'MLPClassifier'", R),
+    "missing-layer": ("multi", _h5(lambda f: f.__delitem__("coefs_/1")),
+                      r"missing \['coefs_/1'\]", R),
+    "no-layers": ("multi", _h5(lambda f: [f["coefs_"].__delitem__(k) for k in "012"]),
+                  "'coefs_' holds no arrays", R),
+    "layers-not-group": ("multi", _put("coefs_", np.zeros(3)),
+                         "'coefs_' should be a group", R),
+    "stray-layer": ("multi", _h5(lambda f: f.create_dataset("coefs_/7", data=[[0.0]])),
+                    r"unexpected \['coefs_/7'\]", R),
+    "extra-intercept": ("multi", _h5(lambda f: f.create_dataset("intercepts_/3",
+                                                                 data=[0.0])),
+                        r"'intercepts_' should hold 3 arrays named 0..2; "
+                        r"unexpected \['intercepts_/3'\]", R),
+    "extra-layer": ("multi", _extra_layer(), "n_layers_ is 4, but the file holds 4", R),
+    "extra-layer-and-n_layers_": ("multi", _extra_layer(5), r"layer sizes \(4, 5, 4, 3, "
+                                  r"3\), but the saved parameters .* describe", E),
+    "huge-n_layers_": ("multi", _attr("n_layers_", 10**9), "n_layers_ is 1000000000", R),
+    "too-many-layers": ("multi", _h5(_many_layers),
+                        "'coefs_' holds 300 entries, more than the limit of 256", R),
+    "rows-mismatch": ("multi", _put("coefs_/1", np.zeros((4, 4))),
+                      "'coefs_/1' has 4 rows, but 'coefs_/0' has 5 columns", R),
+    "intercept-length": ("multi", _put("intercepts_/0", np.zeros(7)),
+                         r"'intercepts_/0' has shape \(7,\), but 'coefs_/0' has 5", R),
+    "n_features_in_": ("multi", _attr("n_features_in_", 7),
+                       "'coefs_/0' has 4 rows, but n_features_in_ is 7", R),
+    "coef-1d": ("multi", _put("coefs_/0", np.zeros(20)), "non-empty 2-d array", R),
+    "coef-strings": ("multi", _put("coefs_/0", np.full((4, 5), b"x")),
+                     r"'coefs_/0' has dtype \|S1; expected float32 or float64", R),
+    "coef-ints": ("multi", _put("coefs_/0", np.zeros((4, 5), np.int64)),
+                  "has dtype int64; expected float32 or float64", R),
+    "mixed-float-dtypes": ("multi", _put("coefs_/0", np.zeros((4, 5), np.float32)),
+                           r"dtype\(s\) \['float32', 'float64'\]", R),
+    "nan-weight": ("multi", _nan_at("coefs_/1", 3), "'coefs_/1' contains NaN or inf", R),
+    "inf-intercept": ("multi", _nan_at("intercepts_/2", 0, np.inf),
+                      "'intercepts_/2' contains NaN or infinity", R),
+    "huge-declared-shape": ("multi", _put("coefs_/0", shape=(10**6, 10**6), dtype="f8"),
+                            "beyond the size limits", R),
+    "declared-not-stored": ("multi", _put("coefs_/0", shape=(4, 5), dtype="f8"),
+                            r"\(160 bytes\) but the file stores 0 bytes", R),
+    "compressed": ("multi", _put("coefs_/0", np.zeros((4, 5)), compression="gzip"),
+                   "chunked, filtered, external or virtual", R),
+    "soft-link": ("multi", _h5(_soft_link), r"'coefs_/0' is a link \(SoftLink\)", R),
+    "external-link": ("multi", _h5(lambda f: f.__setitem__(
+        "extra", h5py.ExternalLink("/etc/passwd", "/x"))),
+        r"'extra' is a link \(ExternalLink\)", R),
+    "unexpected-entry": ("multi", _h5(lambda f: f.create_dataset("extra", data=1)),
+                         r"Cannot load model from .*: unexpected \['extra'\]\.$", R),
+    "unexpected-attribute": ("multi", _attr("evil", 1), r"unexpected attribute\(s\)", R),
+    "missing-attribute": ("multi", _h5(lambda f: f.attrs.__delitem__("n_iter_")),
+                          "attribute 'n_iter_' of '/' is missing", R),
+    "attribute-type": ("multi", _attr("n_features_in_", "4"),
+                       "attribute 'n_features_in_' of '/' should be int", R),
+    "unknown-param": ("multi", _json("params", lambda d: {**d, "foo": 1}),
+                      r"unknown parameter\(s\) \['foo'\]\.", E),
+    "missing-param": ("multi", _json("params", _drop("alpha")),
+                      r"missing parameter\(s\) \['alpha'\]", E),
+    "params-not-object": ("multi", _json("params", lambda d: [1, 2]),
+                          "'params' is not a JSON object", R),
+    "invalid-param": ("multi", _json("params", lambda d: {**d, "activation": "evil"}),
+                      "'activation' parameter of DeepNNClassifier must be", E),
+    "params-vs-weights": ("multi", _json("params", lambda d: {
+        **d, "hidden_layer_sizes": {"__tuple__": [9, 9]}}), r"describe \(4, 9, 9, 3\)", E),
+    "params-not-json": ("multi", _json("params", lambda d: "import os"),
+                        "'params' is not valid model JSON", R),
+    "params-nan-literal": ("multi", _json("params", lambda d: '{"alpha": NaN}'),
+                           "non-standard JSON constant NaN", R),
+    "params-bad-tag": ("multi", _json("params", lambda d: {**d, "tol": {"__tuple__": 5}}),
+                       "malformed __tuple__", R),
+    "params-vlen-string": ("multi", _put("params", "{}", dtype=h5py.string_dtype()),
+                           "'params' has dtype object; expected fixed-length", R),
+    "3-classes-1-output": ("binary", _put("classes_", np.array([0, 1, 2])),
+                           r"has 3 classes, which need 3 output unit\(s\), but the last "
+                           "layer of coefs_ has 1", R),
+    "2-classes-3-outputs": ("multi", _put("classes_", np.array([b"a", b"b"])),
+                            r"has 2 classes, which need 1 output unit\(s\)", R),
+    "classes-unsorted": ("binary", _put("classes_", np.array([1, 0])),
+                         "distinct labels in sorted order", R),
+    "classes-bad-dtype": ("binary", _attr("dtype", "<M8[ns]", "classes_"),
+                          "unsupported dtype '<M8", R),
+    "classes-bad-utf8": ("multi", _put("classes_", np.array([b"\xff", b"a", b"b"])),
+                         "'classes_' is not valid UTF-8", R),
+    "feature-names-length": ("multi", _h5(lambda f: f.create_dataset(
+        "feature_names_in_", data=np.array([b"a", b"b", b"c"]))),
+        "'feature_names_in_' has 3 entries, expected 4", R),
+    "out-activation": ("binary", _attr("out_activation_", "softmax"),
+                       "out_activation_='softmax' do not match", R),
+    "loss-curve-length": ("multi", _put("loss_curve_", np.zeros(1)),
+                          "must both hold n_iter_=2 epochs", R),
+    "loss_-inconsistent": ("multi", _attr("loss_", 123.0), "loss_ and best_loss_", R),
+    "plain-attribute-redefines-core": ("multi", _json("plain_attributes", lambda d: {
+        **d, "coefs_": [1]}), "'plain_attributes' must be a JSON object whose keys", R),
+    "rng-state": ("multi", _json("rng_state", lambda d: {**d, "bit_generator": "MT19937"}),
+                  "'rng_state' is not the state of a PCG64 generator", R),
+    "optimizer-shape": ("multi", _put("optimizer_state/m/0", np.zeros((2, 2))),
+                        r"'optimizer_state/m/0' has shape \(2, 2\)", R),
+    "optimizer-name": ("multi", _attr("name", "lbfgs", "optimizer_state"),
+                       "unknown optimizer 'lbfgs'", R),
+}
+
+
+@pytest.mark.parametrize("case", list(CORPUS))
+def test_broken_file_raises_value_error_saying_what(case, base_files, tmp_path):
+    base, change, match, level = CORPUS[case]
+    path = tmp_path / "broken.h5"
+    shutil.copy(base_files[base], path)
+    change(path)
+    if level == R:  # the NumPy/h5py-only reader catches it by itself
+        with pytest.raises(ValueError, match=match):
+            read_model_file(path)
+    else:
+        read_model_file(path)
+    with pytest.raises(ValueError, match=match):
+        load_model(path)
+
+
+# -- the reading code runs nothing and needs no scikit-learn --------------------------
+def test_reader_imports_only_numpy_h5py_and_stdlib():
+    code = ("import sys, sknn_scratch._modelfile; "
+            "bad = [m for m in sys.modules if m.startswith(('sklearn', 'scipy', "
+            "'sknn_scratch.estimators'))]; print(bad); assert not bad")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    root = Path(sknn_scratch.__file__).parent
+    for name in ("_modelfile.py", "_plaindata.py"):
+        tree = ast.parse((root / name).read_text())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import)
+                    for a in n.names}
+        imported |= {"." * n.level + (n.module or "") for n in ast.walk(tree)
+                     if isinstance(n, ast.ImportFrom)}
+        assert imported <= set(sys.stdlib_module_names) | {"numpy", "h5py",
+                                                            "._plaindata"}, name
+
+
+def test_no_pickle_or_eval_in_io_modules():
+    root = Path(sknn_scratch.__file__).parent
+    for name in ("io.py", "_modelfile.py", "_plaindata.py"):
+        tree = ast.parse((root / name).read_text())
+        imported = {a.name.split(".")[0] for n in ast.walk(tree)
+                    if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        imported |= {n.module.split(".")[0] for n in ast.walk(tree)
+                     if isinstance(n, ast.ImportFrom) and n.module}
+        assert not imported & {"pickle", "dill", "joblib", "marshal", "shelve"}, name
+        called = {n.func.id for n in ast.walk(tree)
+                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        assert not called & {"eval", "exec", "compile", "__import__"}, name
+
+
+def test_allow_list_names_the_three_estimators():
+    assert set(_modelfile.CLASS_NAMES) == set(sknn_io._CLASSES)
+
+
+# -- plain data <-> JSON --------------------------------------------------------------
+@pytest.mark.parametrize("value", [
+    None, True, 3, 2.5, float("inf"), -float("inf"), "é", (64, 32), [1, (2, 3)],
+    {0: 1.0, 1: 2.5}, {"cat": 2, "dog": None}, {"__tuple__": 1}, {1.5: "x", None: 2},
+    {"a": {"b": [(1,)]}},
+])
+def test_plain_data_round_trips_with_types(value):
+    back = loads(dumps(value))
+    assert back == value and type(back) is type(value)
+    json.loads(dumps(value), parse_constant=lambda c: 1 / 0)  # strict JSON
+
+
+def test_numpy_values_round_trip_as_equal_values():
+    assert loads(dumps(np.int64(5))) == 5 and loads(dumps(np.float32(0.5))) == 0.5
+    assert np.isnan(loads(dumps(float("nan"))))
+    back = loads(dumps(np.array([3, 4], dtype=np.int32)))
+    assert back.dtype == np.int32 and back.tolist() == [3, 4]
+
+
+@pytest.mark.parametrize("value", [object(), len, np.random.RandomState(0),
+                                   np.zeros((2, 2)), {(1, 2): 3}, [1, {2}]])
+def test_non_plain_values_are_refused(value):
+    with pytest.raises(TypeError):
+        encode_value(value)
+    with pytest.raises(ValueError, match="Parameter 'p' cannot be saved"):
+        encode_params({"p": value})
+
+
+@pytest.mark.parametrize("text, match", [
+    ("NaN", "non-standard JSON constant"),
+    ('{"__float__": "1e999"}', "malformed __float__"),
+    ('{"__ndarray__": {"dtype": "O", "data": []}}', "malformed __ndarray__"),
+    ('{"__ndarray__": {"dtype": "<i1", "data": [1000]}}', "malformed __ndarray__"),
+    ('{"__dict__": [[[1], 2]]}', "malformed __dict__"),
+    ("[" * 100000 + "]" * 100000, "nested too deeply"),
+])
+def test_loads_rejects_what_dumps_never_writes(text, match):
+    with pytest.raises(ValueError, match=match):
+        loads(text)
