@@ -72,7 +72,7 @@ def _d_tanh(A, dA):
 
 
 def _d_relu(A, dA):
-    dA[A <= 0] = 0.0
+    np.multiply(dA, A > 0, out=dA)
     return dA
 
 

@@ -43,6 +43,44 @@ class Architecture:
         return f"Architecture({arrows}, activation={self.activation!r})"
 
 
+class Workspace:
+    """Buffers for one mini-batch size, reused by every training step.
+
+    Training allocates nothing per step beyond small (m, n_outputs) and
+    per-row temporaries: each layer's ``Z``/``A`` and ``dA``, the dropout masks
+    and the gradients live here, and batches of up to ``batch_size`` rows use
+    leading-row views (still C-contiguous) of them.
+    """
+
+    def __init__(self, arch, batch_size, dtype=np.float64, dropout=False):
+        sizes = arch.layer_sizes
+        hidden = sizes[1:-1]
+        self.batch_size = batch_size
+        self.Z = [np.empty((batch_size, n), dtype) for n in sizes[1:]]
+        self.dA = [np.empty((batch_size, n), dtype) for n in hidden]
+        self.dropped = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
+        self.masks = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
+        self.uniform = [np.empty((batch_size, n)) for n in hidden] if dropout else None
+        self.dW = [np.empty((sizes[i], sizes[i + 1]), dtype) for i in range(arch.n_layers)]
+        self.db = [np.empty(sizes[i + 1], dtype) for i in range(arch.n_layers)]
+        self.penalty = [np.empty((sizes[i], sizes[i + 1]), dtype)
+                        for i in range(arch.n_layers)]
+
+
+def _buffer(workspace, name, l, m):
+    """Rows ``[:m]`` of buffer ``name[l]``, or None without a workspace."""
+    if workspace is None:
+        return None
+    return getattr(workspace, name)[l][:m]
+
+
+def _matmul(A, B, out):
+    """``A @ B`` into ``out`` when given (sparse ``A`` always allocates)."""
+    if out is None or not isinstance(A, np.ndarray):
+        return A @ B
+    return np.matmul(A, B, out=out)
+
+
 def init_params(arch, init, rng, dtype=np.float64):
     """Fresh ``(coefs, intercepts)`` for ``arch``, drawn from ``rng``.
 
@@ -62,21 +100,30 @@ def init_params(arch, init, rng, dtype=np.float64):
     return coefs, intercepts
 
 
-def draw_dropout_masks(arch, n_samples, dropout, rng, dtype=np.float64):
-    """Inverted-dropout masks for every hidden layer (None when ``dropout == 0``)."""
+def draw_dropout_masks(arch, n_samples, dropout, rng, dtype=np.float64, workspace=None):
+    """Inverted-dropout masks for every hidden layer (None when ``dropout == 0``).
+
+    Each unit is kept with probability ``keep = 1 - dropout`` (one uniform draw
+    per unit from ``rng``); kept units are scaled by ``1 / keep``.
+    """
     if not dropout or arch.n_layers == 1:
         return None
     keep = 1.0 - dropout
     masks = []
-    for n in arch.layer_sizes[1:-1]:
-        mask = (rng.random((n_samples, n)) < keep).astype(dtype)
+    for l, n in enumerate(arch.layer_sizes[1:-1]):
+        if workspace is None:
+            uniform, mask = rng.random((n_samples, n)), np.empty((n_samples, n), dtype)
+        else:
+            uniform = rng.random(out=workspace.uniform[l][:n_samples])
+            mask = workspace.masks[l][:n_samples]
+        np.less(uniform, keep, out=mask, casting="unsafe")  # 1 where kept, else 0
         mask *= 1.0 / keep  # inverted dropout: kept units scaled by 1/keep_prob
         masks.append(mask)
     return masks
 
 
-def forward(arch, coefs, intercepts, X, masks=None):
-    """Forward pass keeping the cache backprop needs.
+def forward(arch, coefs, intercepts, X, masks=None, workspace=None):
+    """Forward pass keeping the cache backprop needs (in ``workspace`` if given).
 
     Returns
     -------
@@ -88,16 +135,20 @@ def forward(arch, coefs, intercepts, X, masks=None):
         ``outputs`` when there is no dropout).
     """
     inputs, outputs = [X], []
+    m = X.shape[0]
     last = arch.n_layers - 1
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
-        Z = inputs[-1] @ W  # (m, n[l-1]) @ (n[l-1], n[l]) -> (m, n[l])
+        # (m, n[l-1]) @ (n[l-1], n[l]) -> (m, n[l])
+        Z = _matmul(inputs[-1], W, _buffer(workspace, "Z", l, m))
         Z += b
         if l == last:
             outputs.append(Z)  # logits; the loss applies sigmoid/softmax itself
             break
         A = activations.inplace_activation(arch.activation, Z)
         outputs.append(A)
-        inputs.append(A * masks[l] if masks is not None else A)
+        if masks is not None:
+            A = np.multiply(A, masks[l], out=_buffer(workspace, "dropped", l, m))
+        inputs.append(A)
     return outputs, inputs
 
 
@@ -107,7 +158,7 @@ def logits(arch, coefs, intercepts, X):
 
 
 def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
-             masks=None, weight_sum=None):
+             masks=None, weight_sum=None, workspace=None):
     """Loss and gradients of ``J = sum w l / sum w + alpha 1/2 sum ||W||^2 / sum w``.
 
     Parameters
@@ -118,6 +169,9 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
     sample_weight : ndarray of shape (m,)
     weight_sum : float, optional
         The ``sum w`` that normalises the loss; defaults to this batch's.
+    workspace : Workspace, optional
+        Where to write the gradients and deltas (they are then overwritten by
+        the next call).
 
     Returns
     -------
@@ -135,16 +189,20 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
     # Output delta: dZ[L] = (A[L] - Y) w / sum w  (matched sigmoid/softmax + CE)
     dZ = losses.inplace_output_delta(losses.inplace_output(Z_out), Y, sample_weight,
                                      weight_sum)
+    m = Z_out.shape[0]
+    ws = workspace
     for l in range(L - 1, -1, -1):
         # dW[l] = A[l-1]^T dZ[l] + alpha W[l] / sum w ;  db[l] = sum_rows dZ[l]
-        coef_grads[l] = inputs[l].T @ dZ
+        coef_grads[l] = _matmul(inputs[l].T, dZ, None if ws is None else ws.dW[l])
         if alpha:
-            coef_grads[l] += (alpha / weight_sum) * coefs[l]
-        intercept_grads[l] = dZ.sum(axis=0)
+            penalty = np.multiply(coefs[l], alpha / weight_sum,
+                                  out=None if ws is None else ws.penalty[l])
+            coef_grads[l] += penalty
+        intercept_grads[l] = np.sum(dZ, axis=0, out=None if ws is None else ws.db[l])
         if l == 0:
             break
         # dA[l-1] = dZ[l] W[l]^T, through the dropout mask, then dZ = dA * g'(Z)
-        dA = dZ @ coefs[l].T
+        dA = _matmul(dZ, coefs[l].T, _buffer(ws, "dA", l - 1, m))
         if masks is not None:
             dA *= masks[l - 1]
         dZ = activations.inplace_backprop(arch.activation, outputs[l - 1], dA)
@@ -152,8 +210,8 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
 
 
 def loss_and_gradients(arch, coefs, intercepts, X, Y, sample_weight, alpha=0.0,
-                       masks=None, weight_sum=None):
+                       masks=None, weight_sum=None, workspace=None):
     """Forward then backward: the objective and its gradient at ``(coefs, intercepts)``."""
-    outputs, inputs = forward(arch, coefs, intercepts, X, masks)
+    outputs, inputs = forward(arch, coefs, intercepts, X, masks, workspace)
     return backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha, masks,
-                    weight_sum)
+                    weight_sum, workspace)

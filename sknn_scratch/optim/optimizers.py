@@ -5,7 +5,10 @@ Every rule is an :class:`UpdateRule` with
 * ``init(params) -> state``: the rule's memory for a list of parameter arrays;
 * ``update(grads, state, lr) -> (updates, new_state)``: the steps to *add* to the
   parameters, and the next state. Nothing passed in is modified, so a test can
-  inject any state and compare one step with hand-derived numbers.
+  inject any state and compare one step with hand-derived numbers;
+* ``apply(params, grads, state, lr)``: the same rule in place (the training
+  loop's path, which allocates no new state per step). ``update`` is ``apply``
+  run on copies, so the two cannot disagree.
 
 The rules, for a gradient ``g`` at step ``t = 1, 2, ...`` (the notes' forms):
 
@@ -38,26 +41,49 @@ def _zeros_like(params):
     return [np.zeros_like(p) for p in params]
 
 
-def _averaged(averages, values, beta):
-    """New list of EWAs ``beta * a + (1 - beta) * x`` (inputs untouched)."""
-    return [ewa_update(a.copy(), x, beta) for a, x in zip(averages, values)]
+def _copy_state(state):
+    return {k: [a.copy() for a in v] if isinstance(v, list) else v
+            for k, v in state.items()}
 
 
-@dataclass(frozen=True)
-class GD:
-    """Plain (mini-batch / stochastic) gradient descent: ``step = -lr g``."""
+class UpdateRule:
+    """Base of the rules: ``apply`` is the in-place kernel, ``update`` the pure face.
 
-    name = "gd"
+    ``apply(params, grads, state, lr)`` adds the step to ``params`` and advances
+    ``state`` in place (the training loop's fast path: no allocation per step).
+    ``update(grads, state, lr)`` runs the same kernel on copies and returns
+    ``(steps, new_state)``, leaving its inputs untouched.
+    """
+
+    name = None
 
     def init(self, params):
         return {"t": 0}
 
     def update(self, grads, state, lr):
-        return [-lr * g for g in grads], {"t": state["t"] + 1}
+        steps = _zeros_like(grads)
+        new_state = _copy_state(state)
+        self.apply(steps, grads, new_state, lr)
+        return steps, new_state
+
+    def apply(self, params, grads, state, lr):  # pragma: no cover - abstract
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
-class Momentum:
+class GD(UpdateRule):
+    """Plain (mini-batch / stochastic) gradient descent: ``step = -lr g``."""
+
+    name = "gd"
+
+    def apply(self, params, grads, state, lr):
+        state["t"] += 1
+        for p, g in zip(params, grads):
+            p -= lr * g
+
+
+@dataclass(frozen=True)
+class Momentum(UpdateRule):
     """Gradient descent with momentum, the notes' EWA form (``beta`` = ``momentum``)."""
 
     beta: float = 0.9
@@ -66,13 +92,15 @@ class Momentum:
     def init(self, params):
         return {"t": 0, "velocity": _zeros_like(params)}
 
-    def update(self, grads, state, lr):
-        velocity = _averaged(state["velocity"], grads, self.beta)
-        return [-lr * v for v in velocity], {"t": state["t"] + 1, "velocity": velocity}
+    def apply(self, params, grads, state, lr):
+        state["t"] += 1
+        for p, g, v in zip(params, grads, state["velocity"]):
+            ewa_update(v, g, self.beta)  # v = beta v + (1 - beta) g
+            p -= lr * v
 
 
 @dataclass(frozen=True)
-class RMSprop:
+class RMSprop(UpdateRule):
     """RMSprop: divide the gradient by a running root mean square of its history."""
 
     beta_2: float = 0.999
@@ -83,16 +111,18 @@ class RMSprop:
     def init(self, params):
         return {"t": 0, "sq": _zeros_like(params)}
 
-    def update(self, grads, state, lr):
-        t = state["t"] + 1
-        sq = _averaged(state["sq"], [g * g for g in grads], self.beta_2)
+    def apply(self, params, grads, state, lr):
+        t = state["t"] = state["t"] + 1
         c2 = bias_correction(self.beta_2, t) if self.bias_correction else 1.0
-        steps = [-lr * g / (np.sqrt(s * c2) + self.epsilon) for g, s in zip(grads, sq)]
-        return steps, {"t": t, "sq": sq}
+        for p, g, s in zip(params, grads, state["sq"]):
+            ewa_update(s, g * g, self.beta_2)  # s = beta_2 s + (1 - beta_2) g^2
+            denominator = np.sqrt(s * c2)
+            denominator += self.epsilon
+            p -= lr * g / denominator
 
 
 @dataclass(frozen=True)
-class Adam:
+class Adam(UpdateRule):
     """Adam: momentum and RMSprop together, with explicit bias correction."""
 
     beta_1: float = 0.9
@@ -103,15 +133,18 @@ class Adam:
     def init(self, params):
         return {"t": 0, "m": _zeros_like(params), "v": _zeros_like(params)}
 
-    def update(self, grads, state, lr):
-        t = state["t"] + 1
-        m = _averaged(state["m"], grads, self.beta_1)
-        v = _averaged(state["v"], [g * g for g in grads], self.beta_2)
+    def apply(self, params, grads, state, lr):
+        t = state["t"] = state["t"] + 1
         c1, c2 = bias_correction(self.beta_1, t), bias_correction(self.beta_2, t)
-        steps = [
-            -lr * (mi * c1) / (np.sqrt(vi * c2) + self.epsilon) for mi, vi in zip(m, v)
-        ]
-        return steps, {"t": t, "m": m, "v": v}
+        for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+            ewa_update(m, g, self.beta_1)      # m = beta_1 m + (1 - beta_1) g
+            ewa_update(v, g * g, self.beta_2)  # v = beta_2 v + (1 - beta_2) g^2
+            # step = -lr m_hat / (sqrt(v_hat) + eps), m_hat = c1 m, v_hat = c2 v
+            denominator = np.sqrt(v * c2)
+            denominator += self.epsilon
+            step = np.divide(m, denominator, out=denominator)
+            step *= lr * c1
+            p -= step
 
 
 def make_optimizer(solver, *, momentum=0.9, beta_1=0.9, beta_2=0.999, epsilon=1e-8):

@@ -53,6 +53,10 @@ def _copy(arrays):
     return [a.copy() for a in arrays]
 
 
+def _copy_state(state):
+    return {k: _copy(v) if isinstance(v, list) else v for k, v in state.items()}
+
+
 def _all_finite(arrays):
     return all(np.isfinite(a).all() for a in arrays)
 
@@ -67,27 +71,41 @@ def clip_by_global_norm(grads, max_norm):
 
 
 def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-                settings, lr, rng):
-    """One pass over the data; updates ``coefs``/``intercepts`` in place.
+                settings, lr, rng, workspace=None):
+    """One pass over the data; updates ``coefs``, ``intercepts`` and ``opt_state``
+    in place (``workspace``: reusable buffers from :func:`make_workspace`).
 
     Returns
     -------
     loss : float
         Weighted mean of the mini-batch objectives.
     opt_state : dict
-        The update rule's state after the last step.
+        The update rule's state after the last step (the same object).
     grad_norms : list of float
         Per layer, the mean over mini-batches of ``||dJ/dW[l]||``.
     """
     n_samples = X.shape[0]
     batch_size = effective_batch_size(settings.batch_size, n_samples)
+    dense = isinstance(X, np.ndarray)
+    if workspace is None or workspace.batch_size != batch_size:
+        workspace = make_workspace(arch, X, coefs[0].dtype, settings)
+    if dense and batch_size < n_samples:  # one reused buffer per batch, no copies
+        X_buffer = np.empty((batch_size, X.shape[1]), X.dtype)
+        Y_buffer = np.empty((batch_size, Y.shape[1]), Y.dtype)
+        w_buffer = np.empty(batch_size, sample_weight.dtype)
     total_weight = float(sample_weight.sum())
     loss_sum = 0.0
     norm_sums = np.zeros(arch.n_layers)
     n_batches = 0
+    params = coefs + intercepts
     for rows in iter_batches(n_samples, batch_size, rng, settings.shuffle):
         if isinstance(rows, slice):  # full batch: no copy of X
             Xb, Yb, wb = X, Y, sample_weight
+        elif dense:  # gather the batch rows into the reused buffers
+            m = len(rows)
+            Xb = np.take(X, rows, axis=0, out=X_buffer[:m])
+            Yb = np.take(Y, rows, axis=0, out=Y_buffer[:m])
+            wb = np.take(sample_weight, rows, out=w_buffer[:m])
         else:
             Xb, Yb, wb = X[rows], Y[rows], sample_weight[rows]
         batch_weight = float(wb.sum())
@@ -96,19 +114,24 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         if settings.augmentation is not None:
             Xb = settings.augmentation(Xb, rng)
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
-                                           coefs[0].dtype)
+                                           coefs[0].dtype, workspace)
         loss, dW, db = network.loss_and_gradients(
-            arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight)
-        norm_sums += [float(np.linalg.norm(g)) for g in dW]
+            arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight,
+            workspace)
+        norm_sums += [np.sqrt(float(np.vdot(g, g))) for g in dW]
         grads = dW + db
         if settings.max_grad_norm is not None:
             clip_by_global_norm(grads, settings.max_grad_norm)
-        steps, opt_state = optimizer.update(grads, opt_state, lr)
-        for param, step in zip(coefs + intercepts, steps):
-            param += step
+        optimizer.apply(params, grads, opt_state, lr)  # in place: params and state
         loss_sum += loss * batch_weight
         n_batches += 1
     return loss_sum / total_weight, opt_state, list(norm_sums / max(n_batches, 1))
+
+
+def make_workspace(arch, X, dtype, settings):
+    """The buffers one epoch over ``X`` needs (see :class:`network.Workspace`)."""
+    batch_size = effective_batch_size(settings.batch_size, X.shape[0])
+    return network.Workspace(arch, batch_size, dtype, dropout=bool(settings.dropout))
 
 
 def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
@@ -131,6 +154,8 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         ``EXPLOSION_FACTOR`` times it, or is not finite, counts as diverged.
     """
     coefs, intercepts = _copy(coefs), _copy(intercepts)
+    opt_state = _copy_state(opt_state)  # the rules advance it in place
+    workspace = make_workspace(arch, X, coefs[0].dtype, settings)
     result = TrainingResult(coefs, intercepts, opt_state)
     if reference_loss is None:  # the objective at the starting point
         reference_loss = network.loss_and_gradients(
@@ -139,10 +164,10 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     for epoch in range(first_epoch, first_epoch + max_epochs):
         lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch,
                               settings.decay_rate, settings.decay_steps)
-        saved = (_copy(coefs), _copy(intercepts), opt_state)
+        saved = (_copy(coefs), _copy(intercepts), _copy_state(opt_state))
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-            settings, lr, rng)
+            settings, lr, rng, workspace)
         finite = np.isfinite(loss) and _all_finite(coefs) and _all_finite(intercepts)
         if not finite or loss > diagnostics.EXPLOSION_FACTOR * first_loss:
             coefs[:], intercepts[:], opt_state = saved

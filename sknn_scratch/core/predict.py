@@ -1,0 +1,62 @@
+"""Prediction from fitted weights, NumPy only.
+
+The estimators (:mod:`sknn_scratch.estimators.base`) and the deployment runtime
+(:mod:`sknn_scratch.runtime`) both predict through these few functions, so a
+loaded runtime model gives bit-identical results to the estimator it was saved
+from. Validation of ``X`` stays with the callers (scikit-learn's
+``validate_data`` for the estimators, a NumPy check in the runtime).
+
+    Z = logits(arch, coefs, intercepts, X)    # (m, 1) binary, (m, K) multiclass
+    log_proba(Z), proba(Z), class_indices(Z), decision(Z)
+"""
+
+import numpy as np
+
+from . import losses, network
+
+#: Elements of the largest temporary array made per prediction chunk.
+CHUNK_ELEMENTS = 1 << 22
+
+
+def architecture(coefs, activation="identity"):
+    """The :class:`~sknn_scratch.core.network.Architecture` of stored weights."""
+    sizes = (coefs[0].shape[0],) + tuple(W.shape[1] for W in coefs)
+    return network.Architecture(sizes, activation)
+
+
+def logits(arch, coefs, intercepts, X):
+    """Output logits of the rows of ``X``, by chunks of rows bounding the memory.
+
+    A chunk holds at most :data:`CHUNK_ELEMENTS` elements of the widest layer;
+    each row's result does not depend on the chunking.
+    """
+    chunk = max(1, CHUNK_ELEMENTS // max(arch.layer_sizes))
+    n = X.shape[0]
+    if n <= chunk:
+        return network.logits(arch, coefs, intercepts, X)
+    return np.concatenate([network.logits(arch, coefs, intercepts, X[start:start + chunk])
+                           for start in range(0, n, chunk)])
+
+
+def decision(Z):
+    """``decision_function``: the log-odds of the positive class (binary) or ``Z``."""
+    return Z[:, 0] if Z.shape[1] == 1 else Z
+
+
+def log_proba(Z):
+    """Class log-probabilities, shape (m, n_classes), never ``log(0)``."""
+    return losses.log_proba(Z)
+
+
+def proba(Z):
+    """Class probabilities: ``exp`` of :func:`log_proba` (so the two agree exactly)."""
+    return np.exp(losses.log_proba(Z))
+
+
+def class_indices(Z):
+    """Index into ``classes_`` of the most probable class of each row.
+
+    Binary: ``classes_[1]`` when its logit is positive (a tie at 0 goes to
+    ``classes_[0]``, as argmax would); multiclass: the first largest logit.
+    """
+    return (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
