@@ -13,6 +13,19 @@ class UsageError(Exception):
     """A user mistake: reported in one line with exit code 2."""
 
 
+def _one_line(message):
+    return " ".join(str(message).split())
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line ("sknn-scratch: error: ...") and exit 2."""
+
+    def error(self, message):
+        print(f"sknn-scratch: error: {_one_line(message)} (see '{self.prog} --help')",
+              file=sys.stderr)
+        sys.exit(2)
+
+
 def _progress_printer(quiet):
     if quiet:
         return None
@@ -35,6 +48,10 @@ def cmd_study(args):
 
     if args.preset == "course" and args.dataset != "catvnoncat":
         raise UsageError("--preset course needs --dataset catvnoncat")
+    out = Path(args.out)  # checked before any work is done
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir():
+        raise UsageError(f"--out {args.out}: '{existing}' exists and is not a folder")
     course = args.preset == "course"
     data = study.load_study_data(args.dataset, data_dir=args.data_dir,
                                  random_state=args.random_state, course=course)
@@ -61,7 +78,6 @@ def cmd_study(args):
         extra = ("## Grid search (fitted on train, scored on dev)\n\n```\n" + grid_table
                  + "\n```")
 
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = {"preset": args.preset, "random_state": args.random_state,
                 "max_iter": args.max_iter}
@@ -79,8 +95,28 @@ def cmd_study(args):
     return 0
 
 
+def cmd_export(args):
+    try:
+        from . import onnx as sknn_onnx
+    except ImportError:
+        raise UsageError("exporting to ONNX needs skl2onnx, which is not installed: "
+                         "pip install 'sknn-scratch[onnx]'") from None
+    try:
+        onx = sknn_onnx.export_model_file(
+            args.model, args.onnx, dtype=args.dtype, zipmap=args.zipmap,
+            target_opset=args.target_opset)
+    except RuntimeError as exc:  # skl2onnx reports conversion problems so
+        raise UsageError(f"cannot convert '{args.model}' to ONNX: {exc}") from None
+    if not args.quiet:
+        outputs = ", ".join(o.name for o in onx.graph.output)
+        print(f"wrote {args.onnx} ({Path(args.onnx).stat().st_size:,} bytes; input "
+              f"{onx.graph.input[0].name} {args.dtype}; outputs {outputs})",
+              file=sys.stderr)
+    return 0
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sknn-scratch",
         description="scikit-learn compatible neural nets from scratch: studies and tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +142,21 @@ def build_parser():
                         "a LocalCluster here); implies --grid")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_study)
+
+    p = sub.add_parser("export", help="convert a saved model file (save_model) to ONNX; "
+                       "whole pipelines export through sknn_scratch.onnx")
+    p.add_argument("model", metavar="MODEL.h5", help="model file written by save_model")
+    p.add_argument("--onnx", required=True, metavar="MODEL.onnx",
+                   help="ONNX file to write (needs pip install 'sknn-scratch[onnx]')")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"],
+                   help="input type, and of the whole computation (default float32)")
+    p.add_argument("--zipmap", action="store_true",
+                   help="probabilities as a list of {label: probability} maps "
+                        "(skl2onnx's ZipMap) instead of a plain tensor")
+    p.add_argument("--target-opset", type=int, default=None,
+                   help="ONNX opset to target (default: skl2onnx's latest)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=cmd_export)
     return parser
 
 
@@ -114,10 +165,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if getattr(args, "max_iter", None) is not None and args.max_iter < 1:
         parser.error("--max-iter must be a positive integer")
+    if getattr(args, "random_state", 0) < 0:
+        parser.error("--random-state must be a non-negative integer")
     try:
         return args.func(args)
     except (UsageError, ValueError, FileNotFoundError, OSError) as exc:
-        print(f"sknn-scratch: error: {exc}", file=sys.stderr)
+        print(f"sknn-scratch: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
 

@@ -1,5 +1,9 @@
 """``check_gradients``: the notes' gradient check, for any of the three estimators."""
 
+from numbers import Real
+
+import numpy as np
+
 from .core.gradcheck import check_network_gradients
 
 
@@ -35,12 +39,19 @@ def check_gradients(estimator, X, y, sample_weight=None, *, epsilon=1e-7):
     >>> result.max_relative_error < 1e-7
     True
     """
+    if isinstance(estimator, type):
+        raise TypeError(
+            f"check_gradients expects a sknn_scratch estimator instance, got the class "
+            f"{estimator.__name__}; pass {estimator.__name__}() instead."
+        )
     if not hasattr(estimator, "_objective_inputs"):
         raise TypeError(
             "check_gradients expects a sknn_scratch estimator (ScratchLogisticRegression, "
             f"ShallowNNClassifier or DeepNNClassifier), got {type(estimator).__name__}."
         )
-    if not epsilon > 0:
-        raise ValueError(f"epsilon must be a positive float, got {epsilon!r}.")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, Real):
+        raise TypeError(f"epsilon must be a positive float, got {epsilon!r}.")
+    if not (np.isfinite(epsilon) and epsilon > 0):
+        raise ValueError(f"epsilon must be a finite positive float, got {epsilon!r}.")
     return check_network_gradients(**estimator._objective_inputs(X, y, sample_weight),
                                    epsilon=epsilon)

@@ -62,9 +62,18 @@ class Workspace:
         self.masks = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
         self.uniform = [np.empty((batch_size, n)) for n in hidden] if dropout else None
         self.dW = [np.empty((sizes[i], sizes[i + 1]), dtype) for i in range(arch.n_layers)]
+        # wide layers compute dW transposed, (n[l], n[l-1]) C-order: see backward()
+        self.dWT = [np.empty((sizes[i + 1], sizes[i]), dtype) for i in range(arch.n_layers)]
         self.db = [np.empty(sizes[i + 1], dtype) for i in range(arch.n_layers)]
         self.penalty = [np.empty((sizes[i], sizes[i + 1]), dtype)
                         for i in range(arch.n_layers)]
+        # temporaries of the update rule, shaped like coefs + intercepts
+        self.scratch = [np.empty_like(W) for W in self.penalty] + [
+            np.empty_like(b) for b in self.db]
+
+
+#: A layer counts as wide when it has this many times more inputs than outputs.
+_WIDE = 8
 
 
 def _buffer(workspace, name, l, m):
@@ -193,7 +202,16 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
     ws = workspace
     for l in range(L - 1, -1, -1):
         # dW[l] = A[l-1]^T dZ[l] + alpha W[l] / sum w ;  db[l] = sum_rows dZ[l]
-        coef_grads[l] = _matmul(inputs[l].T, dZ, None if ws is None else ws.dW[l])
+        A = inputs[l]
+        if not isinstance(A, np.ndarray):  # sparse X
+            coef_grads[l] = A.T @ dZ
+        elif A.shape[1] >= _WIDE * dZ.shape[1]:
+            # A wide layer with few outputs (the cat net's 12288 -> 20): computed as
+            # (dZ^T A)^T, the product writes long contiguous rows, ~2x faster in
+            # BLAS than A^T dZ; the gradient is then an F-ordered view.
+            coef_grads[l] = _matmul(dZ.T, A, None if ws is None else ws.dWT[l]).T
+        else:
+            coef_grads[l] = _matmul(A.T, dZ, None if ws is None else ws.dW[l])
         if alpha:
             penalty = np.multiply(coefs[l], alpha / weight_sum,
                                   out=None if ws is None else ws.penalty[l])

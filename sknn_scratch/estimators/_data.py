@@ -1,5 +1,7 @@
 """Input checks shared by the three estimators: X, labels, sample and class weights."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
@@ -48,6 +50,13 @@ def combined_weights(sample_weight, X, y, class_weight, classes):
                     f"class_weight has labels {sorted(unknown, key=str)} that are not "
                     f"in the classes {classes.tolist()}."
                 )
+            bad = {k: v for k, v in class_weight.items()
+                   if not (isinstance(v, Real) and np.isfinite(v) and v >= 0)}
+            if bad:
+                raise ValueError(
+                    "class_weight values must be finite non-negative numbers, got "
+                    f"{bad}."
+                )
         sw *= compute_sample_weight(class_weight, y).astype(sw.dtype, copy=False)
     if not np.any(sw > 0):
         raise ValueError(
@@ -81,8 +90,11 @@ def validate_dev_set(estimator, X_val, y_val, sample_weight_val, classes):
                                  accept_sparse="csr", dtype=FLOAT_DTYPES, order="C")
     check_classification_targets(y_val)
     codes = encode_labels(y_val, classes)
-    sw = _check_sample_weight(sample_weight_val, X_val, dtype=X_val.dtype,
-                              ensure_non_negative=True, copy=True)
+    try:
+        sw = _check_sample_weight(sample_weight_val, X_val, dtype=X_val.dtype,
+                                  ensure_non_negative=True, copy=True)
+    except ValueError as exc:  # sklearn's message says "sample_weight"
+        raise ValueError(f"Invalid sample_weight_val: {exc}") from None
     if not np.any(sw > 0):
         raise ValueError("sample_weight_val values are all zero: the dev set would "
                          "carry no weight.")

@@ -12,19 +12,15 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils import gen_batches
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .. import _callbacks
 from .._callbacks import CallbackSupportMixin, with_callbacks
 from .._compat import Interval, StrOptions, _fit_context
-from ..core import losses, network
+from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
 from . import _data, _fitting
-
-#: Elements of the largest temporary array made per prediction chunk.
-_PREDICT_CHUNK_ELEMENTS = 1 << 22
 
 
 def _keep_state_on_error(method):
@@ -144,6 +140,8 @@ class BaseScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         self : object
         """
         first = not hasattr(self, "classes_")
+        if not first:  # _fit_context skips this once fitted; a bad set_params must not
+            self._validate_params()  # train silently (e.g. a negative learning_rate)
         if first and classes is None:
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: it lists "
@@ -236,10 +234,13 @@ class BaseScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         """
         fitted = hasattr(self, "classes_")
         est = self if fitted else clone(self)
+        self._validate_params()  # as fit would: InvalidParameterError naming it
         X, y = _data.validate_training_data(est, X, y, reset=not fitted)
         classes = self.classes_ if fitted else unique_labels(y)
         codes = _data.encode_labels(y, classes)
         sw = _data.combined_weights(sample_weight, X, y, self.class_weight, classes)
+        if not fitted:
+            _data.check_two_classes(codes, sw, classes)
         arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
         rng = np.random.default_rng(
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -255,41 +256,31 @@ class BaseScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
                         np.float64), alpha=self._alpha(), masks=masks)
 
     # -- prediction ---------------------------------------------------------------
+    # The maths is in core.predict, shared with the NumPy-only sknn_scratch.runtime.
     def _arch(self):
-        sizes = (self.coefs_[0].shape[0],) + tuple(W.shape[1] for W in self.coefs_)
-        return network.Architecture(sizes, getattr(self, "activation", "identity"))
+        return predict.architecture(self.coefs_, getattr(self, "activation", "identity"))
 
     def _logits(self, X):
         check_is_fitted(self)
         X = _data.validate_predict_data(self, X)
-        arch = self._arch()
-        width = max(arch.layer_sizes)
-        chunk = max(1, _PREDICT_CHUNK_ELEMENTS // width)
-        if X.shape[0] <= chunk:
-            return network.logits(arch, self.coefs_, self.intercepts_, X)
-        return np.concatenate([
-            network.logits(arch, self.coefs_, self.intercepts_, X[rows])
-            for rows in gen_batches(X.shape[0], chunk)
-        ])
+        return predict.logits(self._arch(), self.coefs_, self.intercepts_, X)
 
     def decision_function(self, X):
         """Output logits: shape (n_samples,) for two classes (log-odds of
         ``classes_[1]``), (n_samples, n_classes) otherwise."""
-        Z = self._logits(X)
-        return Z[:, 0] if Z.shape[1] == 1 else Z
+        return predict.decision(self._logits(X))
 
     def predict_log_proba(self, X):
         """Log of class probabilities, computed from the logits (never ``log(0)``)."""
-        return losses.log_proba(self._logits(X))
+        return predict.log_proba(self._logits(X))
 
     def predict_proba(self, X):
         """Class probabilities of shape (n_samples, n_classes); rows sum to 1."""
-        return np.exp(self.predict_log_proba(X))
+        return predict.proba(self._logits(X))
 
     def predict(self, X):
         """Most probable class for each sample."""
-        Z = self._logits(X)
-        index = (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
+        index = predict.class_indices(self._logits(X))  # checks fitted first
         return self.classes_[index]
 
     def __sklearn_tags__(self):

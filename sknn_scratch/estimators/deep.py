@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .._compat import InvalidParameterError
 from ..core import network
 from ._params import NET_CONSTRAINTS, POSITIVE_INT
 from .base import BaseScratchClassifier
@@ -117,9 +118,10 @@ class DeepNNClassifier(BaseScratchClassifier):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be a non-empty sequence of positive integers, "
-                f"got {self.hidden_layer_sizes!r}."
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be a "
+                "positive int or a non-empty sequence of positive ints. Got "
+                f"{self.hidden_layer_sizes!r} instead."
             )
         return network.Architecture(
             (n_features, *(int(s) for s in sizes), n_outputs), self.activation)

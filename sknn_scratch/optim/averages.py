@@ -11,13 +11,15 @@ a loss curve for plotting).
 import numpy as np
 
 
-def ewa_update(average, value, beta):
+def ewa_update(average, value, beta, scratch=None):
     """One step of the EWA recurrence, in place: ``average = beta*average + (1-beta)*value``.
 
     ``average`` must be a float ndarray; it is updated in place and returned.
+    ``scratch`` (same shape; may be ``value`` itself, which is then overwritten)
+    avoids allocating a temporary.
     """
     average *= beta
-    average += (1.0 - beta) * value
+    average += np.multiply(value, 1.0 - beta, out=scratch)
     return average
 
 

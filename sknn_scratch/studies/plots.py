@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 from sklearn.model_selection import learning_curve, validation_curve
+from sklearn.utils.validation import check_is_fitted
 
 from ..optim.averages import ewa
 from .bias_variance import BiasVarianceReport
@@ -85,6 +86,10 @@ def _curves_of(obj, name):
     elif isinstance(obj, (list, tuple, np.ndarray)):
         loss, val = obj, None
     else:
+        if hasattr(source, "fit"):  # an unfitted estimator: NotFittedError
+            label = repr(name).replace("%", "%%")
+            check_is_fitted(source, msg=f"{label}: this %(name)s instance is not "
+                            "fitted yet; fit it before plotting its loss curve.")
         raise TypeError(
             f"{name!r}: expected a fitted estimator with a loss_curve_ attribute, "
             f"a history_ list or a sequence of losses; got {type(obj).__name__} "

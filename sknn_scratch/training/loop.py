@@ -61,9 +61,14 @@ def _all_finite(arrays):
     return all(np.isfinite(a).all() for a in arrays)
 
 
+def _squared_norm(g):
+    flat = g.ravel(order="K")  # a view for C- or F-ordered arrays
+    return float(np.vdot(flat, flat))
+
+
 def clip_by_global_norm(grads, max_norm):
     """Scale all gradients by ``max_norm / ||g||`` when their global norm exceeds it."""
-    norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    norm = np.sqrt(sum(_squared_norm(g) for g in grads))
     if norm > max_norm:
         for g in grads:
             g *= max_norm / norm
@@ -118,11 +123,11 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         loss, dW, db = network.loss_and_gradients(
             arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight,
             workspace)
-        norm_sums += [np.sqrt(float(np.vdot(g, g))) for g in dW]
+        norm_sums += [np.sqrt(_squared_norm(g)) for g in dW]
         grads = dW + db
         if settings.max_grad_norm is not None:
             clip_by_global_norm(grads, settings.max_grad_norm)
-        optimizer.apply(params, grads, opt_state, lr)  # in place: params and state
+        optimizer.apply(params, grads, opt_state, lr, workspace.scratch)  # in place
         loss_sum += loss * batch_weight
         n_batches += 1
     return loss_sum / total_weight, opt_state, list(norm_sums / max(n_batches, 1))
@@ -149,17 +154,21 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     evaluate : callable ``(coefs, intercepts) -> (val_loss, val_score)``, optional
         Dev-set evaluation after each epoch.
     reference_loss : float, optional
-        The objective at the start of training (computed here when not given; a
-        resumed fit passes its first one). An epoch whose loss exceeds
-        ``EXPLOSION_FACTOR`` times it, or is not finite, counts as diverged.
+        The objective at the start of training (estimated here on the first
+        batch's rows when not given; a resumed fit passes its first one). An epoch
+        whose loss exceeds ``EXPLOSION_FACTOR`` times it, or is not finite, counts
+        as diverged.
     """
     coefs, intercepts = _copy(coefs), _copy(intercepts)
     opt_state = _copy_state(opt_state)  # the rules advance it in place
     workspace = make_workspace(arch, X, coefs[0].dtype, settings)
     result = TrainingResult(coefs, intercepts, opt_state)
-    if reference_loss is None:  # the objective at the starting point
-        reference_loss = network.loss_and_gradients(
-            arch, coefs, intercepts, X, Y, sample_weight, settings.alpha)[0]
+    if reference_loss is None:  # the objective at the start, on one batch's rows
+        rows = slice(0, workspace.batch_size)
+        if sample_weight[rows].sum() > 0:
+            reference_loss = network.loss_and_gradients(
+                arch, coefs, intercepts, X[rows], Y[rows], sample_weight[rows],
+                settings.alpha, workspace=workspace)[0]
     first_loss = reference_loss
     for epoch in range(first_epoch, first_epoch + max_epochs):
         lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch,
@@ -169,6 +178,8 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
             settings, lr, rng, workspace)
         finite = np.isfinite(loss) and _all_finite(coefs) and _all_finite(intercepts)
+        if first_loss is None and finite:
+            first_loss = loss
         if not finite or loss > diagnostics.EXPLOSION_FACTOR * first_loss:
             coefs[:], intercepts[:], opt_state = saved
             result.stop_reason = "diverged"
