@@ -345,7 +345,11 @@ def plot_bias_variance(reports, ax=None):
         heights = [getattr(reports[n], attr) for n in names]
         bars = ax.bar(x + (i - 1) * width, heights, width, label=label)
         ax.bar_label(bars, fmt="%.3f", fontsize=7)
-    ax.set_xticks(x, [f"{n}\n{reports[n].diagnosis}" for n in names])
+    # long names ("sklearn LogisticRegression") are wrapped at spaces and the
+    # labels tilted, so neighbouring bars' labels never overlap
+    ax.set_xticks(x, [f"{n}\n({reports[n].diagnosis})".replace(" ", "\n", 1)
+                      if " " in n else f"{n}\n({reports[n].diagnosis})" for n in names],
+                  rotation=20, ha="right", fontsize="small")
     ax.set_xlabel("model")
     ax.set_ylabel("error (1 - score)")
     ax.set_title("Bias / variance")

@@ -22,6 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from ..estimators.base import BaseScratchClassifier
 from .bias_variance import diagnose_fitted
 from .split import train_dev_test_split
 
@@ -136,12 +137,31 @@ class ModelResult:
             "test_log_loss", "fit_time", "diagnosis")}
 
 
+def _fit_with_dev_curve(model, data):
+    """Fit on train; sknn_scratch nets also record their dev curve (``X_val``).
+
+    In a pipeline the dev set must go through the same fitted preprocessing, so
+    the steps before the net are fitted first and the net is given the
+    transformed dev set.
+    """
+    steps = getattr(model, "steps", None)
+    net = steps[-1][1] if steps else model
+    if not isinstance(net, BaseScratchClassifier) or net.solver == "newton":
+        return model.fit(data.X_train, data.y_train)
+    X_train, X_dev = data.X_train, data.X_dev
+    if steps:
+        pre = model[:-1]
+        X_train, X_dev = pre.fit_transform(X_train, data.y_train), pre.transform(X_dev)
+    net.fit(X_train, data.y_train, X_val=X_dev, y_val=data.y_dev)
+    return model
+
+
 def evaluate_model(name, model, data):
     """Fit ``model`` on the train split and measure it on every split."""
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(data.X_train, data.y_train)
+        _fit_with_dev_curve(model, data)
     fit_time = time.perf_counter() - start
     report = diagnose_fitted(model, data.X_train, data.y_train, data.X_dev, data.y_dev)
     labels = model.classes_
