@@ -26,6 +26,32 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def _attach_progress_bars(models, quiet, stream=None):
+    """scikit-learn's ProgressBar on every model that speaks callbacks, when the
+    progress goes to a terminal (needs rich); returns True if attached."""
+    stream = stream or sys.stderr
+    if quiet or not stream.isatty():
+        return False
+    from ._callbacks import HAS_CALLBACKS
+
+    try:
+        import rich
+    except ImportError:
+        return False
+    if not HAS_CALLBACKS:
+        return False
+    from sklearn.callback import ProgressBar
+
+    rich.reconfigure(stderr=True)  # bars on stderr, the table alone on stdout
+    attached = False
+    for model in models.values():
+        final = model[-1] if hasattr(model, "steps") else model
+        if hasattr(final, "set_callbacks"):  # MLPClassifier does not speak callbacks
+            model.set_callbacks(ProgressBar())  # on the pipeline, which propagates it
+            attached = True
+    return attached
+
+
 def _progress_printer(quiet):
     if quiet:
         return None
@@ -63,6 +89,7 @@ def cmd_study(args):
                                       max_iter=args.max_iter,
                                       scale=data.scaled_inputs)
     start = time.perf_counter()
+    _attach_progress_bars(models, args.quiet)
     results = study.run_study(data, models, progress=_progress_printer(args.quiet))
     table = study.format_table(results, course=course)
     print(table)

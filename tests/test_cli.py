@@ -100,3 +100,28 @@ def test_python_dash_m_runs_the_command():
                             capture_output=True, text=True,
                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert result.returncode == 0 and "study" in result.stdout
+
+
+class _Terminal:
+    def isatty(self):
+        return True
+
+
+def test_progress_bars_are_attached_only_for_a_terminal():
+    pytest.importorskip("rich")
+    from sknn_scratch._callbacks import HAS_CALLBACKS
+    from sknn_scratch.cli import _attach_progress_bars
+    from sknn_scratch.studies.study import default_models
+
+    models = default_models(max_iter=2)
+    assert not _attach_progress_bars(models, quiet=False, stream=open(os.devnull, "w"))
+    assert not _attach_progress_bars(models, quiet=True, stream=_Terminal())
+    if HAS_CALLBACKS:
+        try:
+            assert _attach_progress_bars(models, quiet=False, stream=_Terminal())
+            assert hasattr(models["DeepNNClassifier"], "_skl_callbacks")
+            assert not hasattr(models["sklearn MLPClassifier"], "_skl_callbacks")
+        finally:
+            import rich
+
+            rich.reconfigure()

@@ -152,7 +152,14 @@ def _fit_with_dev_curve(model, data):
     if steps:
         pre = model[:-1]
         X_train, X_dev = pre.fit_transform(X_train, data.y_train), pre.transform(X_dev)
-    net.fit(X_train, data.y_train, X_val=X_dev, y_val=data.y_dev)
+    callbacks = getattr(model, "_skl_callbacks", None) if steps else None
+    if callbacks:  # the pipeline's callbacks (e.g. a ProgressBar) follow the net
+        net.set_callbacks(*callbacks)
+    try:
+        net.fit(X_train, data.y_train, X_val=X_dev, y_val=data.y_dev)
+    finally:
+        if callbacks:
+            net.set_callbacks()
     return model
 
 

@@ -42,20 +42,31 @@ def test_newton_solves_sklearns_objective_on_12288_features(cats):
     assert abs(C * np.sum(p - y)) < 1e-8
 
 
+def _course_four_layer_scores(X_train, y_train, X_test, y_test, seed):
+    from threadpoolctl import threadpool_limits
+
+    from sknn_scratch import DeepNNClassifier
+
+    net = DeepNNClassifier((20, 7, 5), activation="relu", init="xavier", solver="gd",
+                           batch_size=None, learning_rate=0.0075, max_iter=2500,
+                           tol=None, alpha=0.0, random_state=seed)
+    with threadpool_limits(1):  # two seeds run side by side, one core each
+        net.fit(X_train, y_train)
+    return net.score(X_train, y_train), net.score(X_test, y_test)
+
+
 def test_four_layer_net_matches_the_course_over_seeds(cats):
     # The notes' L-layer model: (20, 7, 5) relu, weights randn / sqrt(n_prev) (our
     # 'xavier'), full-batch gradient descent, lr 0.0075, 2500 epochs, no penalty.
     # Its 80% test accuracy is one lucky seed; over many seeds the recipe gives
     # 68-86% with a median of about 73% (the test set has only 50 images).
-    from sknn_scratch import DeepNNClassifier
+    from joblib import Parallel, delayed
 
-    test_scores = []
-    for seed in range(8):
-        net = DeepNNClassifier((20, 7, 5), activation="relu", init="xavier", solver="gd",
-                               batch_size=None, learning_rate=0.0075, max_iter=2500,
-                               tol=None, alpha=0.0, random_state=seed)
-        net.fit(cats.train.data, cats.train.target)
-        assert net.score(cats.train.data, cats.train.target) >= 0.95
-        test_scores.append(net.score(cats.test.data, cats.test.target))
+    scores = Parallel(n_jobs=2)(
+        delayed(_course_four_layer_scores)(cats.train.data, cats.train.target,
+                                           cats.test.data, cats.test.target, seed)
+        for seed in range(8))
+    train_scores, test_scores = zip(*scores)
+    assert min(train_scores) >= 0.95
     assert np.median(test_scores) >= 0.72
     assert max(test_scores) >= 0.76
