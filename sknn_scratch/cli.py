@@ -142,6 +142,134 @@ def cmd_export(args):
     return 0
 
 
+def _hidden_sizes(text):
+    """``--hidden 64,32`` -> (64, 32); argparse turns the error into exit 2."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive integers such as 64,32, got {text!r}")
+    return sizes
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+#: Bytes of float32 examples one ``partial_fit`` call of ``train`` receives by default.
+TRAIN_CHUNK_BYTES = 32 * 2**20
+
+
+def _as_features(X):
+    """A chunk of examples as a 2-D float array: images are flattened, integer
+    pixels become float32 (not float64: the chunk stays small). No rescaling."""
+    import numpy as np
+
+    X = X.reshape(X.shape[0], -1)
+    return X if X.dtype in (np.float32, np.float64) else X.astype(np.float32)
+
+
+def _as_labels(y):
+    return y.astype(str) if y.dtype.kind == "S" else y  # HDF5 bytes -> str
+
+
+def _h5_layout(path, x_key, y_key):
+    """Rows, features per row and label dtype of an (examples, labels) pair,
+    checked with the same messages as :func:`datasets.iter_h5_batches`."""
+    import numpy as np
+
+    from . import datasets
+
+    with datasets._open_h5(path) as handle:
+        x_node, y_node, n_rows, _ = datasets._check_pair(handle, path, x_key, y_key)
+        return n_rows, int(np.prod(x_node.shape[1:], dtype=np.int64)), y_node.dtype
+
+
+def _stream_classes(path, x_key, y_key, chunk_rows):
+    """Sorted distinct labels of the file, ``np.unique`` chunk by chunk. Reads
+    the labels only (iter_h5_batches would read every example a second time)."""
+    import numpy as np
+
+    from . import datasets
+
+    found = None
+    with datasets._open_h5(path) as handle:
+        _, y_node, n_rows, axis = datasets._check_pair(handle, path, x_key, y_key)
+        for start in range(0, n_rows, chunk_rows):
+            stop = min(start + chunk_rows, n_rows)
+            labels = np.unique(_as_labels(datasets._read_rows(y_node, start, stop, axis)))
+            found = labels if found is None else np.union1d(found, labels)
+    return found
+
+
+def _given_classes(text, label_dtype):
+    """``--classes 0,1,2`` converted to the type of the file's labels."""
+    import numpy as np
+
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if label_dtype.kind in "SUO":
+        return np.unique(np.array(parts, dtype=str))
+    try:
+        return np.unique(np.array(parts).astype(label_dtype))
+    except ValueError:
+        raise UsageError(f"--classes {text}: the file's labels are {label_dtype} "
+                         "numbers") from None
+
+
+def cmd_train(args):
+    from . import datasets
+    from .estimators import DeepNNClassifier
+    from .io import save_model
+
+    out = Path(args.out)  # checked before any work is done
+    if out.is_dir():
+        raise UsageError(f"--out {args.out} is a folder; give a file name")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: folder '{out.parent}' does not exist")
+    n_rows, n_features, label_dtype = _h5_layout(args.h5, args.x_key, args.y_key)
+    if n_rows == 0:
+        raise UsageError(f"'{args.x_key}' in '{args.h5}' holds no examples")
+    # rows per partial_fit call: whole mini-batches, ~TRAIN_CHUNK_BYTES of float32
+    chunk = args.chunk_size or args.batch_size * max(
+        1, TRAIN_CHUNK_BYTES // (4 * max(n_features, 1) * args.batch_size))
+    start = time.perf_counter()
+    if args.classes is not None:
+        classes = _given_classes(args.classes, label_dtype)
+    else:
+        classes = _stream_classes(args.h5, args.x_key, args.y_key, max(chunk, 1 << 16))
+    if len(classes) < 2:
+        raise UsageError(f"'{args.y_key}' in '{args.h5}' holds a single class "
+                         f"{classes.tolist()}; a classifier needs two or more")
+    est = DeepNNClassifier(args.hidden, batch_size=args.batch_size,
+                           learning_rate=args.learning_rate,
+                           random_state=args.random_state)
+    for epoch in range(args.epochs):
+        # one epoch = one pass over the file, chunk after chunk in file order
+        # (partial_fit shuffles the rows inside each chunk with the model's rng)
+        loss_sum = 0.0
+        for X, y in datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk):
+            est.partial_fit(_as_features(X), _as_labels(y), classes=classes)
+            loss_sum += est.loss_ * len(y)
+        if not args.quiet:
+            print(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / n_rows:.6g} "
+                  f"({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
+    save_model(est, out)
+    if not args.quiet:
+        sizes = " -> ".join(map(str, (n_features, *args.hidden, est.n_outputs_)))
+        print(f"wrote {out} (DeepNNClassifier {sizes}, {len(classes)} classes; "
+              f"{n_rows:,} rows x {args.epochs} epochs, {chunk:,} rows per chunk) in "
+              f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
 def build_parser():
     parser = _Parser(
         prog="sknn-scratch",
@@ -184,6 +312,32 @@ def build_parser():
                    help="ONNX opset to target (default: skl2onnx's latest)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("train", help="train a DeepNNClassifier on an HDF5 file too big "
+                       "for memory (partial_fit chunk by chunk) and save it (save_model)")
+    p.add_argument("--h5", required=True, metavar="FILE",
+                   help="HDF5 file with examples and labels (course layout)")
+    p.add_argument("--x-key", required=True, help="dataset of the examples (rows)")
+    p.add_argument("--y-key", required=True, help="dataset of the labels")
+    p.add_argument("--out", required=True, metavar="MODEL.h5",
+                   help="model file to write (load with sknn_scratch.io.load_model)")
+    p.add_argument("--hidden", type=_hidden_sizes, default=(64, 32), metavar="64,32",
+                   help="hidden layer sizes (default 64,32)")
+    p.add_argument("--epochs", type=_positive_int, default=1,
+                   help="passes over the file (default 1)")
+    p.add_argument("--batch-size", type=_positive_int, default=200,
+                   help="rows per gradient step (default 200)")
+    p.add_argument("--chunk-size", type=_positive_int, default=None,
+                   help="rows read from the file per partial_fit call (default: whole "
+                        "batches filling about 32 MB as float32)")
+    p.add_argument("--classes", default=None, metavar="A,B,...",
+                   help="every label, comma-separated (default: found by a first "
+                        "pass over the labels)")
+    p.add_argument("--learning-rate", type=float, default=0.001,
+                   help="Adam step size (default 0.001)")
+    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_train)
     return parser
 
 

@@ -2,12 +2,13 @@
 
 Importing this module registers converters for ``ScratchLogisticRegression``,
 ``ShallowNNClassifier`` and ``DeepNNClassifier`` with skl2onnx, so a whole
-pipeline converts as one graph, as with ``MLPClassifier``:
+pipeline converts as one graph, as with ``MLPClassifier``::
 
->>> import skl2onnx
->>> import sknn_scratch.onnx  # registers the converters          # doctest: +SKIP
->>> pipe = make_pipeline(StandardScaler(), DeepNNClassifier()).fit(X, y)  # doctest: +SKIP
->>> onx = skl2onnx.to_onnx(pipe, X[:1].astype(np.float32))        # doctest: +SKIP
+    import skl2onnx
+    import sknn_scratch.onnx  # registers the converters
+
+    pipe = make_pipeline(StandardScaler(), DeepNNClassifier()).fit(X, y)
+    onx = skl2onnx.to_onnx(pipe, X[:1].astype(np.float32))
 
 Needs the optional extra: ``pip install 'sknn-scratch[onnx]'`` (skl2onnx, and
 onnxruntime to run the graphs).
@@ -32,7 +33,8 @@ cast to that type. Options (``options={id(estimator) or type: {...}}``):
 ``zipmap`` (True, False or 'columns'), ``nocl`` and ``output_class_labels``,
 as skl2onnx's classifiers. Unlike those, ``zipmap`` works with double input
 too (ONNX's ZipMap takes float only: the probabilities are cast to float for
-it; use ``zipmap=False`` to keep them double).
+it; use ``zipmap=False`` to keep them double). Any ``target_opset`` from 9
+up (:data:`MIN_OPSET`) works.
 """
 
 import os
@@ -43,7 +45,8 @@ try:
     import skl2onnx
     from skl2onnx.common.data_types import (DoubleTensorType, FloatTensorType,
                                             guess_proto_type)
-    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+    from skl2onnx.common.shape_calculator import (
+        calculate_linear_classifier_output_shapes)
     from skl2onnx.common.utils_classifier import get_label_classes
     # the parser skl2onnx registers for classifiers, and its two steps
     from skl2onnx._parse import (_apply_zipmap, _parse_sklearn_classifier,
@@ -63,6 +66,9 @@ __all__ = ["register", "to_onnx", "export_model_file", "ESTIMATORS"]
 ESTIMATORS = (ScratchLogisticRegression, ShallowNNClassifier, DeepNNClassifier)
 OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True],
            "output_class_labels": [False, True]}
+#: Lowest ``target_opset`` whose graphs onnxruntime runs (Max on doubles needs 8+,
+#: tested from 9).
+MIN_OPSET = 9
 #: ONNX operator of each hidden activation (identity adds no node).
 ONNX_ACTIVATIONS = {"relu": ("Relu", {}), "tanh": ("Tanh", {}),
                     "sigmoid": ("Sigmoid", {}),
@@ -92,6 +98,10 @@ def _label_classes(scope, estimator):
 def convert_sknn_classifier(scope, operator, container):
     """skl2onnx converter: the net's logits, then probabilities and labels."""
     est = operator.raw_operator
+    if container.target_opset < MIN_OPSET:
+        raise RuntimeError(
+            f"the {type(est).__name__} converter needs target_opset >= {MIN_OPSET} "
+            f"(the opsets onnxruntime runs it with), got {container.target_opset}.")
     proto = guess_proto_type(operator.inputs[0].type)
     if proto != onnx_proto.TensorProto.DOUBLE:
         proto = onnx_proto.TensorProto.FLOAT
@@ -136,11 +146,13 @@ def convert_sknn_classifier(scope, operator, container):
         p1 = node("Sigmoid", [Z], "positive_class_proba")
         container.add_node("Concat", [p0, p1], proba_out, axis=1,
                            name=scope.get_unique_operator_name("Concat"))
-        positive = node("Greater", [Z, constant("zero", np.zeros((), dtype))], "positive")
-        index = node("Reshape", [node("Cast", [positive], "positive_int", to=onnx_proto
-                                      .TensorProto.INT64),
-                                 constant("flat", np.array([-1], np.int64),
-                                          onnx_proto.TensorProto.INT64)], "label_index")
+        # label index 1 where Z > 0, as predict (a tie at 0 goes to classes_[0])
+        int64 = onnx_proto.TensorProto.INT64
+        zero = constant("zero", np.zeros((), dtype))
+        positive = node("Greater", [Z, zero], "positive")
+        positive = node("Cast", [positive], "positive_int", to=int64)
+        flat = constant("flat", np.array([-1], np.int64), int64)
+        index = node("Reshape", [positive, flat], "label_index")
     else:
         container.add_node("Softmax", [Z], proba_out, axis=1,
                            name=scope.get_unique_operator_name("Softmax"))
@@ -159,7 +171,7 @@ def parse_sknn_classifier(scope, model, inputs, custom_parsers=None):
     ``zipmap=False`` they stay double.
     """
     options = scope.get_options(model, dict(zipmap=True))
-    if options["zipmap"] is False or not isinstance(inputs[0].type, DoubleTensorType):
+    if not options["zipmap"] or not isinstance(inputs[0].type, DoubleTensorType):
         return _parse_sklearn_classifier(scope, model, inputs, custom_parsers)
     if options.get("output_class_labels", False):
         raise RuntimeError(

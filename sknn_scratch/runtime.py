@@ -90,7 +90,7 @@ def _positive_int(value):
 
 
 def _hidden_sizes(class_name, params, where):
-    """Hidden layer sizes described by the parameters (as the classes' ``_architecture``)."""
+    """Hidden layer sizes the parameters describe (as the classes' ``_architecture``)."""
     if class_name == "ScratchLogisticRegression":
         return ()
     name = "n_hidden" if class_name == "ShallowNNClassifier" else "hidden_layer_sizes"

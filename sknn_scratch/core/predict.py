@@ -34,8 +34,9 @@ def logits(arch, coefs, intercepts, X):
     n = X.shape[0]
     if n <= chunk:
         return network.logits(arch, coefs, intercepts, X)
-    return np.concatenate([network.logits(arch, coefs, intercepts, X[start:start + chunk])
-                           for start in range(0, n, chunk)])
+    return np.concatenate([
+        network.logits(arch, coefs, intercepts, X[start:start + chunk])
+        for start in range(0, n, chunk)])
 
 
 def decision(Z):

@@ -1,0 +1,185 @@
+"""Deployment latency and file sizes: estimator vs NumPy runtime vs onnxruntime.
+
+    python benchmarks/deployment.py
+
+or ``from deployment import run; results = run()`` (what ``benchmarks/run.py``
+calls). A ``DeepNNClassifier((256, 128))`` is trained briefly on digits (pixels
+/ 16), saved with ``save_model`` and exported to ONNX (float32 and float64
+graphs); then the median latency of ``predict_proba`` on 1 row and on 1,000
+rows is measured, in the same run, for
+
+* the estimator (scikit-learn input validation + the NumPy core),
+* ``sknn_scratch.runtime`` (the same NumPy core, no scikit-learn),
+* onnxruntime on the float32 graph and on the float64 graph,
+
+every one on one thread (NumPy's BLAS limited with threadpoolctl when it is
+installed, onnxruntime with ``intra_op_num_threads=1`` and no spinning): the
+numbers compare the code paths, not the thread pools, and stay stable on a
+shared machine. The candidates are timed in turns (blocks of consecutive
+calls, round-robin), each call with ``time.perf_counter``; medians reported.
+The HDF5 file holds the weights, the Adam moments (2x the weights) and the
+training history; the ONNX files hold the weights in their type.
+"""
+
+import contextlib
+import os
+import statistics
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+
+def _median_seconds(calls, repeats, blocks=5):
+    """Median time of one call of each candidate.
+
+    The ``repeats`` calls of a candidate run in ``blocks`` runs of consecutive
+    calls (warm caches, as when serving), the candidates' runs taking turns
+    (round-robin), so that a change in the machine's load during the
+    measurement hits every candidate alike.
+    """
+    for fn in calls.values():
+        fn()  # warm-up: first-call allocations, lazy imports
+    times = {name: [] for name in calls}
+    per_block = max(1, repeats // blocks)
+    for _ in range(blocks):
+        for name, fn in calls.items():
+            for _ in range(per_block):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def _one_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
+def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
+        repeats_batch=30, batch_rows=1000, random_state=0, verbose=True):
+    """Measure and (if ``verbose``) print the table; return the numbers as a dict.
+
+    Returns
+    -------
+    dict
+        ``latency``: {name: {"1_row_s": median seconds, "batch_s": ...}},
+        ``sizes_bytes``: {"weights_float64": raw array bytes, "hdf5": ...,
+        "onnx_float32": ..., "onnx_float64": ...},
+        ``config``: what was measured (layers, rows, repeats, versions).
+    """
+    from sklearn.datasets import load_digits
+
+    from sknn_scratch import DeepNNClassifier, runtime
+    from sknn_scratch.io import save_model
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    est = DeepNNClassifier(hidden_layer_sizes, max_iter=max_iter,
+                           random_state=random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # trained briefly on purpose
+        est.fit(X, y)
+    rows = np.resize(X, (batch_rows, X.shape[1]))  # 1,000 rows (digits has 1,797)
+    one = X[:1]
+
+    workdir = tempfile.mkdtemp(prefix="sknn-deploy-")
+    h5_path = os.path.join(workdir, "model.h5")
+    save_model(est, h5_path)
+    model = runtime.load(h5_path)
+    candidates = {"estimator.predict_proba": (est.predict_proba, np.float64),
+                  "runtime.predict_proba (NumPy)": (model.predict_proba, np.float64)}
+    sizes = {"weights_float64": sum(a.nbytes for a in est.coefs_ + est.intercepts_),
+             "hdf5": os.path.getsize(h5_path)}
+    config = {"hidden_layer_sizes": tuple(hidden_layer_sizes),
+              "n_features": X.shape[1], "n_classes": len(est.classes_),
+              "max_iter": max_iter, "batch_rows": batch_rows,
+              "repeats_one": repeats_one, "repeats_batch": repeats_batch,
+              "train_accuracy": float(est.score(X, y)), "threads": 1,
+              "numpy": np.__version__}
+    try:
+        import onnxruntime as ort
+
+        from sknn_scratch.onnx import to_onnx
+    except ImportError as exc:
+        config["onnx_skipped"] = f"{exc} (pip install 'sknn-scratch[onnx]')"
+    else:
+        config["onnxruntime"] = ort.__version__
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        # no busy-waiting after a run: it would steal the core from the next candidate
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        for dtype in (np.float32, np.float64):
+            name = np.dtype(dtype).name
+            onx = to_onnx(est, dtype=dtype, zipmap=False)
+            path = os.path.join(workdir, f"model-{name}.onnx")
+            with open(path, "wb") as f:
+                f.write(onx.SerializeToString())
+            sizes[f"onnx_{name}"] = os.path.getsize(path)
+            sess = ort.InferenceSession(path, options,
+                                        providers=["CPUExecutionProvider"])
+
+            def proba(data, sess=sess):
+                return sess.run(["probabilities"], {"X": data})[0]
+
+            candidates[f"onnxruntime {name} graph"] = (proba, dtype)
+            np.testing.assert_allclose(proba(rows.astype(dtype)),
+                                       est.predict_proba(rows), atol=1e-5)
+    np.testing.assert_array_equal(model.predict_proba(rows), est.predict_proba(rows))
+
+    with _one_thread():
+        medians = {size: _median_seconds(
+            {name: (lambda fn=fn, x=data.astype(dtype): fn(x))
+             for name, (fn, dtype) in candidates.items()}, repeats)
+            for size, data, repeats in (("1_row_s", one, repeats_one),
+                                        ("batch_s", rows, repeats_batch))}
+    latency = {name: {size: medians[size][name] for size in medians}
+               for name in candidates}
+    for path in os.listdir(workdir):
+        os.remove(os.path.join(workdir, path))
+    os.rmdir(workdir)
+
+    results = {"latency": latency, "sizes_bytes": sizes, "config": config}
+    if verbose:
+        print(format_table(results))
+    return results
+
+
+def format_table(results):
+    """The printed report of :func:`run`'s results."""
+    c, lat = results["config"], results["latency"]
+    base = lat["estimator.predict_proba"]
+    sizes = " -> ".join(map(str, (c["n_features"], *c["hidden_layer_sizes"],
+                                  c["n_classes"])))
+    batch_header = f"{c['batch_rows']:,} rows (ms)"
+    lines = [f"DeepNNClassifier {sizes} on digits ({c['max_iter']} epochs, train "
+             f"accuracy {c['train_accuracy']:.3f}); medians of {c['repeats_one']} "
+             f"(1 row) /\n{c['repeats_batch']} ({c['batch_rows']:,} rows) calls "
+             "timed in turns, one thread",
+             "",
+             f"{'predict_proba':<32}{'1 row (us)':>12}{'vs est.':>9}"
+             f"{batch_header:>18}{'vs est.':>9}",
+             "-" * 80]
+    for name, t in lat.items():
+        lines.append(f"{name:<32}{t['1_row_s'] * 1e6:>12.1f}"
+                     f"{base['1_row_s'] / t['1_row_s']:>8.1f}x"
+                     f"{t['batch_s'] * 1e3:>18.3f}"
+                     f"{base['batch_s'] / t['batch_s']:>8.1f}x")
+    lines += ["", f"{'file':<32}{'bytes':>12}", "-" * 44]
+    labels = {"weights_float64": "(the float64 weights alone)",
+              "hdf5": "HDF5 (save_model, + Adam state)", "onnx_float32": "ONNX float32",
+              "onnx_float64": "ONNX float64"}
+    for key, size in results["sizes_bytes"].items():
+        lines.append(f"{labels.get(key, key):<32}{size:>12,}")
+    if "onnx_skipped" in c:
+        lines.append(f"\nonnxruntime rows skipped: {c['onnx_skipped']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    run()
