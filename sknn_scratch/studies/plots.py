@@ -14,6 +14,7 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import learning_curve, validation_curve
 from sklearn.utils.validation import check_is_fitted
 
@@ -71,6 +72,12 @@ def _band(ax, x, scores, label, marker):
 
 
 # ---------------------------------------------------------------- loss curves
+class _NotFittedForPlot(NotFittedError, TypeError):
+    """An unfitted estimator given to a plot: scikit-learn's NotFittedError, and a
+    TypeError as this module raised for it before (like InvalidParameterError,
+    which is both a ValueError and a TypeError)."""
+
+
 def _curves_of(obj, name):
     """``(loss, validation loss or None)`` of an estimator, history or series."""
     source = obj
@@ -86,10 +93,14 @@ def _curves_of(obj, name):
     elif isinstance(obj, (list, tuple, np.ndarray)):
         loss, val = obj, None
     else:
-        if hasattr(source, "fit"):  # an unfitted estimator: NotFittedError
-            label = repr(name).replace("%", "%%")
-            check_is_fitted(source, msg=f"{label}: this %(name)s instance is not "
-                            "fitted yet; fit it before plotting its loss curve.")
+        if hasattr(source, "fit"):
+            try:
+                check_is_fitted(source)
+            except NotFittedError:
+                raise _NotFittedForPlot(
+                    f"{name!r}: this {type(source).__name__} instance is not fitted "
+                    "yet (so it is without loss_curve_); fit it before plotting its "
+                    "loss curve.") from None
         raise TypeError(
             f"{name!r}: expected a fitted estimator with a loss_curve_ attribute, "
             f"a history_ list or a sequence of losses; got {type(obj).__name__} "

@@ -245,7 +245,7 @@ def test_bias_variance_bars_are_grouped_per_model(tmp_path):
     heights = [p.get_height() for p in ax.patches]
     assert heights == [0.0, 0.0, 0.5, 0.0, 0.5, 0.25]  # baseline, train, dev series
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels == ["tiny\nhigh bias", "wide\nhigh variance"]
+    assert labels == ["tiny\n(high bias)", "wide\n(high variance)"]
     assert ax.get_ylabel() == "error (1 - score)"
     fig.savefig(tmp_path / "bv.png")
 
