@@ -165,7 +165,7 @@ def _positive_int(text):
 
 
 #: Bytes of float32 examples one ``partial_fit`` call of ``train`` receives by default.
-TRAIN_CHUNK_BYTES = 32 * 2**20
+TRAIN_CHUNK_BYTES = 16 * 2**20
 
 
 def _as_features(X):
@@ -258,6 +258,7 @@ def cmd_train(args):
         for X, y in datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk):
             est.partial_fit(_as_features(X), _as_labels(y), classes=classes)
             loss_sum += est.loss_ * len(y)
+            del X, y  # before the next chunk is read: one chunk in memory at a time
         if not args.quiet:
             print(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / n_rows:.6g} "
                   f"({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
@@ -329,7 +330,7 @@ def build_parser():
                    help="rows per gradient step (default 200)")
     p.add_argument("--chunk-size", type=_positive_int, default=None,
                    help="rows read from the file per partial_fit call (default: whole "
-                        "batches filling about 32 MB as float32)")
+                        "batches filling about 16 MB as float32)")
     p.add_argument("--classes", default=None, metavar="A,B,...",
                    help="every label, comma-separated (default: found by a first "
                         "pass over the labels)")

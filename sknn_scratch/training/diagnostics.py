@@ -56,9 +56,14 @@ def vanishing_hint(records, activation, init):
     )
 
 
-def explosion_message(epoch, first_loss, loss, learning_rate, solver):
-    """Why training stopped when the loss became non-finite or exploded."""
-    if np.isfinite(loss):
+def explosion_message(epoch, first_loss, loss, learning_rate, solver,
+                      weights_finite=True):
+    """Why training stopped when the loss or the weights became non-finite, or the
+    loss exploded."""
+    if not weights_finite:
+        growth = (f"the weights became infinite or NaN (the loss was {loss:.4g}, "
+                  f"{first_loss:.4g} at the start)")
+    elif np.isfinite(loss):
         growth = (f"the loss grew from {first_loss:.4g} to {loss:.4g} "
                   f"(x{loss / first_loss:.3g})")
     else:

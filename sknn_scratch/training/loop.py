@@ -177,15 +177,17 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
             settings, lr, rng, workspace)
-        finite = np.isfinite(loss) and _all_finite(coefs) and _all_finite(intercepts)
+        weights_finite = _all_finite(coefs) and _all_finite(intercepts)
+        finite = np.isfinite(loss) and weights_finite
         if first_loss is None and finite:
             first_loss = loss
         if not finite or loss > diagnostics.EXPLOSION_FACTOR * first_loss:
             coefs[:], intercepts[:], opt_state = saved
             result.stop_reason = "diverged"
             result.message = diagnostics.explosion_message(
-                epoch + 1, first_loss, loss, settings.learning_rate,
-                getattr(optimizer, "name", "?"))
+                epoch + 1, np.nan if first_loss is None else first_loss, loss,
+                settings.learning_rate,
+                getattr(optimizer, "name", "?"), weights_finite)
             break
         record = {"epoch": epoch + 1, "loss": loss, "val_loss": None, "val_score": None,
                   "learning_rate": lr, "grad_norms": grad_norms}

@@ -320,3 +320,11 @@ def test_run_training_with_convergence_monitor_stops_as_converged():
     # epoch 1 sets the best loss; epochs 2..5 do not improve it by tol: counts 1..4,
     # and 4 > n_iter_no_change = 3 stops at epoch 5
     assert len(result.records) == 5
+
+
+def test_divergence_message_names_non_finite_weights_when_the_loss_was_finite():
+    from sknn_scratch.training.diagnostics import explosion_message
+
+    text = explosion_message(3, 0.69, 1.16, 10.0, "gd", weights_finite=False)
+    assert "weights became infinite or NaN" in text and "10.0" in text
+    assert "grew" not in text
