@@ -208,8 +208,14 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         elif A.shape[1] >= _WIDE * dZ.shape[1]:
             # A wide layer with few outputs (the cat net's 12288 -> 20): computed as
             # (dZ^T A)^T, the product writes long contiguous rows, ~2x faster in
-            # BLAS than A^T dZ; the gradient is then an F-ordered view.
-            coef_grads[l] = _matmul(dZ.T, A, None if ws is None else ws.dWT[l]).T
+            # BLAS than A^T dZ; one copy back to row order then keeps the L2 term
+            # and the update rule's passes on contiguous memory.
+            dWT = _matmul(dZ.T, A, None if ws is None else ws.dWT[l])
+            if ws is None:
+                coef_grads[l] = np.ascontiguousarray(dWT.T)
+            else:
+                coef_grads[l] = ws.dW[l]
+                coef_grads[l][...] = dWT.T
         else:
             coef_grads[l] = _matmul(A.T, dZ, None if ws is None else ws.dW[l])
         if alpha:

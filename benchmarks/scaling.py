@@ -1,0 +1,48 @@
+"""(f) Scaling: DeepNNClassifier's time per epoch against rows and against width.
+
+Config (a) otherwise (256 standard-normal features, 10 classes, Adam, batch 256,
+float64). Rows: 1k, 5k, 20k, 100k (--quick: up to 20k) with hidden (256, 128).
+Width w in 64, 128, 256, 512 with hidden (w, w/2) on 20k rows (--quick: 5k).
+Per epoch = (fit with 1 + k epochs - fit with 1 epoch) / k, min over repeats; the
+FLOP rate counts 6 n sum(d_in d_out) per epoch, as in (a).
+"""
+
+import numpy as np
+
+import _common as C
+import epoch
+
+
+def _point(n, width, quick, peak):
+    X, y = epoch.data(n_samples=n)
+    hidden = (width, width // 2)
+    extra = 1 if n >= 50_000 else 2 if n >= 10_000 else 4  # k more epochs
+    repeats = 2 if n >= 50_000 else 3 if n >= 10_000 else 5
+    timing = C.per_epoch(lambda name, it: epoch.make(name, it, hidden), ["ours"], X, y,
+                         lo=1, hi=1 + extra, repeats=repeats)["ours"]
+    s = timing["epoch_s"]
+    flops = C.epoch_flops(n, (X.shape[1], *hidden, epoch.N_CLASSES))
+    return {"n_samples": n, "hidden": hidden, "epoch_s": s,
+            "epoch_s_per_1k": s / (n / 1000), "gflops": flops / s / 1e9,
+            "share_of_peak": flops / s / peak, "overhead_s": timing["overhead_s"]}
+
+
+def run(quick=False):
+    peak = C.gemm_peak(np.float64)
+    sizes = (1_000, 5_000, 20_000) if quick else (1_000, 5_000, 20_000, 100_000)
+    n_width = 5_000 if quick else 20_000
+    by_rows = [_point(n, 256, quick, peak) for n in sizes]
+    by_width = [_point(n_width, w, quick, peak) for w in (64, 128, 256, 512)]
+    rows = []
+    for p in by_rows:
+        rows.append(C.row("f", f"rows {p['n_samples']:>7,}, hidden (256, 128): s/epoch",
+                          f"{p['epoch_s']:.4f}", None,
+                          f"{p['epoch_s_per_1k'] * 1e3:.1f} ms per 1k rows; "
+                          f"{p['share_of_peak']:.0%} of peak"))
+    for p in by_width:
+        rows.append(C.row("f", f"width {p['hidden']}, {n_width:,} rows: s/epoch",
+                          f"{p['epoch_s']:.4f}", None,
+                          f"{p['epoch_s_per_1k'] * 1e3:.1f} ms per 1k rows; "
+                          f"{p['share_of_peak']:.0%} of peak"))
+    return rows, {"gemm_peak_flops_float64": peak, "by_rows": by_rows,
+                  "by_width": by_width}
