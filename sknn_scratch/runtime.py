@@ -109,7 +109,7 @@ def _hidden_sizes(class_name, params, where):
     )
 
 
-class RuntimeModel:
+class RuntimeModel(predict.PredictFromLogitsMixin):
     """A fitted net for prediction: weights, classes and the activation, nothing else.
 
     Attributes
@@ -170,20 +170,3 @@ class RuntimeModel:
 
     def _logits(self, X):
         return predict.logits(self._arch, self.coefs_, self.intercepts_, self._check(X))
-
-    def decision_function(self, X):
-        """Logits: (n_samples,) log-odds of ``classes_[1]`` for two classes, else
-        (n_samples, n_classes)."""
-        return predict.decision(self._logits(X))
-
-    def predict_log_proba(self, X):
-        """Log of the class probabilities, shape (n_samples, n_classes)."""
-        return predict.log_proba(self._logits(X))
-
-    def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes)."""
-        return predict.proba(self._logits(X))
-
-    def predict(self, X):
-        """The most probable class of each sample, from ``classes_``."""
-        return self.classes_[predict.class_indices(self._logits(X))]

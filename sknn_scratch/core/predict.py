@@ -61,3 +61,27 @@ def class_indices(Z):
     ``classes_[0]``, as argmax would); multiclass: the first largest logit.
     """
     return (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
+
+
+class PredictFromLogitsMixin:
+    """``decision_function`` / ``predict_log_proba`` / ``predict_proba`` / ``predict``
+    for any object with ``classes_`` and a ``_logits(X)`` method (which validates
+    ``X``): shared by the estimators and the NumPy-only runtime."""
+
+    def decision_function(self, X):
+        """Output logits: shape (n_samples,) for two classes (log-odds of
+        ``classes_[1]``), (n_samples, n_classes) otherwise."""
+        return decision(self._logits(X))
+
+    def predict_log_proba(self, X):
+        """Log of class probabilities, computed from the logits (never ``log(0)``)."""
+        return log_proba(self._logits(X))
+
+    def predict_proba(self, X):
+        """Class probabilities of shape (n_samples, n_classes); rows sum to 1."""
+        return proba(self._logits(X))
+
+    def predict(self, X):
+        """Most probable class for each sample."""
+        index = class_indices(self._logits(X))  # _logits checks fitted first
+        return self.classes_[index]

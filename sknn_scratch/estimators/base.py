@@ -39,7 +39,8 @@ def _keep_state_on_error(method):
     return wrapper
 
 
-class BaseScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin,
+                            ClassifierMixin, BaseEstimator):
     """Common machinery; use one of the concrete classifiers."""
 
     _parameter_constraints = {
@@ -264,24 +265,6 @@ class BaseScratchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         check_is_fitted(self)
         X = _data.validate_predict_data(self, X)
         return predict.logits(self._arch(), self.coefs_, self.intercepts_, X)
-
-    def decision_function(self, X):
-        """Output logits: shape (n_samples,) for two classes (log-odds of
-        ``classes_[1]``), (n_samples, n_classes) otherwise."""
-        return predict.decision(self._logits(X))
-
-    def predict_log_proba(self, X):
-        """Log of class probabilities, computed from the logits (never ``log(0)``)."""
-        return predict.log_proba(self._logits(X))
-
-    def predict_proba(self, X):
-        """Class probabilities of shape (n_samples, n_classes); rows sum to 1."""
-        return predict.proba(self._logits(X))
-
-    def predict(self, X):
-        """Most probable class for each sample."""
-        index = predict.class_indices(self._logits(X))  # checks fitted first
-        return self.classes_[index]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
