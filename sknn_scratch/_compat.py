@@ -18,3 +18,9 @@ from sklearn.utils.validation import _check_sample_weight  # noqa: F401
 
 # The experimental callback API has its own module; re-exported for older imports.
 from ._callbacks import HAS_CALLBACKS, CallbackSupportMixin  # noqa: F401
+
+
+def validate_params(estimator):
+    """Check ``estimator``'s parameters against its ``_parameter_constraints``
+    (``InvalidParameterError`` naming the parameter), as ``fit`` does."""
+    estimator._validate_params()

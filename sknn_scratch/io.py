@@ -40,6 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import __version__
 from ._modelfile import (CLASS_NAMES, FORMAT_NAME, FORMAT_VERSION, LABEL_DTYPE,
                          OPTIMIZER_SLOTS, ROOT_ATTRS, read_model_file)
+from ._compat import validate_params
 from ._plaindata import dumps, encode_params
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
 from .optim import GD, Adam, Momentum, RMSprop
@@ -129,7 +130,7 @@ def load_model(path):
     estimator = cls(**params)
     sizes = (attrs["coefs_"][0].shape[0], *(W.shape[1] for W in attrs["coefs_"]))
     try:
-        estimator._validate_params()  # the estimator's own _parameter_constraints
+        validate_params(estimator)  # the estimator's own _parameter_constraints
         wanted = tuple(estimator._architecture(sizes[0], sizes[-1]).layer_sizes)
     except ValueError as exc:  # InvalidParameterError is a ValueError
         raise ValueError(f"{where}: {exc}") from None

@@ -18,7 +18,7 @@ import warnings
 import h5py
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
 from sknn_scratch import (

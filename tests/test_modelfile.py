@@ -30,16 +30,19 @@ def _fit(estimator, X, y):
         return estimator.fit(X, y)
 
 
-@pytest.fixture(scope="module")
-def base_files(tmp_path_factory):
+def save_base_files(folder):
     """A 3-layer net (4 -> 5 -> 4 -> out) saved for 3 string classes and for 2."""
-    folder = tmp_path_factory.mktemp("base")
     files = {}
     for name, y in (("multi", Y3), ("binary", Y2)):
         est = _fit(DeepNNClassifier((5, 4), max_iter=2, random_state=0), X, y)
         save_model(est, folder / f"{name}.h5")
         files[name] = folder / f"{name}.h5"
     return files
+
+
+@pytest.fixture(scope="module")
+def base_files(tmp_path_factory):
+    return save_base_files(tmp_path_factory.mktemp("base"))
 
 
 def _h5(edit):

@@ -19,7 +19,7 @@ from sknn_scratch.core import predict
 from sknn_scratch.io import load_model, save_model
 
 from .test_io import CASES
-from .test_modelfile import CORPUS, R, X, Y2, Y3
+from .test_modelfile import CORPUS, R, X, Y2, Y3, save_base_files
 
 METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 
@@ -158,13 +158,7 @@ def test_runtime_and_core_import_only_numpy_h5py_and_own_modules():
 @pytest.fixture(scope="module")
 def base_files(tmp_path_factory):
     """The base files of the reader's corpus (tests/test_modelfile.py)."""
-    folder = tmp_path_factory.mktemp("base")
-    files = {}
-    for name, y in (("multi", Y3), ("binary", Y2)):
-        est = _fit(DeepNNClassifier((5, 4), max_iter=2, random_state=0), X, y)
-        save_model(est, folder / f"{name}.h5")
-        files[name] = folder / f"{name}.h5"
-    return files
+    return save_base_files(tmp_path_factory.mktemp("base"))
 
 
 #: Estimator-level cases the runtime also rejects (what prediction depends on).

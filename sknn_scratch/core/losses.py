@@ -19,6 +19,8 @@ The loss of a batch is the weighted mean ``sum_i w_i l_i / sum_i w_i``.
 
 import numpy as np
 
+from .activations import inplace_activation
+
 
 def n_outputs(n_classes):
     """Number of output units: 1 sigmoid unit for two classes, K softmax units else."""
@@ -44,8 +46,6 @@ def log_softmax(Z):
 def inplace_output(Z):
     """Turn output logits into probabilities in place: sigmoid (1 column) or softmax."""
     if Z.shape[1] == 1:
-        from .activations import inplace_activation
-
         return inplace_activation("sigmoid", Z)
     Z -= Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)

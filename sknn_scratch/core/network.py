@@ -61,19 +61,24 @@ class Workspace:
         self.dropped = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
         self.masks = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
         self.uniform = [np.empty((batch_size, n)) for n in hidden] if dropout else None
-        self.dW = [np.empty((sizes[i], sizes[i + 1]), dtype) for i in range(arch.n_layers)]
+        layers = range(arch.n_layers)
+        self.dW = [np.empty((sizes[i], sizes[i + 1]), dtype) for i in layers]
         # wide layers compute dW transposed, (n[l], n[l-1]) C-order: see backward()
-        self.dWT = [np.empty((sizes[i + 1], sizes[i]), dtype) for i in range(arch.n_layers)]
-        self.db = [np.empty(sizes[i + 1], dtype) for i in range(arch.n_layers)]
-        self.penalty = [np.empty((sizes[i], sizes[i + 1]), dtype)
-                        for i in range(arch.n_layers)]
-        # temporaries of the update rule, shaped like coefs + intercepts
-        self.scratch = [np.empty_like(W) for W in self.penalty] + [
+        self.dWT = [np.empty((sizes[i + 1], sizes[i]), dtype)
+                    if _is_wide(sizes[i], sizes[i + 1]) else None for i in layers]
+        self.db = [np.empty(sizes[i + 1], dtype) for i in layers]
+        # temporaries shaped like coefs + intercepts: the L2 term in backward(),
+        # then the update rule's step (never both at once)
+        self.scratch = [np.empty_like(W) for W in self.dW] + [
             np.empty_like(b) for b in self.db]
 
 
 #: A layer counts as wide when it has this many times more inputs than outputs.
 _WIDE = 8
+
+
+def _is_wide(n_in, n_out):
+    return n_in >= _WIDE * n_out
 
 
 def _buffer(workspace, name, l, m):
@@ -205,7 +210,7 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         A = inputs[l]
         if not isinstance(A, np.ndarray):  # sparse X
             coef_grads[l] = A.T @ dZ
-        elif A.shape[1] >= _WIDE * dZ.shape[1]:
+        elif _is_wide(A.shape[1], dZ.shape[1]):
             # A wide layer with few outputs (the cat net's 12288 -> 20): computed as
             # (dZ^T A)^T, the product writes long contiguous rows, ~2x faster in
             # BLAS than A^T dZ; one copy back to row order then keeps the L2 term
@@ -220,7 +225,7 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
             coef_grads[l] = _matmul(A.T, dZ, None if ws is None else ws.dW[l])
         if alpha:
             penalty = np.multiply(coefs[l], alpha / weight_sum,
-                                  out=None if ws is None else ws.penalty[l])
+                                  out=None if ws is None else ws.scratch[l])
             coef_grads[l] += penalty
         intercept_grads[l] = np.sum(dZ, axis=0, out=None if ws is None else ws.db[l])
         if l == 0:

@@ -83,7 +83,7 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
     elif not incremental and est.tol is not None:
         best = est.best_loss_ if resume else np.inf
         monitors.append(ConvergenceMonitor(est.tol, est.n_iter_no_change, best))
-    monitors.extend(getattr(est, "_extra_monitors", lambda: [])())
+    monitors.extend(est._extra_monitors())  # callback subtasks, when callbacks are set
     if est.verbose:
         monitors.append(VerbosePrinter())
 

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .. import _callbacks
 from .._callbacks import CallbackSupportMixin, with_callbacks
-from .._compat import Interval, StrOptions, _fit_context
+from .._compat import Interval, StrOptions, _fit_context, validate_params
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
 from . import _data, _fitting
@@ -73,6 +73,11 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     def _alpha(self):
         """L2 strength in the nets' scaling ``alpha 1/2 ||W||^2 / sum w``."""
         return self.alpha
+
+    def _new_rng(self):
+        """The one Generator of a fresh fit, drawn from ``random_state``."""
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.default_rng(seed)
 
     def _init_name(self):
         return self.init
@@ -142,7 +147,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         """
         first = not hasattr(self, "classes_")
         if not first:  # _fit_context skips this once fitted; a bad set_params must not
-            self._validate_params()  # train silently (e.g. a negative learning_rate)
+            validate_params(self)  # train silently (e.g. a negative learning_rate)
         if first and classes is None:
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: it lists "
@@ -180,8 +185,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             coefs = [W.astype(X.dtype) for W in self.coefs_]
             intercepts = [b.astype(X.dtype) for b in self.intercepts_]
         else:
-            rng = np.random.default_rng(
-                check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            rng = self._new_rng()
             coefs, intercepts = network.init_params(arch, self._init_name(), rng,
                                                     X.dtype)
 
@@ -235,7 +239,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         """
         fitted = hasattr(self, "classes_")
         est = self if fitted else clone(self)
-        self._validate_params()  # as fit would: InvalidParameterError naming it
+        validate_params(self)  # as fit would: InvalidParameterError naming it
         X, y = _data.validate_training_data(est, X, y, reset=not fitted)
         classes = self.classes_ if fitted else unique_labels(y)
         codes = _data.encode_labels(y, classes)
@@ -243,8 +247,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         if not fitted:
             _data.check_two_classes(codes, sw, classes)
         arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
-        rng = np.random.default_rng(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        rng = self._new_rng()
         if fitted:
             coefs, intercepts = self.coefs_, self.intercepts_
         else:

@@ -11,9 +11,11 @@ from ..core import network
 from ..core.hessian import hessian_vector_product, output_probabilities
 from ..optim.newton import newton_cg
 from ..training.loop import TrainingResult
+from ._docs import shared_docs
 from .base import BaseScratchClassifier
 
 
+@shared_docs
 class ScratchLogisticRegression(BaseScratchClassifier):
     """Logistic regression (sigmoid for two classes, multinomial softmax otherwise).
 
@@ -51,18 +53,7 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'zeros', 'random', 'xavier', 'he'}, default='zeros'
         Initial weights (zeros is fine without hidden layers).
-    learning_rate_schedule : {'constant', 'inverse_time', 'exponential', 'step', \
-            'inverse_sqrt'}, default='constant'
-        Learning-rate decay per epoch: ``lr0 / (1 + decay_rate * epoch)``,
-        ``lr0 * decay_rate ** epoch``, ``lr0 * decay_rate ** (epoch // decay_steps)``,
-        ``lr0 / sqrt(epoch + 1)``. The rate used is in ``history_``.
-    decay_rate : float, default=1.0
-    decay_steps : int, default=10
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified, or use
-        ``fit(..., X_val=, y_val=)``), stop when its accuracy has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
-    validation_fraction : float, default=0.1
+    <<schedule_and_early_stopping>>
     class_weight : dict, 'balanced' or None, default=None
     warm_start : bool, default=False
     random_state : int, RandomState instance or None, default=None

@@ -2,9 +2,11 @@
 
 from ..core import network
 from ._params import NET_CONSTRAINTS, POSITIVE_INT
+from ._docs import shared_docs
 from .base import BaseScratchClassifier
 
 
+@shared_docs
 class ShallowNNClassifier(BaseScratchClassifier):
     """Neural network with one hidden layer, trained by backprop on the shared core.
 
@@ -30,26 +32,8 @@ class ShallowNNClassifier(BaseScratchClassifier):
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'auto', 'random', 'xavier', 'he'}, default='auto'
         'auto' is He for the relu family, Xavier for tanh/sigmoid.
-    learning_rate_schedule : {'constant', 'inverse_time', 'exponential', 'step', \
-            'inverse_sqrt'}, default='constant'
-        Learning-rate decay per epoch: ``lr0 / (1 + decay_rate * epoch)``,
-        ``lr0 * decay_rate ** epoch``, ``lr0 * decay_rate ** (epoch // decay_steps)``,
-        ``lr0 / sqrt(epoch + 1)``. The rate used is in ``history_``.
-    decay_rate : float, default=1.0
-    decay_steps : int, default=10
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified, or use
-        ``fit(..., X_val=, y_val=)``), stop when its accuracy has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
-    validation_fraction : float, default=0.1
-    dropout : float in [0, 1), default=0.0
-        Inverted dropout: the fraction of hidden units dropped in each training
-        mini-batch (kept units scaled by 1/keep_prob); never active at predict.
-    max_grad_norm : float or None, default=None
-        Clip the gradients by their global norm (against exploding gradients).
-    augmentation : callable or None, default=None
-        ``augmentation(X_batch, rng) -> X_batch`` applied to training mini-batches
-        only, e.g. :class:`sknn_scratch.augment.ImageAugmenter`.
+    <<schedule_and_early_stopping>>
+    <<net_regularisation>>
     class_weight, warm_start, random_state, verbose :
         As in scikit-learn.
 

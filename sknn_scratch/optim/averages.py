@@ -23,9 +23,13 @@ def ewa_update(average, value, beta, scratch=None):
     return average
 
 
+def _factor(beta, t):
+    return 1.0 / (1.0 - beta**t)
+
+
 def bias_correction(beta, t):
     """Factor ``1 / (1 - beta**t)`` that removes the zero-start bias after ``t`` steps."""
-    return 1.0 / (1.0 - beta**t)
+    return _factor(beta, t)
 
 
 def ewa(values, beta=0.9, bias_correction=True):
@@ -62,8 +66,6 @@ def ewa(values, beta=0.9, bias_correction=True):
     v = np.zeros(1)
     for t, theta in enumerate(values, start=1):
         ewa_update(v, theta, beta)
-        out[t - 1] = v[0] * (_correction(beta, t) if bias_correction else 1.0)
+        out[t - 1] = v[0] * (_factor(beta, t) if bias_correction else 1.0)
     return out
 
-
-_correction = bias_correction

@@ -1,0 +1,46 @@
+"""Parameter descriptions shared by the estimators' docstrings, written once.
+
+A class decorated with :func:`shared_docs` has each ``<<name>>`` line of its
+docstring replaced by the fragment of that name (numpydoc text, indented as a
+class docstring's parameters).
+"""
+
+FRAGMENTS = {
+    "schedule_and_early_stopping": """\
+    learning_rate_schedule : {'constant', 'inverse_time', 'exponential', 'step', \\
+            'inverse_sqrt'}, default='constant'
+        Learning-rate decay per epoch: ``lr0 / (1 + decay_rate * epoch)``,
+        ``lr0 * decay_rate ** epoch``, ``lr0 * decay_rate ** (epoch // decay_steps)``,
+        ``lr0 / sqrt(epoch + 1)``. The rate used is in ``history_``.
+    decay_rate : float, default=1.0
+    decay_steps : int, default=10
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified, or use
+        ``fit(..., X_val=, y_val=)``), stop when its accuracy has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
+    validation_fraction : float, default=0.1
+""",
+    "net_regularisation": """\
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout: the fraction of hidden units dropped in each training
+        mini-batch (kept units scaled by 1/keep_prob); never active at predict.
+    max_grad_norm : float or None, default=None
+        Clip the gradients by their global norm (against exploding gradients).
+    augmentation : callable or None, default=None
+        ``augmentation(X_batch, rng) -> X_batch`` applied to training mini-batches
+        only, e.g. :class:`sknn_scratch.augment.ImageAugmenter`.
+""",
+}
+
+
+def shared_docs(cls):
+    """Fill the ``<<name>>`` placeholders of ``cls.__doc__`` (returns ``cls``)."""
+    doc = cls.__doc__
+    if doc is None:  # python -OO strips docstrings
+        return cls
+    for name, text in FRAGMENTS.items():
+        doc = doc.replace(f"    <<{name}>>\n", text)
+    if "<<" in doc:
+        raise ValueError(f"{cls.__name__}: unknown docstring placeholder.")
+    cls.__doc__ = doc
+    return cls
