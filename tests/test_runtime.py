@@ -63,14 +63,20 @@ def test_runtime_keeps_classes_and_shapes(saved):
     assert type(est).__name__ in repr(model)
 
 
-def test_chunked_prediction_stays_bit_identical(saved, monkeypatch):
+def test_chunked_prediction_matches_whole_to_rounding(saved, monkeypatch):
     est, X_, path = saved
     model = runtime.load(path)
     whole = model.predict_proba(X_)
     monkeypatch.setattr(predict, "CHUNK_ELEMENTS", 7 * 8)  # several chunks of rows
+    # estimator and runtime chunk alike, so they agree bit for bit
     _same(est.predict_proba(X_), model.predict_proba(X_))
-    _same(whole, model.predict_proba(X_))
     _same(est.predict(X_), model.predict(X_))
+    # against the unchunked product only to rounding: OpenBLAS picks its kernel
+    # (small-matrix, GEMV for one row) by the number of rows, and their sums of
+    # products round differently in the last bit
+    chunked = model.predict_proba(X_)
+    assert chunked.dtype == whole.dtype
+    np.testing.assert_allclose(chunked, whole, rtol=4 * np.finfo(whole.dtype).eps)
 
 
 def test_lists_ints_and_sparse_input_are_handled_as_the_estimator_does(tmp_path):

@@ -14,6 +14,8 @@ result. Each derivative is computed from the *output* ``A`` (as scikit-learn's
 so turns it into dJ/dZ — formula ``dZ[l] = dA[l] * g'(Z[l])`` of backprop.
 """
 
+import functools
+
 import numpy as np
 
 #: Slope of leaky ReLU for negative inputs (the notes' 0.01).
@@ -38,7 +40,18 @@ def _tanh(Z):
     return np.tanh(Z, out=Z)
 
 
+@functools.lru_cache(maxsize=64)
+def _zero_row(n, dtype):
+    row = np.zeros(n, dtype)
+    row.flags.writeable = False
+    return row
+
+
 def _relu(Z):
+    # against a row of zeros broadcast over the rows: NumPy's maximum with a
+    # scalar 0 takes a loop about 2x slower than with an array operand
+    if Z.ndim == 2:
+        return np.maximum(Z, _zero_row(Z.shape[1], Z.dtype), out=Z)
     return np.maximum(Z, 0, out=Z)
 
 

@@ -88,6 +88,27 @@ def l2_penalty(coefs, alpha, weight_sum):
     return 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs) / weight_sum
 
 
+def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum):
+    """The batch's weighted loss, and ``Z`` turned into ``dJ/dZ[L]`` in place.
+
+    The same numbers as :func:`weighted_loss`, then :func:`inplace_output` and
+    :func:`inplace_output_delta`, with the softmax's row maximum, exponentials
+    and row sums computed once for both (the training step's path: on a
+    (256, 10) batch the separate calls cost more than the update of 100k weights).
+    """
+    if Z.shape[1] == 1:
+        loss = weighted_loss(Z, Y, sample_weight, weight_sum)
+        return loss, inplace_output_delta(inplace_output(Z), Y, sample_weight, weight_sum)
+    Z -= Z.max(axis=1, keepdims=True)  # shifted logits: z - max_k z_k <= 0
+    # l = logsumexp(z) - z_y = log sum_k e^(shifted_k) - shifted_y
+    z_y = np.einsum("ij,ij->i", Z, Y) if Y.dtype == Z.dtype else (Z * Y).sum(axis=1)
+    np.exp(Z, out=Z)
+    row_sums = Z.sum(axis=1, keepdims=True)
+    loss = float((np.log(row_sums[:, 0]) - z_y) @ sample_weight) / weight_sum
+    Z /= row_sums  # softmax probabilities A
+    return loss, inplace_output_delta(Z, Y, sample_weight, weight_sum)
+
+
 def inplace_output_delta(A, Y, sample_weight, weight_sum):
     """dJ/dZ[L] in place of ``A``: ``(A - Y) * w / sum w`` (see module docstring)."""
     A -= Y

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations, losses
+from .flat import SCRATCH_ELEMENTS, FlatLayout
 from .initializers import INITIALIZERS, resolve_init
 
 
@@ -47,9 +48,11 @@ class Workspace:
     """Buffers for one mini-batch size, reused by every training step.
 
     Training allocates nothing per step beyond small (m, n_outputs) and
-    per-row temporaries: each layer's ``Z``/``A`` and ``dA``, the dropout masks
-    and the gradients live here, and batches of up to ``batch_size`` rows use
-    leading-row views (still C-contiguous) of them.
+    per-row temporaries: each layer's ``Z``/``A`` and ``dA``, the dropout masks,
+    the batch's targets and the gradients live here, and batches of up to
+    ``batch_size`` rows use leading-row views (still C-contiguous) of them.
+    The gradients are views of one vector, ``grad``, laid out by
+    :class:`~sknn_scratch.core.flat.FlatLayout` like the training loop's weights.
     """
 
     def __init__(self, arch, batch_size, dtype=np.float64, dropout=False):
@@ -61,16 +64,17 @@ class Workspace:
         self.dropped = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
         self.masks = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
         self.uniform = [np.empty((batch_size, n)) for n in hidden] if dropout else None
-        layers = range(arch.n_layers)
-        self.dW = [np.empty((sizes[i], sizes[i + 1]), dtype) for i in layers]
+        self.Y = np.empty((batch_size, sizes[-1]), dtype)  # the batch's targets
+        self.ones = np.ones(batch_size, dtype)  # db = ones^T dZ, one matrix-vector product
+        self.layout = FlatLayout(sizes)
+        self.grad = np.empty(self.layout.size, dtype)
+        self.dW, self.db = self.layout.views(self.grad)
         # wide layers compute dW transposed, (n[l], n[l-1]) C-order: see backward()
+        layers = range(arch.n_layers)
         self.dWT = [np.empty((sizes[i + 1], sizes[i]), dtype)
                     if _is_wide(sizes[i], sizes[i + 1]) else None for i in layers]
-        self.db = [np.empty(sizes[i + 1], dtype) for i in layers]
-        # temporaries shaped like coefs + intercepts: the L2 term in backward(),
-        # then the update rule's step (never both at once)
-        self.scratch = [np.empty_like(W) for W in self.dW] + [
-            np.empty_like(b) for b in self.db]
+        # one chunk of temporaries: the L2 term in backward(), then the update rule's
+        self.scratch = np.empty(min(SCRATCH_ELEMENTS, self.layout.size), dtype)
 
 
 #: A layer counts as wide when it has this many times more inputs than outputs.
@@ -95,10 +99,27 @@ def _matmul(A, B, out):
     return np.matmul(A, B, out=out)
 
 
+def _add_scaled(target, source, factor, scratch=None):
+    """``target += factor * source`` (same shape, C-contiguous), through ``scratch``.
+
+    With ``scratch`` (1-D) the two passes run chunk by chunk, each chunk still in
+    cache for the second pass, and nothing is allocated.
+    """
+    if scratch is None or not (target.flags.c_contiguous and source.flags.c_contiguous):
+        target += factor * source
+        return
+    t, s = target.reshape(-1), source.reshape(-1)
+    for start in range(0, t.size, scratch.size):
+        stop = min(start + scratch.size, t.size)
+        t[start:stop] += np.multiply(s[start:stop], factor, out=scratch[:stop - start])
+
+
 def init_params(arch, init, rng, dtype=np.float64):
     """Fresh ``(coefs, intercepts)`` for ``arch``, drawn from ``rng``.
 
     Biases start at zero; ``init`` is a name of :data:`INITIALIZERS` or ``'auto'``.
+    The arrays are views of one vector (see :mod:`~sknn_scratch.core.flat`), which
+    the training loop can then train in place.
     """
     name = resolve_init(init, arch.activation)
     if name == "zeros" and arch.n_layers > 1:
@@ -109,8 +130,10 @@ def init_params(arch, init, rng, dtype=np.float64):
         )
     sizes = arch.layer_sizes
     make = INITIALIZERS[name]
-    coefs = [make(sizes[i], sizes[i + 1], rng, dtype) for i in range(arch.n_layers)]
-    intercepts = [np.zeros(sizes[i + 1], dtype=dtype) for i in range(arch.n_layers)]
+    layout = FlatLayout(sizes)
+    coefs, intercepts = layout.views(np.zeros(layout.size, dtype))  # one vector
+    for l, W in enumerate(coefs):
+        W[...] = make(sizes[l], sizes[l + 1], rng, dtype)
     return coefs, intercepts
 
 
@@ -195,21 +218,22 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
     if weight_sum is None:
         weight_sum = float(sample_weight.sum())
     Z_out = outputs[-1]
-    loss = losses.weighted_loss(Z_out, Y, sample_weight, weight_sum)
+    m = Z_out.shape[0]
+    # Output delta: dZ[L] = (A[L] - Y) w / sum w  (matched sigmoid/softmax + CE)
+    loss, dZ = losses.inplace_loss_and_delta(Z_out, Y, sample_weight, weight_sum)
     loss += losses.l2_penalty(coefs, alpha, weight_sum)
 
     L = arch.n_layers
     coef_grads, intercept_grads = [None] * L, [None] * L
-    # Output delta: dZ[L] = (A[L] - Y) w / sum w  (matched sigmoid/softmax + CE)
-    dZ = losses.inplace_output_delta(losses.inplace_output(Z_out), Y, sample_weight,
-                                     weight_sum)
-    m = Z_out.shape[0]
     ws = workspace
     for l in range(L - 1, -1, -1):
         # dW[l] = A[l-1]^T dZ[l] + alpha W[l] / sum w ;  db[l] = sum_rows dZ[l]
         A = inputs[l]
-        if not isinstance(A, np.ndarray):  # sparse X
+        if not isinstance(A, np.ndarray):  # sparse X: the product allocates
             coef_grads[l] = A.T @ dZ
+            if ws is not None:
+                ws.dW[l][...] = coef_grads[l]
+                coef_grads[l] = ws.dW[l]
         elif _is_wide(A.shape[1], dZ.shape[1]):
             # A wide layer with few outputs (the cat net's 12288 -> 20): computed as
             # (dZ^T A)^T, the product writes long contiguous rows, ~2x faster in
@@ -224,10 +248,12 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         else:
             coef_grads[l] = _matmul(A.T, dZ, None if ws is None else ws.dW[l])
         if alpha:
-            penalty = np.multiply(coefs[l], alpha / weight_sum,
-                                  out=None if ws is None else ws.scratch[l])
-            coef_grads[l] += penalty
-        intercept_grads[l] = np.sum(dZ, axis=0, out=None if ws is None else ws.db[l])
+            _add_scaled(coef_grads[l], coefs[l], alpha / weight_sum,
+                        None if ws is None else ws.scratch)
+        if ws is None:
+            intercept_grads[l] = dZ.sum(axis=0)
+        else:  # the row sum as (1, m) @ (m, n[l]): a BLAS product, ~3x a reduction
+            intercept_grads[l] = np.matmul(ws.ones[:m], dZ, out=ws.db[l])
         if l == 0:
             break
         # dA[l-1] = dZ[l] W[l]^T, through the dropout mask, then dZ = dA * g'(Z)

@@ -64,13 +64,12 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
     optimizer = make_optimizer(est.solver, momentum=est.momentum, beta_1=est.beta_1,
                                beta_2=est.beta_2, epsilon=est.epsilon)
     state = getattr(est, "_optimizer_state", None) if resume else None
-    if state is None or state[0] != optimizer:
-        state = (optimizer, optimizer.init(coefs + intercepts))
+    opt_state = state[1] if state is not None and state[0] == optimizer else None
 
     early = est.early_stopping and not incremental
     if early and dev is None:
         (X, codes, sw), dev = split_validation(X, codes, sw, est.validation_fraction, rng)
-    Y = losses.one_hot(codes, n_classes, dtype=X.dtype)
+    Y = losses.one_hot(codes, n_classes, dtype=bool)  # the loop casts each batch
     evaluate = None
     if dev is not None:
         X_val, codes_val, sw_val = dev
@@ -89,11 +88,11 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
 
     reference = est.history_[0]["loss"] if resume and est.history_ else None
     result = run_training(
-        arch, coefs, intercepts, optimizer, state[1], X, Y, sw, loop_settings(
+        arch, coefs, intercepts, optimizer, opt_state, X, Y, sw, loop_settings(
             est, X.shape[0]), rng,
         max_epochs=1 if incremental else est.max_iter,
         first_epoch=est.n_iter_ if resume else 0, monitors=monitors, evaluate=evaluate,
-        reference_loss=reference)
+        reference_loss=reference, copy=resume)
     result.opt_state = (optimizer, result.opt_state)
     return result
 

@@ -182,8 +182,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
 
         if resume:
             rng = copy.deepcopy(self._rng)
-            coefs = [W.astype(X.dtype) for W in self.coefs_]
-            intercepts = [b.astype(X.dtype) for b in self.intercepts_]
+            # not copied here: the training loop packs them into its own vector
+            coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_]
+            intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_]
         else:
             rng = self._new_rng()
             coefs, intercepts = network.init_params(arch, self._init_name(), rng,

@@ -11,15 +11,16 @@ a loss curve for plotting).
 import numpy as np
 
 
-def ewa_update(average, value, beta, scratch=None):
+def ewa_update(average, value, beta):
     """One step of the EWA recurrence, in place: ``average = beta*average + (1-beta)*value``.
 
     ``average`` must be a float ndarray; it is updated in place and returned.
-    ``scratch`` (same shape; may be ``value`` itself, which is then overwritten)
-    avoids allocating a temporary.
+    Written as ``beta * (average - value) + value``, the same number in three
+    in-place passes and no temporary.
     """
+    average -= value
     average *= beta
-    average += np.multiply(value, 1.0 - beta, out=scratch)
+    average += value
     return average
 
 

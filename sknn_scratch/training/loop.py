@@ -8,13 +8,20 @@ mean of the mini-batch losses (as MLPClassifier reports it).
 Monitors (see :mod:`callbacks`) look at each epoch's record and return True to
 stop; stopping never raises. A non-finite loss or weight ends training with the
 weights of the last finite epoch restored.
+
+The weights, their gradients and the optimizer's state are each one contiguous
+vector (:mod:`sknn_scratch.core.flat`) with per-layer views: the update rule runs
+over the vector chunk by chunk, and nothing parameter-sized is allocated per step
+or per epoch.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core import network
+from ..core.flat import FlatLayout, base_vector
 from ..optim.schedules import learning_rate_at
 from . import diagnostics
 from .batches import effective_batch_size, iter_batches
@@ -49,18 +56,6 @@ class TrainingResult:
     message: str = None
 
 
-def _copy(arrays):
-    return [a.copy() for a in arrays]
-
-
-def _copy_state(state):
-    return {k: _copy(v) if isinstance(v, list) else v for k, v in state.items()}
-
-
-def _all_finite(arrays):
-    return all(np.isfinite(a).all() for a in arrays)
-
-
 def _squared_norm(g):
     flat = g.ravel(order="K")  # a view for C- or F-ordered arrays
     return float(np.vdot(flat, flat))
@@ -68,17 +63,50 @@ def _squared_norm(g):
 
 def clip_by_global_norm(grads, max_norm):
     """Scale all gradients by ``max_norm / ||g||`` when their global norm exceeds it."""
-    norm = np.sqrt(sum(_squared_norm(g) for g in grads))
+    norm = math.sqrt(sum(_squared_norm(g) for g in grads))
     if norm > max_norm:
         for g in grads:
-            g *= max_norm / norm
+            g *= max_norm / norm  # a Python float: float32 stays float32 (NEP 50)
     return norm
+
+
+def _flat_views(params, grads, state):
+    """The update rule's operands as one vector each when they are laid out flat.
+
+    The training loop keeps weights, gradients and optimizer state as views of one
+    vector each (:mod:`sknn_scratch.core.flat`); the rule then runs over 1 long
+    array instead of 2L short ones. Other layouts are passed through unchanged.
+    Returns ``(params, grads, state)`` for ``optimizer.apply``; a flat ``state``
+    is a new dict whose ``t`` the caller copies back.
+    """
+    flat_params, flat_grads = base_vector(params), base_vector(grads)
+    slots = {k: base_vector(v) for k, v in state.items() if isinstance(v, list)}
+    if flat_params is None or flat_grads is None or any(
+            v is None for v in slots.values()):
+        return params, grads, state
+    flat_state = dict(state)
+    flat_state.update({k: [v] for k, v in slots.items()})
+    return [flat_params], [flat_grads], flat_state
+
+
+def _gather(source, rows, buffer):
+    """``source[rows]`` written into ``buffer`` (leading rows), cast to its dtype."""
+    out = buffer[:len(rows)]
+    if source.dtype == buffer.dtype:
+        # mode='clip': with the default 'raise', NumPy buffers the whole output
+        # first (~2.5x slower); the rows come from a permutation, so are in range
+        return np.take(source, rows, axis=0, out=out, mode="clip")
+    out[...] = source[rows]
+    return out
 
 
 def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
                 settings, lr, rng, workspace=None):
     """One pass over the data; updates ``coefs``, ``intercepts`` and ``opt_state``
     in place (``workspace``: reusable buffers from :func:`make_workspace`).
+
+    ``Y`` holds the one-hot targets in any dtype (bool keeps them small): each
+    batch is converted to the weights' dtype in the workspace.
 
     Returns
     -------
@@ -90,62 +118,78 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         Per layer, the mean over mini-batches of ``||dJ/dW[l]||``.
     """
     n_samples = X.shape[0]
+    dtype = coefs[0].dtype
     batch_size = effective_batch_size(settings.batch_size, n_samples)
     dense = isinstance(X, np.ndarray)
     if workspace is None or workspace.batch_size != batch_size:
-        workspace = make_workspace(arch, X, coefs[0].dtype, settings)
-    if dense and batch_size < n_samples:  # one reused buffer per batch, no copies
-        X_buffer = np.empty((batch_size, X.shape[1]), X.dtype)
-        Y_buffer = np.empty((batch_size, Y.shape[1]), Y.dtype)
-        w_buffer = np.empty(batch_size, sample_weight.dtype)
+        workspace = make_workspace(arch, X, dtype, settings)
     total_weight = float(sample_weight.sum())
     loss_sum = 0.0
     norm_sums = np.zeros(arch.n_layers)
     n_batches = 0
     params = coefs + intercepts
+    rule_params, rule_grads, rule_state = _flat_views(
+        params, workspace.dW + workspace.db, opt_state)
     for rows in iter_batches(n_samples, batch_size, rng, settings.shuffle):
         if isinstance(rows, slice):  # full batch: no copy of X
-            Xb, Yb, wb = X, Y, sample_weight
+            Xb, wb = X, sample_weight
+            Yb = Y if Y.dtype == dtype else Y.astype(dtype)
         elif dense:  # gather the batch rows into the reused buffers
-            m = len(rows)
-            Xb = np.take(X, rows, axis=0, out=X_buffer[:m])
-            Yb = np.take(Y, rows, axis=0, out=Y_buffer[:m])
-            wb = np.take(sample_weight, rows, out=w_buffer[:m])
+            Xb = np.take(X, rows, axis=0, out=workspace.X[:len(rows)], mode="clip")
+            Yb = _gather(Y, rows, workspace.Y)
+            wb = np.take(sample_weight, rows, out=workspace.w[:len(rows)], mode="clip")
         else:
-            Xb, Yb, wb = X[rows], Y[rows], sample_weight[rows]
+            Xb, wb = X[rows], sample_weight[rows]
+            Yb = _gather(Y, rows, workspace.Y)
         batch_weight = float(wb.sum())
         if batch_weight == 0.0:
             continue  # all-zero-weight batch: nothing to learn from it
         if settings.augmentation is not None:
             Xb = settings.augmentation(Xb, rng)
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
-                                           coefs[0].dtype, workspace)
+                                           dtype, workspace)
         loss, dW, db = network.loss_and_gradients(
             arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight,
             workspace)
         norm_sums += [np.sqrt(_squared_norm(g)) for g in dW]
-        grads = dW + db
         if settings.max_grad_norm is not None:
-            clip_by_global_norm(grads, settings.max_grad_norm)
-        optimizer.apply(params, grads, opt_state, lr, workspace.scratch)  # in place
+            clip_by_global_norm(dW + db, settings.max_grad_norm)
+        optimizer.apply(rule_params, rule_grads, rule_state, lr, workspace.scratch)
         loss_sum += loss * batch_weight
         n_batches += 1
+    opt_state["t"] = rule_state["t"]
     return loss_sum / total_weight, opt_state, list(norm_sums / max(n_batches, 1))
 
 
 def make_workspace(arch, X, dtype, settings):
-    """The buffers one epoch over ``X`` needs (see :class:`network.Workspace`)."""
-    batch_size = effective_batch_size(settings.batch_size, X.shape[0])
-    return network.Workspace(arch, batch_size, dtype, dropout=bool(settings.dropout))
+    """The buffers one epoch over ``X`` needs (see :class:`network.Workspace`), plus
+    the gathered batch rows of ``X`` and of the sample weights (mini-batches)."""
+    n_samples = X.shape[0]
+    batch_size = effective_batch_size(settings.batch_size, n_samples)
+    workspace = network.Workspace(arch, batch_size, dtype, dropout=bool(settings.dropout))
+    if isinstance(X, np.ndarray) and batch_size < n_samples:
+        workspace.X = np.empty((batch_size, X.shape[1]), X.dtype)
+        workspace.w = np.empty(batch_size, X.dtype)
+    return workspace
 
 
 def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
                  settings, rng, *, max_epochs, first_epoch=0, monitors=(),
-                 evaluate=None, reference_loss=None):
-    """Train for up to ``max_epochs`` epochs; the caller's arrays are not modified.
+                 evaluate=None, reference_loss=None, copy=True):
+    """Train for up to ``max_epochs`` epochs.
 
     Parameters
     ----------
+    coefs, intercepts : lists of ndarray
+        The starting weights. They are copied into one flat vector (see
+        :mod:`sknn_scratch.core.flat`) unless ``copy=False`` and they already are
+        views of one (as :func:`network.init_params` returns them): then training
+        updates them in place.
+    opt_state : dict or None
+        The update rule's state to resume from (copied, never modified), or None
+        for a fresh ``optimizer.init``.
+    Y : ndarray of shape (n_samples, n_outputs)
+        One-hot targets, any dtype (see :func:`train_epoch`).
     first_epoch : int
         Index of the first epoch (for schedules when resuming a fit).
     monitors : sequence
@@ -157,32 +201,49 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         The objective at the start of training (estimated here on the first
         batch's rows when not given; a resumed fit passes its first one). An epoch
         whose loss exceeds ``EXPLOSION_FACTOR`` times it, or is not finite, counts
-        as diverged.
+        as diverged: training stops with the weights of the last finite epoch
+        restored and the optimizer's state reset (its averages have seen the
+        exploding gradients).
+
+    Returns
+    -------
+    TrainingResult
+        ``coefs``/``intercepts`` are views of the trained vector; ``opt_state``
+        holds per-parameter views of the state's vectors.
     """
-    coefs, intercepts = _copy(coefs), _copy(intercepts)
-    opt_state = _copy_state(opt_state)  # the rules advance it in place
-    workspace = make_workspace(arch, X, coefs[0].dtype, settings)
+    layout = FlatLayout(arch.layer_sizes)
+    dtype = coefs[0].dtype
+    theta = None if copy else base_vector(coefs + intercepts)
+    if theta is None or theta.size != layout.size:
+        theta = layout.pack(coefs + intercepts, dtype)
+    coefs, intercepts = layout.views(theta)
+    opt_state = _flat_state(layout, optimizer, opt_state, dtype)
+    workspace = make_workspace(arch, X, dtype, settings)
+    if workspace.batch_size == X.shape[0] and Y.dtype != dtype:
+        Y = Y.astype(dtype)  # full batch: converted once, not every epoch
     result = TrainingResult(coefs, intercepts, opt_state)
     if reference_loss is None:  # the objective at the start, on one batch's rows
         rows = slice(0, workspace.batch_size)
         if sample_weight[rows].sum() > 0:
             reference_loss = network.loss_and_gradients(
-                arch, coefs, intercepts, X[rows], Y[rows], sample_weight[rows],
-                settings.alpha, workspace=workspace)[0]
+                arch, coefs, intercepts, X[rows], Y[rows].astype(dtype),
+                sample_weight[rows], settings.alpha, workspace=workspace)[0]
     first_loss = reference_loss
+    saved = np.empty_like(theta)  # the weights at the start of the epoch
     for epoch in range(first_epoch, first_epoch + max_epochs):
         lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch,
                               settings.decay_rate, settings.decay_steps)
-        saved = (_copy(coefs), _copy(intercepts), _copy_state(opt_state))
+        np.copyto(saved, theta)
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
             settings, lr, rng, workspace)
-        weights_finite = _all_finite(coefs) and _all_finite(intercepts)
+        weights_finite = bool(np.isfinite(theta).all())
         finite = np.isfinite(loss) and weights_finite
         if first_loss is None and finite:
             first_loss = loss
         if not finite or loss > diagnostics.EXPLOSION_FACTOR * first_loss:
-            coefs[:], intercepts[:], opt_state = saved
+            np.copyto(theta, saved)
+            opt_state = _flat_state(layout, optimizer, None, dtype)
             result.stop_reason = "diverged"
             result.message = diagnostics.explosion_message(
                 epoch + 1, np.nan if first_loss is None else first_loss, loss,
@@ -207,6 +268,23 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         if hasattr(monitor, "finish"):
             monitor.finish(result)
     return result
+
+
+def _flat_state(layout, optimizer, state, dtype):
+    """``state`` (None: a fresh ``optimizer.init``) with each per-parameter list
+    copied into one vector laid out like the weights, as per-parameter views of it."""
+    if state is None:
+        state = optimizer.init([])  # its scalar entries; the lists come empty
+        vectors = {k: np.zeros(layout.size, dtype)
+                   for k, v in state.items() if isinstance(v, list)}
+    else:
+        vectors = {k: layout.pack(v, dtype)
+                   for k, v in state.items() if isinstance(v, list)}
+    flat = dict(state)
+    for key, vector in vectors.items():
+        coefs, intercepts = layout.views(vector)
+        flat[key] = coefs + intercepts
+    return flat
 
 
 def make_evaluator(arch, X_val, Y_val, sample_weight_val):

@@ -261,7 +261,22 @@ def test_divergence_restores_the_last_finite_weights():
     for got, exp in zip(result.coefs + result.intercepts,
                         reference.coefs + reference.intercepts):
         np.testing.assert_array_equal(got, exp)
-    assert result.opt_state == reference.opt_state
+    # the optimizer's state restarts: its averages have seen the exploding gradients
+    assert result.opt_state == {"t": 0}
+
+
+def test_divergence_resets_the_optimizer_state_to_a_fresh_init():
+    arch, coefs, intercepts, X, Y, w = _diverging_problem()
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = run_training(arch, coefs, intercepts, Adam(), None, X, Y, w,
+                              LoopSettings(learning_rate=1e6), np.random.default_rng(2),
+                              max_epochs=50)
+    assert result.stop_reason == "diverged"
+    assert result.opt_state["t"] == 0
+    for key in ("m", "v"):
+        assert [a.shape for a in result.opt_state[key]] == [
+            p.shape for p in coefs + intercepts]
+        assert all(not a.any() for a in result.opt_state[key])
 
 
 # -- ConvergenceMonitor ----------------------------------------------------------------

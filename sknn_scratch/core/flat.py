@@ -1,0 +1,66 @@
+"""All of a net's parameters in one contiguous vector, the layers as views of it.
+
+The training loop keeps ``theta = [W[1], ..., W[L], b[1], ..., b[L]]`` (each
+flattened in C order) in one 1-D buffer and hands the estimator views of it shaped
+like ``coefs_`` and ``intercepts_``; the gradients and the optimizer's state use
+the same layout. An update rule then runs over one long vector in a few
+cache-sized chunks instead of over 2L small arrays, and the L2 term (weights only)
+covers the leading ``n_coefs`` entries.
+"""
+
+import numpy as np
+
+#: Length of the training loop's chunk of temporaries (a workspace's ``scratch``):
+#: element-wise passes over the parameter vector run chunk by chunk, so that each
+#: chunk's operands stay in the core's cache (256 KB each in float64).
+SCRATCH_ELEMENTS = 32768
+
+
+class FlatLayout:
+    """Offsets of ``[W[1..L], b[1..L]]`` in one vector, for ``layer_sizes``."""
+
+    def __init__(self, layer_sizes):
+        sizes = tuple(int(n) for n in layer_sizes)
+        self.shapes = ([(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
+                       + [(n,) for n in sizes[1:]])
+        self.n_layers = len(sizes) - 1
+        counts = [int(np.prod(s)) for s in self.shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist()
+        self.size = self.offsets[-1]
+        self.n_coefs = self.offsets[self.n_layers]  # weights first, then biases
+
+    def views(self, flat):
+        """``(coefs, intercepts)``: arrays shaped like the layers, sharing ``flat``."""
+        arrays = [flat[a:b].reshape(shape) for a, b, shape in
+                  zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
+        return arrays[:self.n_layers], arrays[self.n_layers:]
+
+    def pack(self, arrays, dtype):
+        """A new flat buffer holding copies of ``arrays`` (coefs then intercepts)."""
+        flat = np.empty(self.size, dtype)
+        for a, b, array in zip(self.offsets[:-1], self.offsets[1:], arrays):
+            flat[a:b] = np.ravel(array)
+        return flat
+
+
+def base_vector(arrays):
+    """The 1-D buffer ``arrays`` tile exactly, in order, as C-contiguous views; else None.
+
+    That is the case for the views :meth:`FlatLayout.views` returns (in the order
+    coefs then intercepts), which lets the update rules run over one vector.
+    """
+    if not arrays:
+        return None
+    base = arrays[0].base
+    if (base is None or not isinstance(base, np.ndarray) or base.ndim != 1
+            or not base.flags.c_contiguous):
+        return None
+    position = base.__array_interface__["data"][0]
+    for array in arrays:
+        if (array.base is not base or not array.flags.c_contiguous
+                or array.__array_interface__["data"][0] != position):
+            return None
+        position += array.nbytes
+    if position != base.__array_interface__["data"][0] + base.nbytes:
+        return None
+    return base
