@@ -77,15 +77,19 @@ def weighted_loss(Z, Y, sample_weight, weight_sum=None):
     return float(sample_losses(Z, Y) @ sample_weight) / weight_sum
 
 
-def l2_penalty(coefs, alpha, weight_sum):
+def l2_penalty(coefs, alpha, weight_sum, squared_norm=None):
     """The L2 term ``alpha * 1/2 * sum_l ||W[l]||^2 / sum w`` (biases are not penalised).
 
     This is MLPClassifier's scaling; with ``alpha = 1 / C`` the total objective is
     sklearn LogisticRegression's ``C sum w l + 1/2 ||w||^2`` divided by ``C sum w``.
+    ``squared_norm``, when given, is ``sum_l ||W[l]||^2`` already computed (backprop
+    gets it while it adds the term's gradient).
     """
     if alpha == 0:
         return 0.0
-    return 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs) / weight_sum
+    if squared_norm is None:
+        squared_norm = sum(float(np.vdot(W, W)) for W in coefs)
+    return 0.5 * alpha * squared_norm / weight_sum
 
 
 def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum):
@@ -99,12 +103,23 @@ def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum):
     if Z.shape[1] == 1:
         loss = weighted_loss(Z, Y, sample_weight, weight_sum)
         return loss, inplace_output_delta(inplace_output(Z), Y, sample_weight, weight_sum)
-    Z -= Z.max(axis=1, keepdims=True)  # shifted logits: z - max_k z_k <= 0
-    # l = logsumexp(z) - z_y = log sum_k e^(shifted_k) - shifted_y
+    # Shift each row by its true class's logit z_y (Y one-hot): softmax is
+    # shift-invariant, and l = logsumexp(z) - z_y = log sum_k e^(z_k - z_y), a sum
+    # that contains e^0 = 1, so no cancellation and no log(0). A row's maximum
+    # would cost a slow reduction along the short axis; it is the fallback when
+    # some z_k - z_y is large enough for e^(z_k - z_y) to overflow.
     z_y = np.einsum("ij,ij->i", Z, Y) if Y.dtype == Z.dtype else (Z * Y).sum(axis=1)
+    Z -= z_y[:, None]
+    if Z.max() > np.log(np.finfo(Z.dtype).max / Z.shape[1]) - 1.0:
+        Z += z_y[:, None]
+        Z -= Z.max(axis=1, keepdims=True)  # z - max_k z_k <= 0
+        shifted_y = np.einsum("ij,ij->i", Z, Y) if Y.dtype == Z.dtype else (
+            Z * Y).sum(axis=1)
+    else:
+        shifted_y = 0.0
     np.exp(Z, out=Z)
     row_sums = Z.sum(axis=1, keepdims=True)
-    loss = float((np.log(row_sums[:, 0]) - z_y) @ sample_weight) / weight_sum
+    loss = float((np.log(row_sums[:, 0]) - shifted_y) @ sample_weight) / weight_sum
     Z /= row_sums  # softmax probabilities A
     return loss, inplace_output_delta(Z, Y, sample_weight, weight_sum)
 

@@ -99,19 +99,24 @@ def _matmul(A, B, out):
     return np.matmul(A, B, out=out)
 
 
-def _add_scaled(target, source, factor, scratch=None):
-    """``target += factor * source`` (same shape, C-contiguous), through ``scratch``.
+def _add_penalty(grad, W, factor, scratch=None):
+    """``grad += factor * W`` and return ``||W||^2``, through ``scratch``.
 
-    With ``scratch`` (1-D) the two passes run chunk by chunk, each chunk still in
-    cache for the second pass, and nothing is allocated.
+    The L2 term's gradient and (for the loss) its squared norm. With ``scratch``
+    (1-D) the three passes run chunk by chunk, each chunk of ``W`` read from
+    memory once, and nothing is allocated.
     """
-    if scratch is None or not (target.flags.c_contiguous and source.flags.c_contiguous):
-        target += factor * source
-        return
-    t, s = target.reshape(-1), source.reshape(-1)
-    for start in range(0, t.size, scratch.size):
-        stop = min(start + scratch.size, t.size)
-        t[start:stop] += np.multiply(s[start:stop], factor, out=scratch[:stop - start])
+    if scratch is None or not (grad.flags.c_contiguous and W.flags.c_contiguous):
+        grad += factor * W
+        return float(np.vdot(W, W))
+    g, w = grad.reshape(-1), W.reshape(-1)
+    squares = 0.0
+    for start in range(0, g.size, scratch.size):
+        stop = min(start + scratch.size, g.size)
+        chunk = w[start:stop]
+        squares += float(np.vdot(chunk, chunk))
+        g[start:stop] += np.multiply(chunk, factor, out=scratch[:stop - start])
+    return squares
 
 
 def init_params(arch, init, rng, dtype=np.float64):
@@ -221,7 +226,7 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
     m = Z_out.shape[0]
     # Output delta: dZ[L] = (A[L] - Y) w / sum w  (matched sigmoid/softmax + CE)
     loss, dZ = losses.inplace_loss_and_delta(Z_out, Y, sample_weight, weight_sum)
-    loss += losses.l2_penalty(coefs, alpha, weight_sum)
+    squares = 0.0  # sum_l ||W[l]||^2, for the penalty term of the loss
 
     L = arch.n_layers
     coef_grads, intercept_grads = [None] * L, [None] * L
@@ -248,8 +253,8 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         else:
             coef_grads[l] = _matmul(A.T, dZ, None if ws is None else ws.dW[l])
         if alpha:
-            _add_scaled(coef_grads[l], coefs[l], alpha / weight_sum,
-                        None if ws is None else ws.scratch)
+            squares += _add_penalty(coef_grads[l], coefs[l], alpha / weight_sum,
+                                    None if ws is None else ws.scratch)
         if ws is None:
             intercept_grads[l] = dZ.sum(axis=0)
         else:  # the row sum as (1, m) @ (m, n[l]): a BLAS product, ~3x a reduction
@@ -261,6 +266,7 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         if masks is not None:
             dA *= masks[l - 1]
         dZ = activations.inplace_backprop(arch.activation, outputs[l - 1], dA)
+    loss += losses.l2_penalty(coefs, alpha, weight_sum, squared_norm=squares)
     return loss, coef_grads, intercept_grads
 
 

@@ -196,3 +196,46 @@ def test_output_delta_hand_value_binary():
     Y = np.array([[1.0], [0.0]])
     w = np.array([2.0, 2.0])
     np.testing.assert_allclose(losses.inplace_output_delta(A, Y, w, 4.0), [[-0.25], [0.25]])
+
+
+def test_l2_penalty_takes_a_precomputed_squared_norm():
+    assert losses.l2_penalty(None, alpha=0.3, weight_sum=4.0, squared_norm=15.25) == (
+        pytest.approx(0.5 * 0.3 * 15.25 / 4.0, rel=1e-15))
+
+
+# -- the fused loss and delta of the training step ---------------------------------------
+def _separately(Z, Y, w):
+    """Loss and delta through the separate functions (log_softmax, then softmax)."""
+    loss = losses.weighted_loss(Z, Y, w)
+    return loss, losses.inplace_output_delta(losses.inplace_output(Z.copy()), Y, w,
+                                             w.sum())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1e4])  # 1e4: the row-maximum fallback
+def test_inplace_loss_and_delta_equals_the_separate_functions(dtype, n_classes, scale):
+    rng = np.random.default_rng(3)
+    n_out = losses.n_outputs(n_classes)
+    Z = (scale * rng.standard_normal((40, n_out))).astype(dtype)
+    Y = losses.one_hot(rng.integers(0, n_classes, 40), n_classes, dtype)
+    w = rng.uniform(0.5, 2.0, 40).astype(dtype)
+    expected_loss, expected_delta = _separately(Z.astype(np.float64), Y.astype(
+        np.float64), w.astype(np.float64))
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise",
+                                                divide="raise"):
+        warnings.simplefilter("error")
+        loss, delta = losses.inplace_loss_and_delta(Z.copy(), Y, w, float(w.sum()))
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    assert loss == pytest.approx(expected_loss, rel=tol)
+    assert delta.dtype == dtype
+    np.testing.assert_allclose(delta, expected_delta, rtol=tol, atol=tol / 40)
+
+
+def test_inplace_loss_and_delta_keeps_small_losses_exact_for_confident_rows():
+    # z_y = 50 far above the rest: l = log(1 + sum e^(z_k - 50)) ~ 3 e^-40
+    Z = np.array([[50.0, 10.0, 10.0], [10.0, 50.0, 10.0]])
+    Y = losses.one_hot(np.array([0, 1]), 3)
+    w = np.ones(2)
+    loss, _ = losses.inplace_loss_and_delta(Z.copy(), Y, w, 2.0)
+    assert loss == pytest.approx(np.log1p(2 * np.exp(-40.0)), rel=1e-12)
