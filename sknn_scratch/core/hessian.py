@@ -24,16 +24,43 @@ def output_probabilities(X, W, b):
     return inplace_output(Z)
 
 
+class LinearHessian:
+    """The Hessian at one point, as products ``H V``.
+
+    Built once per Newton iteration from the point's probabilities ``P``; what
+    every product shares (the rows' weights ``w / S``, and for sigmoid the
+    curvature ``w p (1 - p) / S``) is computed here, once.
+    """
+
+    def __init__(self, X, P, sample_weight, weight_sum, alpha):
+        self.X, self.P, self.alpha, self.weight_sum = X, P, alpha, weight_sum
+        self.row_weight = (sample_weight / weight_sum)[:, None]
+        # sigmoid: R{P} = P (1 - P) R{Z}, so w R{P} / S = curvature * R{Z}
+        self.curvature = (P * (1.0 - P) * self.row_weight if P.shape[1] == 1
+                          else None)
+        self.ones = np.ones(P.shape[0])
+
+    def product(self, V_W, v_b):
+        """``H V`` for ``V = (V_W, v_b)`` (see the module docstring)."""
+        RZ = self.X @ V_W
+        RZ += v_b
+        if self.curvature is not None:
+            RP = np.multiply(RZ, self.curvature, out=RZ)
+        else:  # R{P} = P * (R{Z} - sum_k P_k R{Z}_k), then times w / S
+            RZ -= np.einsum("ij,ij->i", self.P, RZ)[:, None]
+            RP = RZ
+            RP *= self.P
+            RP *= self.row_weight
+        if isinstance(self.X, np.ndarray):
+            HV_W = (RP.T @ self.X).T  # (K, n) @ (n, d): BLAS is faster this way round
+        else:
+            HV_W = np.asarray(self.X.T @ RP)
+        if self.alpha:
+            HV_W = HV_W + (self.alpha / self.weight_sum) * V_W
+        return HV_W, self.ones @ RP  # column sums as a matrix-vector product
+
+
 def hessian_vector_product(X, P, sample_weight, weight_sum, alpha, V_W, v_b):
-    """``H V`` at the point whose probabilities are ``P`` (see module docstring)."""
-    RZ = X @ V_W
-    RZ += v_b
-    if P.shape[1] == 1:
-        RP = P * (1.0 - P) * RZ
-    else:
-        RP = P * (RZ - (P * RZ).sum(axis=1, keepdims=True))
-    RP *= (sample_weight / weight_sum)[:, None]
-    HV_W = X.T @ RP
-    if alpha:
-        HV_W += (alpha / weight_sum) * V_W
-    return np.asarray(HV_W), RP.sum(axis=0)
+    """``H V`` at the point whose probabilities are ``P``: one product of a
+    :class:`LinearHessian` (build that to take several at the same point)."""
+    return LinearHessian(X, P, sample_weight, weight_sum, alpha).product(V_W, v_b)

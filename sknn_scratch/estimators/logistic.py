@@ -8,7 +8,7 @@ import numpy as np
 from .. import _callbacks
 from .._compat import Interval, StrOptions
 from ..core import network
-from ..core.hessian import hessian_vector_product, output_probabilities
+from ..core.hessian import LinearHessian, output_probabilities
 from ..optim.newton import newton_cg
 from ..training.loop import TrainingResult
 from ._docs import shared_docs
@@ -151,11 +151,11 @@ class ScratchLogisticRegression(BaseScratchClassifier):
 
         def make_hvp(theta):
             W, b = unpack(theta)
-            P = output_probabilities(Xc, W, b)
+            hessian = LinearHessian(Xc, output_probabilities(Xc, W, b), swc,
+                                    weight_sum, alpha)
 
             def hvp(v):
-                V_W, v_b = unpack(v)
-                HW, hb = hessian_vector_product(Xc, P, swc, weight_sum, alpha, V_W, v_b)
+                HW, hb = hessian.product(*unpack(v))
                 return np.concatenate([HW.ravel(), hb])
 
             return hvp
