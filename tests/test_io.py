@@ -42,6 +42,10 @@ CASES = {
     "deep-dropout-early-stopping": (lambda: DeepNNClassifier(
         (6,), dropout=0.2, early_stopping=True, validation_fraction=0.25, max_iter=4,
         learning_rate_schedule="inverse_time", max_grad_norm=1.0, random_state=4), X, Y3),
+    # 40 -> 3 is a wide layer, stored column by column while training (core.flat)
+    "deep-wide-first-layer-adam": (lambda: DeepNNClassifier((3,), max_iter=3,
+                                                            random_state=5),
+                                   _RNG.normal(size=(60, 40)), Y3),
     "logistic-gd-f32-str-binary": (lambda: ScratchLogisticRegression(
         solver="gd", max_iter=3, batch_size=None), X.astype(np.float32),
         np.where(Y2 == 1, "yes", "no")),

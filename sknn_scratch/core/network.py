@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations, losses
-from .flat import SCRATCH_ELEMENTS, FlatLayout
+from .._arrays import as_vectors
+from .flat import SCRATCH_ELEMENTS, FlatLayout, is_wide
 from .initializers import INITIALIZERS, resolve_init
 
 
@@ -69,20 +70,8 @@ class Workspace:
         self.layout = FlatLayout(sizes)
         self.grad = np.empty(self.layout.size, dtype)
         self.dW, self.db = self.layout.views(self.grad)
-        # wide layers compute dW transposed, (n[l], n[l-1]) C-order: see backward()
-        layers = range(arch.n_layers)
-        self.dWT = [np.empty((sizes[i + 1], sizes[i]), dtype)
-                    if _is_wide(sizes[i], sizes[i + 1]) else None for i in layers]
         # one chunk of temporaries: the L2 term in backward(), then the update rule's
         self.scratch = np.empty(min(SCRATCH_ELEMENTS, self.layout.size), dtype)
-
-
-#: A layer counts as wide when it has this many times more inputs than outputs.
-_WIDE = 8
-
-
-def _is_wide(n_in, n_out):
-    return n_in >= _WIDE * n_out
 
 
 def _buffer(workspace, name, l, m):
@@ -106,10 +95,11 @@ def _add_penalty(grad, W, factor, scratch=None):
     (1-D) the three passes run chunk by chunk, each chunk of ``W`` read from
     memory once, and nothing is allocated.
     """
-    if scratch is None or not (grad.flags.c_contiguous and W.flags.c_contiguous):
+    vectors = None if scratch is None else as_vectors([grad, W])
+    if vectors is None:
         grad += factor * W
         return float(np.vdot(W, W))
-    g, w = grad.reshape(-1), W.reshape(-1)
+    g, w = vectors
     squares = 0.0
     for start in range(0, g.size, scratch.size):
         stop = min(start + scratch.size, g.size)
@@ -239,17 +229,13 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
             if ws is not None:
                 ws.dW[l][...] = coef_grads[l]
                 coef_grads[l] = ws.dW[l]
-        elif _is_wide(A.shape[1], dZ.shape[1]):
+        elif is_wide(A.shape[1], dZ.shape[1]):
             # A wide layer with few outputs (the cat net's 12288 -> 20): computed as
             # (dZ^T A)^T, the product writes long contiguous rows, ~2x faster in
-            # BLAS than A^T dZ; one copy back to row order then keeps the L2 term
-            # and the update rule's passes on contiguous memory.
-            dWT = _matmul(dZ.T, A, None if ws is None else ws.dWT[l])
-            if ws is None:
-                coef_grads[l] = np.ascontiguousarray(dWT.T)
-            else:
-                coef_grads[l] = ws.dW[l]
-                coef_grads[l][...] = dWT.T
+            # BLAS than A^T dZ. The workspace stores this layer's gradient column
+            # by column (see core.flat), so the product is written in place.
+            dWT = _matmul(dZ.T, A, None if ws is None else ws.dW[l].T)
+            coef_grads[l] = dWT.T if ws is not None else np.ascontiguousarray(dWT.T)
         else:
             coef_grads[l] = _matmul(A.T, dZ, None if ws is None else ws.dW[l])
         if alpha:

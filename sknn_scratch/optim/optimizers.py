@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._arrays import as_vectors
 from .averages import bias_correction, ewa_update
 
 #: Elements per chunk of an update rule's passes. One chunk of the parameter, its
@@ -51,11 +52,6 @@ def _zeros_like(params):
 def _copy_state(state):
     return {k: [a.copy() for a in v] if isinstance(v, list) else v
             for k, v in state.items()}
-
-
-def _vector(array):
-    """``array`` as a 1-D view when it is C-contiguous (else None: no view exists)."""
-    return array.reshape(-1) if array.flags.c_contiguous else None
 
 
 class UpdateRule:
@@ -93,8 +89,8 @@ class UpdateRule:
         coefficients = self._coefficients(state, lr)
         for i, (p, g) in enumerate(zip(params, grads)):
             arrays = [p, g] + [state[slot][i] for slot in self.slots]
-            vectors = [_vector(a) for a in arrays]
-            if any(v is None for v in vectors):  # non-contiguous: whole arrays at once
+            vectors = as_vectors(arrays)
+            if vectors is None:  # no common contiguous order: whole arrays at once
                 self._kernel(p, g, arrays[2:], np.empty_like(p), coefficients)
                 continue
             size = vectors[0].size

@@ -237,7 +237,10 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
             settings, lr, rng, workspace)
-        weights_finite = bool(np.isfinite(theta).all())
+        # one pass, no temporary: a NaN or inf anywhere makes the sum NaN or inf
+        # (it could overflow only for weights near the float maximum, which have
+        # diverged anyway)
+        weights_finite = math.isfinite(float(theta.sum()))
         finite = np.isfinite(loss) and weights_finite
         if first_loss is None and finite:
             first_loss = loss

@@ -73,6 +73,27 @@ def test_full_batch_gd_epoch_equals_w_minus_lr_grad_for_a_hidden_layer_net():
     assert loss == pytest.approx(loss0, rel=1e-14)
 
 
+@pytest.mark.parametrize("rule", [GD(), Adam()])
+def test_one_step_on_a_net_with_a_wide_layer_equals_the_rule_on_backprops_gradient(rule):
+    # 40 -> 3 is stored column by column (core.flat): the step must still land on
+    # the right entries
+    rng = np.random.default_rng(5)
+    arch = Architecture((40, 3, 3), "relu")
+    X = rng.standard_normal((12, 40))
+    Y = losses.one_hot(np.arange(12) % 3, 3)
+    w = rng.uniform(0.5, 2.0, 12)
+    coefs, intercepts = network.init_params(arch, "he", rng)
+    assert coefs[0].flags.f_contiguous
+    _, dW, db = network.loss_and_gradients(arch, coefs, intercepts, X, Y, w, 0.2)
+    steps, _ = rule.update(dW + db, rule.init(coefs + intercepts), 0.05)
+    expected = [p + s for p, s in zip(coefs + intercepts, steps)]
+    result = run_training(arch, coefs, intercepts, rule, None, X, Y, w,
+                          LoopSettings(alpha=0.2, learning_rate=0.05),
+                          np.random.default_rng(0), max_epochs=1)
+    for got, exp in zip(result.coefs + result.intercepts, expected):
+        np.testing.assert_allclose(got, exp, rtol=1e-12, atol=1e-15)
+
+
 def test_mini_batch_epoch_without_shuffle_equals_sequential_hand_steps():
     arch, coefs, intercepts, X, Y, w = net_problem(m=7)
     lr = 0.1
