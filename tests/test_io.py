@@ -78,7 +78,8 @@ def test_loaded_model_predicts_bit_identically(fitted, tmp_path):
         expected, got = getattr(est, method)(X_), getattr(loaded, method)(X_)
         assert got.dtype == expected.dtype
         np.testing.assert_array_equal(got, expected)
-    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))  # float64 input
+    X64 = np.asarray(X_, dtype=np.float64)  # float64 input, whatever X_ is
+    np.testing.assert_array_equal(loaded.predict(X64), est.predict(X64))
 
 
 def test_loaded_model_has_same_params_and_fitted_attributes(fitted, tmp_path):
