@@ -41,6 +41,25 @@ def thread_limit(threads=None):
     return threadpool_limits(limits=threads or THREADS)
 
 
+def blas_threads_in_use():
+    """``num_threads`` of each loaded BLAS library (threadpoolctl's view)."""
+    from threadpoolctl import threadpool_info
+
+    return sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+
+
+@contextlib.contextmanager
+def threads_and_clock(threads):
+    """Within the block: ``threads`` BLAS threads and the matching clock (see above)."""
+    saved = CLOCK, THREADS
+    configure(threads)
+    try:
+        with thread_limit(threads):
+            yield
+    finally:
+        configure(saved[1])
+
+
 def load_average():
     try:
         return tuple(round(x, 2) for x in os.getloadavg())

@@ -177,7 +177,8 @@ def run(quick=False, blocks=10):
     }
     what = f"cat net 12288-20-7-5-1, {epochs} full-batch epochs, s"
     rows = [C.row("b", what, f"{total_ours:.2f}", f"notes' loop {total_course:.2f}",
-                  f"{ratio:.2f}x (median of {blocks} blocks)"),
+                  f"{ratio:.2f}x (median of {blocks} blocks)", "<= 0.50x",
+                  ratio <= 0.50),
             C.row("b", "cat net train / test accuracy after the run",
                   f"{acc['ours'][0]:.3f} / {acc['ours'][1]:.2f}",
                   f"notes' loop {acc['course'][0]:.3f} / {acc['course'][1]:.2f}",

