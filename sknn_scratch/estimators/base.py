@@ -215,10 +215,14 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             record["epoch"] = len(previous) + i + 1
         history = previous + result.records
         self.classes_ = classes
-        # row order for every layer (the loop stores wide layers column by column):
-        # predictions then use the same products as a model loaded from a file
-        self.coefs_ = [np.ascontiguousarray(W) for W in result.coefs]
-        self.intercepts_ = result.intercepts
+        coefs, intercepts = result.coefs, result.intercepts
+        if not all(W.flags.c_contiguous for W in coefs):
+            # The loop stores wide layers column by column (core.flat); in row order
+            # predictions use the same products as a model loaded from a file. All
+            # are copied, so that the training vector is not kept alive for the rest.
+            coefs = [np.array(W, order="C") for W in coefs]
+            intercepts = [b.copy() for b in intercepts]
+        self.coefs_, self.intercepts_ = coefs, intercepts
         self.n_layers_ = arch.n_layers + 1
         self.n_outputs_ = arch.layer_sizes[-1]
         self.out_activation_ = "logistic" if self.n_outputs_ == 1 else "softmax"
