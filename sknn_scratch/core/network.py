@@ -54,10 +54,16 @@ class Workspace:
     ``batch_size`` rows use leading-row views (still C-contiguous) of them.
     The gradients are views of one vector, ``grad``, laid out by
     :class:`~sknn_scratch.core.flat.FlatLayout` like the training loop's weights.
+    With ``gather_dtype``, ``X`` and ``w`` receive a batch's rows of the inputs
+    (of that dtype) and of the sample weights.
     """
 
-    def __init__(self, arch, batch_size, dtype=np.float64, dropout=False):
+    def __init__(self, arch, batch_size, dtype=np.float64, dropout=False,
+                 gather_dtype=None):
         sizes = arch.layer_sizes
+        if gather_dtype is not None:
+            self.X = np.empty((batch_size, sizes[0]), gather_dtype)
+            self.w = np.empty(batch_size, gather_dtype)
         hidden = sizes[1:-1]
         self.batch_size = batch_size
         self.Z = [np.empty((batch_size, n), dtype) for n in sizes[1:]]

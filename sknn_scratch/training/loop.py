@@ -135,9 +135,9 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             Xb, wb = X, sample_weight
             Yb = Y if Y.dtype == dtype else Y.astype(dtype)
         elif dense:  # gather the batch rows into the reused buffers
-            Xb = np.take(X, rows, axis=0, out=workspace.X[:len(rows)], mode="clip")
+            Xb = _gather(X, rows, workspace.X)
             Yb = _gather(Y, rows, workspace.Y)
-            wb = np.take(sample_weight, rows, out=workspace.w[:len(rows)], mode="clip")
+            wb = _gather(sample_weight, rows, workspace.w)
         else:
             Xb, wb = X[rows], sample_weight[rows]
             Yb = _gather(Y, rows, workspace.Y)
@@ -162,15 +162,13 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
 
 
 def make_workspace(arch, X, dtype, settings):
-    """The buffers one epoch over ``X`` needs (see :class:`network.Workspace`), plus
-    the gathered batch rows of ``X`` and of the sample weights (mini-batches)."""
+    """The buffers one epoch over ``X`` needs (see :class:`network.Workspace`),
+    with room for gathered rows of ``X`` when it is dense and cut into batches."""
     n_samples = X.shape[0]
     batch_size = effective_batch_size(settings.batch_size, n_samples)
-    workspace = network.Workspace(arch, batch_size, dtype, dropout=bool(settings.dropout))
-    if isinstance(X, np.ndarray) and batch_size < n_samples:
-        workspace.X = np.empty((batch_size, X.shape[1]), X.dtype)
-        workspace.w = np.empty(batch_size, X.dtype)
-    return workspace
+    gather = isinstance(X, np.ndarray) and batch_size < n_samples
+    return network.Workspace(arch, batch_size, dtype, dropout=bool(settings.dropout),
+                             gather_dtype=X.dtype if gather else None)
 
 
 def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
