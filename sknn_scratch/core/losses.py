@@ -17,6 +17,8 @@ Losses are computed from the logits ``Z`` with log-sum-exp, so a saturated outpu
 The loss of a batch is the weighted mean ``sum_i w_i l_i / sum_i w_i``.
 """
 
+import functools
+
 import numpy as np
 
 from .activations import inplace_activation
@@ -92,6 +94,12 @@ def l2_penalty(coefs, alpha, weight_sum, squared_norm=None):
     return 0.5 * alpha * squared_norm / weight_sum
 
 
+@functools.lru_cache(maxsize=32)
+def _largest_safe_exponent(dtype, n_terms):
+    """A bound on x below which a sum of ``n_terms`` values e^x cannot overflow."""
+    return float(np.log(np.finfo(dtype).max / n_terms)) - 1.0
+
+
 def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum):
     """The batch's weighted loss, and ``Z`` turned into ``dJ/dZ[L]`` in place.
 
@@ -110,7 +118,7 @@ def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum):
     # some z_k - z_y is large enough for e^(z_k - z_y) to overflow.
     z_y = np.einsum("ij,ij->i", Z, Y) if Y.dtype == Z.dtype else (Z * Y).sum(axis=1)
     Z -= z_y[:, None]
-    if Z.max() > np.log(np.finfo(Z.dtype).max / Z.shape[1]) - 1.0:
+    if Z.max() > _largest_safe_exponent(Z.dtype, Z.shape[1]):
         Z += z_y[:, None]
         Z -= Z.max(axis=1, keepdims=True)  # z - max_k z_k <= 0
         shifted_y = np.einsum("ij,ij->i", Z, Y) if Y.dtype == Z.dtype else (

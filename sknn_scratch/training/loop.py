@@ -95,7 +95,7 @@ def _gather(source, rows, buffer):
     if source.dtype == buffer.dtype:
         # mode='clip': with the default 'raise', NumPy buffers the whole output
         # first (~2.5x slower); the rows come from a permutation, so are in range
-        return np.take(source, rows, axis=0, out=out, mode="clip")
+        return source.take(rows, axis=0, out=out, mode="clip")
     out[...] = source[rows]
     return out
 
