@@ -21,7 +21,7 @@ import numpy as np
 
 from . import activations, losses
 from .._arrays import as_vectors
-from .flat import SCRATCH_ELEMENTS, FlatLayout, is_wide
+from .flat import SCRATCH_BYTES, FlatLayout, is_wide
 from .initializers import INITIALIZERS, resolve_init
 
 
@@ -77,7 +77,8 @@ class Workspace:
         self.grad = np.empty(self.layout.size, dtype)
         self.dW, self.db = self.layout.views(self.grad)
         # one chunk of temporaries: the L2 term in backward(), then the update rule's
-        self.scratch = np.empty(min(SCRATCH_ELEMENTS, self.layout.size), dtype)
+        self.scratch = np.empty(
+            min(SCRATCH_BYTES // np.dtype(dtype).itemsize, self.layout.size), dtype)
 
 
 def _buffer(workspace, name, l, m):
