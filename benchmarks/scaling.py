@@ -44,5 +44,18 @@ def run(quick=False):
                           f"{p['epoch_s']:.4f}", None,
                           f"{p['epoch_s_per_1k'] * 1e3:.1f} ms per 1k rows; "
                           f"{p['share_of_peak']:.0%} of peak"))
+    # linear in rows: the time per 1k rows stays the same from 1k to 100k rows
+    per_1k = [p["epoch_s_per_1k"] for p in by_rows]
+    spread = max(per_1k) / min(per_1k)
+    rows.append(C.row("f", f"time per 1k rows, {sizes[0]:,} to {sizes[-1]:,} rows: "
+                           "max / min", f"{spread:.2f}", None,
+                      "1.00 is exactly linear in rows", "<= 1.15", spread <= 1.15))
+    # in width: time against the epoch's FLOPs (sum d_in d_out grows ~ width^2)
+    per_gflop = [1.0 / p["gflops"] for p in by_width]  # seconds per GFLOP
+    rows.append(C.row("f", "width: s per GFLOP of the epoch, narrowest to widest",
+                      " / ".join(f"{t:.3f}" for t in per_gflop), None,
+                      "falls as width grows: per-step overhead spread over more "
+                      "FLOPs, no super-linear growth", "not rising",
+                      all(b <= a * 1.1 for a, b in zip(per_gflop, per_gflop[1:]))))
     return rows, {"gemm_peak_flops_float64": peak, "by_rows": by_rows,
-                  "by_width": by_width}
+                  "by_width": by_width, "rows_spread": spread}
