@@ -73,6 +73,34 @@ def test_full_batch_gd_epoch_equals_w_minus_lr_grad_for_a_hidden_layer_net():
     assert loss == pytest.approx(loss0, rel=1e-14)
 
 
+def test_copy_false_trains_init_params_vector_in_place_and_copies_other_layouts():
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    flat_coefs, flat_intercepts = network.init_params(arch, "xavier",
+                                                      np.random.default_rng(0))
+    start = [p.copy() for p in flat_coefs + flat_intercepts]
+    result = run_training(arch, flat_coefs, flat_intercepts, GD(), None, X, Y, w,
+                          LoopSettings(), np.random.default_rng(0), max_epochs=2,
+                          copy=False)
+    assert all(np.shares_memory(a, b) for a, b in zip(result.coefs, flat_coefs))
+    assert not np.array_equal(flat_coefs[0], start[0])  # trained in place
+    # one vector in the right order, but its wide 40 -> 3 layer row by row where
+    # the layout stores it column by column: copied, not reinterpreted
+    wide = Architecture((40, 3, 3), "relu")
+    rng = np.random.default_rng(1)
+    vector = rng.standard_normal(40 * 3 + 3 * 3 + 3 + 3)
+    W0, W1 = vector[:120].reshape(40, 3), vector[120:129].reshape(3, 3)
+    b0, b1 = vector[129:132], vector[132:]
+    expected_W0 = W0.copy()
+    Xw = rng.standard_normal((6, 40))
+    result = run_training(wide, [W0, W1], [b0, b1], GD(), None, Xw,
+                          losses.one_hot(np.arange(6) % 3, 3), np.ones(6),
+                          LoopSettings(learning_rate=0.0), np.random.default_rng(0),
+                          max_epochs=1, copy=False)
+    assert not np.shares_memory(result.coefs[0], vector)
+    np.testing.assert_array_equal(result.coefs[0], expected_W0)  # lr 0: unchanged
+    np.testing.assert_array_equal(W0, expected_W0)
+
+
 @pytest.mark.parametrize("rule", [GD(), Adam()])
 def test_one_step_on_a_net_with_a_wide_layer_equals_the_rule_on_backprops_gradient(rule):
     # 40 -> 3 is stored column by column (core.flat): the step must still land on
