@@ -56,6 +56,19 @@ class FlatLayout:
                 arrays.append(flat[a:b].reshape(shape))
         return arrays[:self.n_layers], arrays[self.n_layers:]
 
+    def vector_of(self, arrays):
+        """The vector ``arrays`` (coefs then intercepts) are exactly this layout's
+        views of, or None (other shapes, another order, separate arrays)."""
+        flat = base_vector(arrays)
+        if flat is None or flat.size != self.size:
+            return None
+        coefs, intercepts = self.views(flat)
+        if len(arrays) != len(coefs) + len(intercepts) or any(
+                a.shape != v.shape or a.strides != v.strides
+                for a, v in zip(arrays, coefs + intercepts)):
+            return None
+        return flat
+
     def pack(self, arrays, dtype):
         """A new flat buffer holding copies of ``arrays`` (coefs then intercepts)."""
         flat = np.empty(self.size, dtype)

@@ -211,15 +211,9 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     """
     layout = FlatLayout(arch.layer_sizes)
     dtype = coefs[0].dtype
-    given = coefs + intercepts
-    theta = None if copy else base_vector(given)
-    if theta is not None:  # in place only when laid out exactly as the layout says
-        views = sum(layout.views(theta), []) if theta.size == layout.size else []
-        if len(views) != len(given) or any(
-                a.shape != b.shape or a.strides != b.strides for a, b in zip(given, views)):
-            theta = None
+    theta = None if copy else layout.vector_of(coefs + intercepts)
     if theta is None:
-        theta = layout.pack(given, dtype)
+        theta = layout.pack(coefs + intercepts, dtype)
     coefs, intercepts = layout.views(theta)
     opt_state = _flat_state(layout, optimizer, opt_state, dtype)
     workspace = make_workspace(arch, X, dtype, settings)

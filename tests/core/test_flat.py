@@ -63,3 +63,15 @@ def test_layout_sizes_add_up(sizes):
     layout = FlatLayout(sizes)
     expected = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     assert layout.size == expected
+
+
+def test_vector_of_accepts_only_this_layouts_own_views():
+    layout = FlatLayout(SIZES)
+    flat = np.zeros(layout.size)
+    coefs, intercepts = layout.views(flat)
+    assert layout.vector_of(coefs + intercepts) is flat
+    # the same vector with the wide layer row by row: tiles it, but not as laid out
+    rows = [flat[:120].reshape(40, 3)] + coefs[1:] + intercepts
+    assert base_vector(rows) is flat
+    assert layout.vector_of(rows) is None
+    assert FlatLayout((40, 3, 6, 3)).vector_of(coefs + intercepts) is None  # other sizes
