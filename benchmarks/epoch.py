@@ -54,10 +54,12 @@ def make(name, max_iter, hidden=HIDDEN):
                          n_iter_no_change=10**9, random_state=0)
 
 
+SIZES = (N_FEATURES, *HIDDEN, N_CLASSES)
+FLOPS = C.epoch_flops(N_SAMPLES, SIZES)  # of one epoch
+
+
 def _measure(X64, y, dtype, quick, label):
     """Rows and results of one dtype under the current thread limit and clock."""
-    sizes = (N_FEATURES, *HIDDEN, N_CLASSES)
-    flops = C.epoch_flops(N_SAMPLES, sizes)
     name = np.dtype(dtype).name
     X = X64.astype(dtype)
     peaks = []
@@ -67,23 +69,23 @@ def _measure(X64, y, dtype, quick, label):
     peak = max(peaks)
     ours, mlp = timing["ours"]["epoch_s"], timing["mlp"]["epoch_s"]
     ratio = ours / mlp
-    share = flops / ours / peak
+    share = FLOPS / ours / peak
     target_ratio, target_share = TARGETS[name]
     results = {**timing, "gemm_peak_flops": peak, "ratio": ratio,
-               "share_of_peak": share, "mlp_share_of_peak": flops / mlp / peak,
+               "share_of_peak": share, "mlp_share_of_peak": FLOPS / mlp / peak,
                "blas_threads": C.blas_threads_in_use(), "clock": C.CLOCK}
     rows = [C.row("a", f"epoch {name}, {label}: s/epoch (ours vs MLP)", f"{ours:.3f}",
                   f"MLP {mlp:.3f}", f"{ratio:.2f}x", f"<= {target_ratio:.2f}x",
                   ratio <= target_ratio),
             C.row("a", f"epoch {name}, {label}: % of GEMM peak", f"{share:.0%}",
-                  f"MLP {flops / mlp / peak:.0%}",
-                  f"{flops / ours / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s",
+                  f"MLP {FLOPS / mlp / peak:.0%}",
+                  f"{FLOPS / ours / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s",
                   f">= {target_share:.0%}", share >= target_share)]
     for who, what in (("lean", "same training as a lean NumPy loop"),
                       ("gemm", "its 8 matrix products alone")):
         t = timing[who]["epoch_s"]
         rows.append(C.row("a", f"  yardstick: {what}", None, f"{t:.3f}",
-                          f"{t / mlp:.2f}x MLP; {flops / t / peak:.0%} of peak"))
+                          f"{t / mlp:.2f}x MLP; {FLOPS / t / peak:.0%} of peak"))
     rows.append(C.row("a", "  fit overhead (fit(1 epoch) - 1 epoch), s",
                       f"{timing['ours']['overhead_s']:.3f}",
                       f"MLP {timing['mlp']['overhead_s']:.3f}"))
@@ -95,10 +97,8 @@ def run(quick=False):
     by default: steady on a shared machine), then with every core, as the issue
     measures (BLAS threads left to OpenBLAS, wall-clock time)."""
     X64, y = data()
-    sizes = (N_FEATURES, *HIDDEN, N_CLASSES)
-    rows, results = [], {"config": {"n_samples": N_SAMPLES, "sizes": sizes,
-                                    "batch_size": BATCH,
-                                    "epoch_flops": C.epoch_flops(N_SAMPLES, sizes)}}
+    rows, results = [], {"config": {"n_samples": N_SAMPLES, "sizes": SIZES,
+                                    "batch_size": BATCH, "epoch_flops": FLOPS}}
     settings = [C.THREADS] + ([os.cpu_count()] if os.cpu_count() != C.THREADS else [])
     for threads in settings:
         with C.threads_and_clock(threads):

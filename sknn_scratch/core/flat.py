@@ -17,11 +17,6 @@ is, with no copy back to row order.
 
 import numpy as np
 
-#: Size of the training loop's chunk of temporaries (a workspace's ``scratch``):
-#: element-wise passes over the parameter vector run chunk by chunk, so that each
-#: chunk's operands stay in the core's cache (32,768 float64 or 65,536 float32).
-SCRATCH_BYTES = 1 << 18
-
 #: A layer counts as wide when it has this many times more inputs than outputs.
 WIDE_RATIO = 8
 

@@ -58,9 +58,3 @@ class LinearHessian:
         if self.alpha:
             HV_W = HV_W + (self.alpha / self.weight_sum) * V_W
         return HV_W, self.ones @ RP  # column sums as a matrix-vector product
-
-
-def hessian_vector_product(X, P, sample_weight, weight_sum, alpha, V_W, v_b):
-    """``H V`` at the point whose probabilities are ``P``: one product of a
-    :class:`LinearHessian` (build that to take several at the same point)."""
-    return LinearHessian(X, P, sample_weight, weight_sum, alpha).product(V_W, v_b)

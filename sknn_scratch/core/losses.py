@@ -94,6 +94,11 @@ def l2_penalty(coefs, alpha, weight_sum, squared_norm=None):
     return 0.5 * alpha * squared_norm / weight_sum
 
 
+def _row_dots(Z, Y):
+    """``sum_k Z[i, k] Y[i, k]`` per row (``z_y`` for one-hot ``Y``)."""
+    return np.einsum("ij,ij->i", Z, Y) if Y.dtype == Z.dtype else (Z * Y).sum(axis=1)
+
+
 @functools.lru_cache(maxsize=32)
 def _largest_safe_exponent(dtype, n_terms):
     """A bound on x below which a sum of ``n_terms`` values e^x cannot overflow."""
@@ -116,13 +121,12 @@ def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum):
     # that contains e^0 = 1, so no cancellation and no log(0). A row's maximum
     # would cost a slow reduction along the short axis; it is the fallback when
     # some z_k - z_y is large enough for e^(z_k - z_y) to overflow.
-    z_y = np.einsum("ij,ij->i", Z, Y) if Y.dtype == Z.dtype else (Z * Y).sum(axis=1)
+    z_y = _row_dots(Z, Y)
     Z -= z_y[:, None]
     if Z.max() > _largest_safe_exponent(Z.dtype, Z.shape[1]):
         Z += z_y[:, None]
         Z -= Z.max(axis=1, keepdims=True)  # z - max_k z_k <= 0
-        shifted_y = np.einsum("ij,ij->i", Z, Y) if Y.dtype == Z.dtype else (
-            Z * Y).sum(axis=1)
+        shifted_y = _row_dots(Z, Y)
     else:
         shifted_y = 0.0
     np.exp(Z, out=Z)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations, losses
-from .._arrays import as_vectors
-from .flat import SCRATCH_BYTES, FlatLayout, is_wide
+from .._arrays import as_vectors, chunk_length
+from .flat import FlatLayout, is_wide
 from .initializers import INITIALIZERS, resolve_init
 
 
@@ -73,12 +73,11 @@ class Workspace:
         self.uniform = [np.empty((batch_size, n)) for n in hidden] if dropout else None
         self.Y = np.empty((batch_size, sizes[-1]), dtype)  # the batch's targets
         self.ones = np.ones(batch_size, dtype)  # db = ones^T dZ, one matrix-vector product
-        self.layout = FlatLayout(sizes)
-        self.grad = np.empty(self.layout.size, dtype)
-        self.dW, self.db = self.layout.views(self.grad)
+        layout = FlatLayout(sizes)
+        self.grad = np.empty(layout.size, dtype)
+        self.dW, self.db = layout.views(self.grad)
         # one chunk of temporaries: the L2 term in backward(), then the update rule's
-        self.scratch = np.empty(
-            min(SCRATCH_BYTES // np.dtype(dtype).itemsize, self.layout.size), dtype)
+        self.scratch = np.empty(min(chunk_length(dtype), layout.size), dtype)
 
 
 def _buffer(workspace, name, l, m):

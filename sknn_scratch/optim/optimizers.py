@@ -35,15 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._arrays import as_vectors
+from .._arrays import as_vectors, chunk_length
 from .averages import bias_correction, ewa_update
-
-#: Elements per chunk of an update rule's passes. One chunk of the parameter, its
-#: gradient, the rule's state and one temporary (4-5 x 256 KB in float64) stay in
-#: the core's cache while the rule's ~12 element-wise passes run over them, instead
-#: of streaming whole arrays through memory 12 times.
-CHUNK = 32768
-
 
 def _zeros_like(params):
     return [np.zeros_like(p) for p in params]
@@ -59,11 +52,11 @@ class UpdateRule:
 
     ``apply(params, grads, state, lr, scratch=None)`` adds the step to ``params``
     and advances ``state`` in place. It runs the rule's element-wise passes over
-    chunks of :data:`CHUNK` elements; ``scratch`` (a 1-D array of the parameters'
-    dtype, any length) holds the temporaries and sets the chunk size, so
-    the training loop allocates nothing per step. ``update(grads, state, lr)``
-    runs the same kernel on copies and returns ``(steps, new_state)``, leaving its
-    inputs untouched.
+    cache-sized chunks (:data:`sknn_scratch._arrays.SCRATCH_BYTES` each);
+    ``scratch`` (a 1-D array of the parameters' dtype, any length) holds the
+    temporaries and sets the chunk length, so the training loop allocates nothing
+    per step. ``update(grads, state, lr)`` runs the same kernel on copies and
+    returns ``(steps, new_state)``, leaving its inputs untouched.
 
     A subclass names its per-parameter state lists in ``slots`` and implements
     ``_coefficients(state, lr)`` (the scalars of one step, computed once) and
@@ -96,7 +89,7 @@ class UpdateRule:
             size = vectors[0].size
             tmp = scratch
             if tmp is None or tmp.dtype != p.dtype:
-                tmp = np.empty(min(size, CHUNK), p.dtype)
+                tmp = np.empty(min(size, chunk_length(p.dtype)), p.dtype)
             for start in range(0, size, tmp.size):  # chunks of the scratch's size
                 stop = min(start + tmp.size, size)
                 chunk = [v[start:stop] for v in vectors]

@@ -5,7 +5,11 @@ import pytest
 import scipy.sparse as sp
 
 from sknn_scratch.core import losses, network
-from sknn_scratch.core.hessian import hessian_vector_product, output_probabilities
+from sknn_scratch.core.hessian import LinearHessian, output_probabilities
+
+
+def hessian_vector_product(X, P, sample_weight, weight_sum, alpha, V_W, v_b):
+    return LinearHessian(X, P, sample_weight, weight_sum, alpha).product(V_W, v_b)
 from sknn_scratch.core.network import Architecture
 
 
