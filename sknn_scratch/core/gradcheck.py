@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import network
+from . import losses, network
 
 FINE, BUG = 1e-7, 1e-3
 
@@ -30,6 +30,9 @@ def relative_error(grad, approx):
 
 def verdict(error):
     """The notes' reading of a relative error."""
+    if not np.isfinite(error):
+        return ("not finite: the loss or its gradient overflowed at this point "
+                "(check the inputs' scale and the weights)")
     if error < FINE:
         return "backprop is correct"
     if error > BUG:
@@ -68,20 +71,24 @@ class GradientCheckResult:
 def numerical_gradients(objective, params, epsilon=1e-7):
     """Two-sided differences of ``objective()`` w.r.t. every entry of ``params``.
 
-    ``params`` are perturbed in place and restored exactly.
+    ``params`` are perturbed in place, one entry at a time through its index (so
+    any memory layout works: C- or F-ordered, or a strided view), and restored
+    exactly. Returns one C-ordered array per parameter, every entry written.
     """
     approx = []
     for p in params:
-        g = np.empty_like(p)
-        flat, gflat = p.reshape(-1), g.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + epsilon
+        if not p.flags.writeable:
+            raise ValueError("numerical_gradients perturbs the parameters in place; "
+                             "got a read-only array (pass a writeable copy).")
+        g = np.empty(p.shape, np.float64)
+        for index in np.ndindex(p.shape):  # a multi-index: independent of strides
+            original = p[index]
+            p[index] = original + epsilon
             plus = objective()
-            flat[i] = original - epsilon
+            p[index] = original - epsilon
             minus = objective()
-            flat[i] = original
-            gflat[i] = (plus - minus) / (2 * epsilon)
+            p[index] = original
+            g[index] = (plus - minus) / (2 * epsilon)
         approx.append(g)
     return approx
 
@@ -89,13 +96,19 @@ def numerical_gradients(objective, params, epsilon=1e-7):
 def check_network_gradients(arch, coefs, intercepts, X, Y, sample_weight, alpha=0.0,
                             masks=None, epsilon=1e-7):
     """Compare :func:`network.backward` with finite differences at one point."""
-    coefs = [np.array(W, dtype=np.float64) for W in coefs]
-    intercepts = [np.array(b, dtype=np.float64) for b in intercepts]
+    # float64 copies in row order: perturbed in place, never the caller's arrays
+    coefs = [np.array(W, dtype=np.float64, order="C") for W in coefs]
+    intercepts = [np.array(b, dtype=np.float64, order="C") for b in intercepts]
+
+    weight_sum = float(sample_weight.sum())
 
     def objective():
-        outputs, inputs = network.forward(arch, coefs, intercepts, X, masks)
-        return network.backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha,
-                                masks)[0]
+        # J = sum w l / sum w + alpha 1/2 sum ||W||^2 / sum w, written out from the
+        # loss functions rather than taken from backward(): the gradient is checked
+        # against an objective computed independently of backprop's code path
+        Z = network.forward(arch, coefs, intercepts, X, masks)[0][-1]
+        return (losses.weighted_loss(Z, Y, sample_weight, weight_sum)
+                + losses.l2_penalty(coefs, alpha, weight_sum))
 
     _, dW, db = network.loss_and_gradients(arch, coefs, intercepts, X, Y, sample_weight,
                                            alpha, masks)

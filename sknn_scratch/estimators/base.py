@@ -23,6 +23,15 @@ from ..optim.schedules import SCHEDULES
 from . import _data, _fitting
 
 
+def _row_ordered(*groups):
+    """Each list of arrays in ``groups`` unchanged when all its weights are
+    C-ordered, else every array of every group copied in C order (so that no view
+    keeps the training loop's whole vector alive)."""
+    if all(a.flags.c_contiguous for group in groups for a in group):
+        return groups
+    return tuple([np.array(a, order="C") for a in group] for group in groups)
+
+
 def _keep_state_on_error(method):
     """A failed ``fit``/``partial_fit`` leaves the estimator exactly as it was."""
 
@@ -215,13 +224,15 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             record["epoch"] = len(previous) + i + 1
         history = previous + result.records
         self.classes_ = classes
-        coefs, intercepts = result.coefs, result.intercepts
-        if not all(W.flags.c_contiguous for W in coefs):
-            # The loop stores wide layers column by column (core.flat); in row order
-            # predictions use the same products as a model loaded from a file. All
-            # are copied, so that the training vector is not kept alive for the rest.
-            coefs = [np.array(W, order="C") for W in coefs]
-            intercepts = [b.copy() for b in intercepts]
+        # The loop stores wide layers column by column (core.flat); that layout
+        # stays inside it: in row order predictions use the same products as a
+        # model loaded from a file.
+        coefs, intercepts = _row_ordered(result.coefs, result.intercepts)
+        opt_state = result.opt_state
+        if opt_state is not None:
+            rule, state = opt_state
+            opt_state = (rule, {key: _row_ordered(value)[0] if isinstance(value, list)
+                                else value for key, value in state.items()})
         self.coefs_, self.intercepts_ = coefs, intercepts
         self.n_layers_ = arch.n_layers + 1
         self.n_outputs_ = arch.layer_sizes[-1]
@@ -235,7 +246,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.validation_scores_ = [r["val_score"] for r in dev] if dev else None
         self.validation_loss_curve_ = [r["val_loss"] for r in dev] if dev else None
         self.best_validation_score_ = max(self.validation_scores_) if dev else None
-        self._optimizer_state = result.opt_state
+        self._optimizer_state = opt_state
         self._rng = rng
 
     def _objective_inputs(self, X, y, sample_weight=None):

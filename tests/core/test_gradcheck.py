@@ -81,6 +81,32 @@ def test_numerical_gradients_of_a_quadratic_and_restores_parameters():
     np.testing.assert_array_equal(B, before[1])
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_numerical_gradients_perturb_arrays_of_either_memory_order(order):
+    # J = sum(c * B) + sum(B^2): dJ/dB = c + 2B, whatever B's layout in memory
+    B = np.array(np.arange(12.0).reshape(3, 4) / 7.0, order=order)
+    c = np.array(np.linspace(-1.0, 2.0, 12).reshape(3, 4), order=order)
+    before = B.copy()
+    approx = numerical_gradients(lambda: (c * B).sum() + (B**2).sum(), [B], 1e-6)
+    np.testing.assert_allclose(approx[0], c + 2 * B, rtol=1e-7, atol=1e-8)
+    np.testing.assert_array_equal(B, before)
+
+
+def test_numerical_gradients_perturb_a_non_contiguous_view():
+    # the first 3 of 6 columns: its rows are not adjacent, so reshape(-1) copies
+    base = np.arange(24.0).reshape(4, 6) / 10.0
+    B = base[:, :3]
+    approx = numerical_gradients(lambda: (B**3).sum(), [B], 1e-6)
+    np.testing.assert_allclose(approx[0], 3 * B**2, rtol=1e-7)
+
+
+def test_numerical_gradients_refuse_a_read_only_array():
+    B = np.ones((2, 2))
+    B.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        numerical_gradients(lambda: B.sum(), [B])
+
+
 # -- check_network_gradients -----------------------------------------------------------
 def _problem(activation="tanh", n_classes=3, seed=0):
     rng = np.random.default_rng(seed)
@@ -137,6 +163,28 @@ def test_broken_output_delta_is_detected(monkeypatch):
     monkeypatch.setattr(losses, "inplace_output_delta", wrong_delta)
     result = check_network_gradients(*_problem("relu", n_classes=2))
     assert result.max_relative_error > 1e-3
+
+
+def test_wide_layer_from_init_params_checks_like_a_row_ordered_copy():
+    # init_params stores a wide layer (n_in >= 8 n_out) column by column; the
+    # check must not depend on it (it once read uninitialised memory there)
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((6, 40))
+    arch = Architecture((40, 3, 2, 1), "tanh")
+    coefs, intercepts = init_params(arch, "xavier", rng)
+    assert coefs[0].flags.f_contiguous and not coefs[0].flags.c_contiguous
+    Y = losses.one_hot(np.arange(6) % 2, 2)
+    w = np.ones(6)
+    wide = check_network_gradients(arch, coefs, intercepts, X, Y, w)
+    rows = check_network_gradients(arch, [np.ascontiguousarray(W) for W in coefs],
+                                   intercepts, X, Y, w)
+    assert wide.max_relative_error < 1e-7
+    assert wide == rows
+
+
+def test_verdict_of_nan_says_not_finite():
+    assert "not finite" in verdict(float("nan"))
+    assert not GradientCheckResult(float("nan"), (float("nan"),), 3).passed
 
 
 def test_thresholds_are_the_notes_values():
