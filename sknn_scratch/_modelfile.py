@@ -6,6 +6,11 @@ so a NumPy-only runtime can reuse :func:`read_model_file`. The writer lives in
 :mod:`sknn_scratch.io`, which turns estimators into the *content* dict returned
 here, and back.
 
+A file begins with a 512-byte user block holding its seal: its length and
+SHA-256, checked with plain reads before HDF5 opens it (:mod:`sknn_scratch._seal`).
+Files written before seals existed have no user block; they are still read, with
+an :class:`UnsealedFileWarning`.
+
 Layout (format version 1), every array stored contiguously, uncompressed::
 
     /                     attrs: format, format_version, class_name, dtype,
@@ -35,11 +40,17 @@ saying what is wrong.
 import math
 import os
 import re
+import warnings
 
 import h5py
 import numpy as np
 
 from ._plaindata import loads
+from ._seal import verify
+
+
+class UnsealedFileWarning(UserWarning):
+    """A model file written before seals existed: read, but not verified."""
 
 FORMAT_NAME = "sknn_scratch.model"
 FORMAT_VERSION = 1
@@ -105,6 +116,12 @@ def read_model_file(path):
         raise FileNotFoundError(f"Model file not found: '{path}'.")
     if os.path.isdir(path):
         raise IsADirectoryError(f"'{path}' is a directory, not a model file.")
+    # Seal first, with plain reads: HDF5 parses nothing that is not intact.
+    if not verify(path):
+        warnings.warn(f"'{path}' has no seal (it was written before model files "
+                      "were sealed): its checksum cannot be verified, so damage to the file may "
+                      "go undetected. Save it again to seal it.", UnsealedFileWarning,
+                      stacklevel=3)
     if not h5py.is_hdf5(path):
         raise ValueError(f"Cannot load model from '{path}': it is not an HDF5 file "
                          "(no HDF5 signature found).")

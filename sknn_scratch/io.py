@@ -42,6 +42,7 @@ from ._modelfile import (CLASS_NAMES, FORMAT_NAME, FORMAT_VERSION, LABEL_DTYPE,
                          OPTIMIZER_SLOTS, ROOT_ATTRS, read_model_file)
 from ._compat import validate_params
 from ._plaindata import dumps, encode_params
+from ._seal import USERBLOCK_SIZE, seal
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
 from .optim import GD, Adam, Momentum, RMSprop
 
@@ -211,7 +212,8 @@ def _write_model_file(path, content):
     """Write ``content`` in the layout of :mod:`sknn_scratch._modelfile`.
 
     Everything is encoded and checked first, then written to a temporary file
-    in the same folder, which replaces ``path`` only when complete.
+    in the same folder, sealed (:mod:`sknn_scratch._seal`) and flushed to disk,
+    which replaces ``path`` only when complete.
     """
     path = os.fspath(path)
     a, opt = content["attributes"], content["optimizer"]
@@ -250,7 +252,7 @@ def _write_model_file(path, content):
             **{k: a[k] for k in ROOT_ATTRS if k.endswith("_")}}
     tmp = f"{path}.{uuid.uuid4().hex[:12]}.tmp"
     try:
-        with h5py.File(tmp, "x") as f:
+        with h5py.File(tmp, "x", userblock_size=USERBLOCK_SIZE) as f:
             for key, kind in ROOT_ATTRS.items():
                 f.attrs[key] = kind(root[key])
             for key, text in texts.items():
@@ -270,7 +272,23 @@ def _write_model_file(path, content):
             f.create_group("coefs_"), f.create_group("intercepts_")
             for name, x in arrays.items():
                 f.create_dataset(name, data=x)
+        seal(tmp)  # length and SHA-256 in the user block; fsyncs the file
         os.replace(tmp, path)
+        _fsync_folder(folder)  # the rename itself survives a power cut
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _fsync_folder(folder):
+    """Flush a folder's entries (a rename into it) to disk, where the OS allows."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. Windows: folders cannot be opened
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

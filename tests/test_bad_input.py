@@ -28,6 +28,7 @@ from sknn_scratch import (
     check_gradients,
 )
 from sknn_scratch._compat import InvalidParameterError
+from .test_modelfile import reseal
 from sknn_scratch.cli import main as cli_main
 from sknn_scratch.datasets import (
     iter_h5_batches,
@@ -779,6 +780,7 @@ def _tamper(attr=None, value=None, dataset=None, data=None, delete=None):
             if dataset is not None:
                 del f[dataset]
                 f[dataset] = data
+        reseal(path)
     return apply
 
 
@@ -791,6 +793,7 @@ def _params_json(**changes):
             params.update(changes)
             del f["params"]
             f.create_dataset("params", data=np.bytes_(json.dumps(params).encode()))
+        reseal(path)
     return apply
 
 

@@ -19,7 +19,7 @@ from sknn_scratch.core import predict
 from sknn_scratch.io import load_model, save_model
 
 from .test_io import CASES
-from .test_modelfile import CORPUS, R, X, Y2, Y3, save_base_files
+from .test_modelfile import CORPUS, R, X, Y2, Y3, reseal, save_base_files
 
 METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 
@@ -203,6 +203,7 @@ def _edit_params(path, change):
         params = change(json.loads(f["params"][()].decode()))
         del f["params"]
         f.create_dataset("params", data=np.bytes_(json.dumps(params).encode()))
+    reseal(path)
 
 
 @pytest.mark.parametrize("change, match", [
