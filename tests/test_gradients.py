@@ -39,7 +39,8 @@ for activation in ("relu", "tanh", "sigmoid"):
                     est.set_params(max_iter=15).fit(X_full, y_full)
                 result = check_gradients(est, data, y)
                 key = f"{type(est).__name__}/{activation}/{'fitted' if fitted else 'unfitted'}/{kind}"
-                out[key] = [result.max_relative_error, list(result.layer_errors)]
+                out[key] = [result.max_relative_error, list(result.layer_errors),
+                            result.passed, list(result.noise_ratios)]
 print(json.dumps(out))
 """
 
@@ -58,12 +59,15 @@ def fresh_process_results():
 
 
 def test_wide_first_layer_passes_in_every_fresh_process(fresh_process_results):
-    # dense and CSR X, relu / tanh / sigmoid, unfitted and fitted: all below the
-    # notes' 1e-7 (digits / 16 keeps relu's kinks out of reach of epsilon = 1e-7)
+    # dense and CSR X, relu / tanh / sigmoid, unfitted and fitted: every layer below
+    # the notes' 1e-7, or within the finite differences' rounding noise (the
+    # documented reading, core.gradcheck); digits / 16 keeps relu's kinks away
     for run in fresh_process_results:
         assert len(run) == 24
-        failing = {k: v[0] for k, v in run.items() if not v[0] < 1e-7}
+        failing = {k: v for k, v in run.items()
+                   if not v[2] or not all(e < 1e-7 or r < 5 for e, r in zip(v[1], v[3]))}
         assert not failing, failing
+        assert sum(v[0] < 1e-7 for v in run.values()) >= 20
 
 
 def test_same_verdict_in_every_fresh_process(fresh_process_results):
@@ -102,3 +106,58 @@ def test_logistic_regression_with_a_wide_multiclass_layer():
     for data in (X, sparse.csr_matrix(X)):
         result = check_gradients(ScratchLogisticRegression(C=0.5, init="zeros"), data, y)
         assert result.max_relative_error < 1e-7
+
+
+# -- the estimator's side: nothing consumed, nothing stale, clear errors -----------------
+def _iris30():
+    from sklearn.datasets import load_iris
+    X, y = load_iris(return_X_y=True)
+    return X[::5], y[::5]
+
+
+def test_a_random_state_instance_is_not_advanced():
+    X, y = _iris30()
+    rs = np.random.RandomState(0)
+    net = DeepNNClassifier((5, 4), random_state=rs)
+    first, second = check_gradients(net, X, y), check_gradients(net, X, y)
+    assert first == second  # the same starting weights both times
+    reference = DeepNNClassifier((5, 4), random_state=np.random.RandomState(0), max_iter=1)
+    with pytest.warns(Warning):
+        reference.fit(X, y)
+    with pytest.warns(Warning):
+        net.set_params(max_iter=1).fit(X, y)  # as if no check had run before
+    for W, V in zip(net.coefs_, reference.coefs_):
+        np.testing.assert_array_equal(W, V)
+
+
+def test_fitted_net_is_checked_with_its_own_architecture_or_a_clear_error():
+    X, y = _iris30()
+    with pytest.warns(Warning):
+        net = DeepNNClassifier((5, 4), random_state=0, max_iter=5).fit(X, y)
+    expected = check_gradients(net, X, y)
+    for sizes in [(5,), (5, 4, 3), (7, 4)]:
+        net.set_params(hidden_layer_sizes=sizes)  # predict still uses coefs_
+        assert check_gradients(net, X, y) == expected
+
+
+@pytest.mark.parametrize("break_it, match", [
+    (lambda net: setattr(net, "intercepts_", [b.reshape(1, -1) for b in net.intercepts_]),
+     r"intercepts_\[0\] has shape \(1, 5\)"),
+    (lambda net: setattr(net, "coefs_", [net.coefs_[0].T] + net.coefs_[1:]),
+     r"coefs_\[0\] has shape \(5, 4\)"),
+])
+def test_hand_edited_weights_of_the_wrong_shape_get_a_clear_error(break_it, match):
+    X, y = _iris30()
+    with pytest.warns(Warning):
+        net = DeepNNClassifier((5, 4), random_state=0, max_iter=5).fit(X, y)
+    break_it(net)
+    with pytest.raises(ValueError, match=match):
+        check_gradients(net, X, y)
+
+
+def test_converged_logistic_regression_is_not_called_a_bug():
+    X, y = _iris30()
+    result = check_gradients(ScratchLogisticRegression().fit(X, y), X, y)
+    assert "bug" not in repr(result) and "inconclusive" in repr(result)
+    assert "bug" not in repr(check_gradients(ScratchLogisticRegression(), X, y))
+    assert check_gradients(ScratchLogisticRegression(), X, y).passed

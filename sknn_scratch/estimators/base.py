@@ -32,6 +32,27 @@ def _row_ordered(*groups):
     return tuple([np.array(a, order="C") for a in group] for group in groups)
 
 
+def _check_weight_shapes(coefs, intercepts, n_features, n_outputs):
+    """ValueError naming the first of ``coefs_``/``intercepts_`` whose shape does not
+    chain from ``n_features`` inputs to ``n_outputs`` outputs."""
+    if len(coefs) != len(intercepts) or not coefs:
+        raise ValueError(f"coefs_ and intercepts_ must hold one array per layer; got "
+                         f"{len(coefs)} and {len(intercepts)}.")
+    n_in = n_features
+    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+        W, b = np.asarray(W), np.asarray(b)
+        if W.ndim != 2 or W.shape[0] != n_in:
+            raise ValueError(f"coefs_[{l}] has shape {W.shape}; expected ({n_in}, n_out) "
+                             "to follow the previous layer. Refit the estimator.")
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"intercepts_[{l}] has shape {b.shape}; expected "
+                             f"({W.shape[1]},) to match coefs_[{l}]. Refit the estimator.")
+        n_in = W.shape[1]
+    if n_in != n_outputs:
+        raise ValueError(f"coefs_[{len(coefs) - 1}] has {n_in} outputs; the classes need "
+                         f"{n_outputs}. Refit the estimator.")
+
+
 def _keep_state_on_error(method):
     """A failed ``fit``/``partial_fit`` leaves the estimator exactly as it was."""
 
@@ -265,11 +286,16 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         sw = _data.combined_weights(sample_weight, X, y, self.class_weight, classes)
         if not fitted:
             _data.check_two_classes(codes, sw, classes)
-        arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
-        rng = self._new_rng()
-        if fitted:
+        # a copy of the estimator draws the generator, so that a RandomState passed
+        # as random_state is not advanced (clone deep-copies it)
+        rng = clone(self)._new_rng()
+        if fitted:  # the fitted weights' own architecture, as predict uses
             coefs, intercepts = self.coefs_, self.intercepts_
+            _check_weight_shapes(coefs, intercepts, X.shape[1],
+                                 losses.n_outputs(len(classes)))
+            arch = self._arch()
         else:
+            arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
             coefs, intercepts = network.init_params(arch, self._init_name(), rng)
         X = X.astype(np.float64)
         masks = network.draw_dropout_masks(arch, X.shape[0],

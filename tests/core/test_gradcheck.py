@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sknn_scratch.core import activations, gradcheck, losses
+from sknn_scratch.core import activations, gradcheck, losses, network
 from sknn_scratch.core.gradcheck import (
     GradientCheckResult,
     check_network_gradients,
@@ -190,3 +190,74 @@ def test_verdict_of_nan_says_not_finite():
 def test_thresholds_are_the_notes_values():
     assert gradcheck.FINE == 1e-7
     assert gradcheck.BUG == 1e-3
+
+
+# -- readings that are not bugs: rounding noise, stationary points, kinks ---------------
+def test_relative_error_does_not_overflow_for_huge_finite_gradients():
+    g = np.full(4, 1e200)
+    assert relative_error(g, 1.5 * g) == pytest.approx(0.5 / 2.5, rel=1e-12)
+
+
+def test_max_relative_error_is_the_worst_layer_not_the_pooled_value(monkeypatch):
+    # a bug confined to the first layer (its gradient halved) must not be diluted
+    # by the correct, larger gradients of the other layers
+    original = network.loss_and_gradients
+
+    def first_layer_halved(*args, **kwargs):
+        loss, dW, db = original(*args, **kwargs)
+        return loss, [dW[0] * 0.5] + dW[1:], db
+
+    monkeypatch.setattr(network, "loss_and_gradients", first_layer_halved)
+    result = check_network_gradients(*_problem("tanh"))
+    assert result.max_relative_error == max(result.layer_errors)
+    assert result.max_relative_error >= result.relative_error
+    assert result.layer_errors[0] > 1e-3 and "bug" in repr(result)
+
+
+def test_zero_gradient_at_a_stationary_point_is_inconclusive_not_a_bug():
+    # J = sum_i w_i (log(1 + e^z) - y z) at its minimum: backprop's gradient is ~0,
+    # the finite differences' rounding noise is all that is left to compare
+    arch = Architecture((1, 1), "identity")
+    X = np.zeros((4, 1))
+    Y = np.array([[1.0], [1.0], [1.0], [0.0]])
+    # z = b = log 3: p = 3/4 = mean(y), the optimum (up to b's rounding)
+    coefs, intercepts = [np.zeros((1, 1))], [np.array([np.log(3.0)])]
+    result = check_network_gradients(arch, coefs, intercepts, X, Y, np.ones(4))
+    assert result.max_relative_error > 1e-3  # noise against noise
+    assert "bug" not in repr(result) and "inconclusive" in repr(result)
+    assert not result.passed
+
+
+def test_rounding_noise_in_small_gradients_is_not_called_suspicious():
+    # a deep sigmoid net: the first layers' gradients are small, their relative
+    # errors above 1e-7, yet within the finite differences' rounding noise
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((30, 4))
+    arch = Architecture((4, 8, 8, 8, 3), "sigmoid")
+    coefs, intercepts = init_params(arch, "xavier", rng)
+    Y = losses.one_hot(np.arange(30) % 3, 3)
+    result = check_network_gradients(arch, coefs, intercepts, X, Y, np.ones(30))
+    assert all(r < 5 for r in result.noise_ratios)
+    assert result.passed and "correct" in repr(result)
+
+
+def test_relu_kink_straddled_by_the_difference_is_reported_not_called_a_bug():
+    # an all-zero row with zero biases puts pre-activations exactly on relu's kink
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 4))
+    X[0] = 0.0
+    arch = Architecture((4, 5, 2, 1), "relu")
+    coefs, intercepts = init_params(arch, "he", rng)
+    Y = losses.one_hot(np.arange(6) % 2, 2)
+    result = check_network_gradients(arch, coefs, intercepts, X, Y, np.ones(6))
+    assert result.near_kinks >= 5
+    assert result.layer_errors[0] > 1e-3  # the difference straddles the kink
+    assert not result.passed
+    assert "kink" in repr(result) and "bug" not in repr(result)
+
+
+def test_epsilon_below_the_weights_resolution_is_refused():
+    with pytest.raises(ValueError, match="epsilon=1e-20 is too small"):
+        check_network_gradients(*_problem(), epsilon=1e-20)
+    with pytest.raises(ValueError, match="too small"):
+        numerical_gradients(lambda: 0.0, [np.array([1e10])], 1e-7)
