@@ -14,7 +14,8 @@ def check_gradients(estimator, X, y, sample_weight=None, *, epsilon=1e-7):
     ----------
     estimator : ScratchLogisticRegression, ShallowNNClassifier or DeepNNClassifier
         Fitted (its weights are checked) or unfitted (the weights its ``fit``
-        would start from, drawn with its ``random_state``). It is not modified.
+        would start from, drawn with its ``random_state``). It is not modified,
+        nor is a ``RandomState`` instance passed as its ``random_state``.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Keep it small: the check costs two forward passes per parameter.
     y : array-like of shape (n_samples,)
@@ -25,10 +26,17 @@ def check_gradients(estimator, X, y, sample_weight=None, *, epsilon=1e-7):
     Returns
     -------
     result : GradientCheckResult
-        ``max_relative_error`` over all parameters, ``layer_errors`` per layer,
-        and a repr with the notes' verdict (< 1e-7 fine, > 1e-3 a bug). The L2
-        term (``alpha`` / ``C``), sample and class weights and, when the estimator
-        uses dropout, one fixed dropout mask are part of the checked objective.
+        ``max_relative_error`` (the worst layer's), ``layer_errors`` per layer,
+        ``relative_error`` (the notes' single number over all parameters), and a
+        repr with the notes' verdict (< 1e-7 fine, > 1e-3 a bug) read with care:
+        a difference within the finite differences' own rounding noise is not
+        called suspicious, a gradient within that noise (a converged fit) is
+        "inconclusive", and so is a difference straddling ReLU's kink at 0
+        (``near_kinks``); see :mod:`sknn_scratch.core.gradcheck`. ``passed`` is
+        True when backprop agrees. The L2 term (``alpha`` / ``C``), sample and
+        class weights and, when the estimator uses dropout, one fixed dropout
+        mask are part of the checked objective. A fitted estimator is checked
+        with the architecture of its ``coefs_``.
 
     Examples
     --------
