@@ -2,8 +2,8 @@
 
 Builds the update rule, the loop settings, the dev set (an explicit ``X_val`` or a
 ``validation_fraction`` of the weighted rows, stratified where it can be, drawn
-with the one RNG), the monitors, and turns
-the loop's diagnostics into warnings that name the cause and the fix.
+with the one RNG), the monitors, and turns the loop's diagnostics into warnings
+that name the cause and the fix.
 """
 
 import math

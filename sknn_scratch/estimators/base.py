@@ -252,7 +252,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         if wanted == fitted:
             return None
         param = self._layers_parameter
-        setting = f"{param}={getattr(self, param)!r}" if param else "The parameters"
+        setting = f"{param}={getattr(self, param)!r}" if param else "This estimator"
         return (f"{setting} asks for layer sizes {wanted} (inputs, hidden layers, "
                 f"outputs), but the fitted network has {fitted}")
 
@@ -336,8 +336,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         rng = self._new_rng()
         change = self._architecture_change(arch) if fitted else None
         if change:
-            raise ValueError(f"check_gradients cannot check the fitted weights: {change}. "
-                             "Set the layer sizes back to the fitted ones, or refit.")
+            raise ValueError(f"check_gradients cannot check the fitted weights: "
+                             f"{change}. Set the layer sizes back to the fitted ones, "
+                             "or refit.")
         if fitted:
             coefs, intercepts = self.coefs_, self.intercepts_
         else:

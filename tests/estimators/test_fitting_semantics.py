@@ -7,11 +7,13 @@ MLPClassifier or SGDClassifier in the same situation and checks that we agree.
 """
 
 import json
+import os
 import pickle
 import subprocess
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,16 +109,16 @@ def test_warm_start_keeping_the_architecture_stays_quiet(name):
 
 
 _SUBPROCESS = textwrap.dedent("""
-    import json, sys, warnings
+    import json, warnings
     import numpy as np
     from sknn_scratch import DeepNNClassifier, ShallowNNClassifier
     warnings.simplefilter("ignore")
     X = np.random.default_rng(0).normal(size=(60, 4)); y = np.arange(60) % 3
     out = {}
-    for make, param, new in [
-            (lambda: DeepNNClassifier((3,), max_iter=5, random_state=0), "hidden_layer_sizes", (3, 3)),
-            (lambda: DeepNNClassifier((4,), max_iter=5, random_state=0), "hidden_layer_sizes", (5,)),
-            (lambda: ShallowNNClassifier(3, max_iter=5, random_state=0), "n_hidden", 5)]:
+    for cls, old, param, new in [(DeepNNClassifier, (3,), "hidden_layer_sizes", (3, 3)),
+                                 (DeepNNClassifier, (4,), "hidden_layer_sizes", (5,)),
+                                 (ShallowNNClassifier, 3, "n_hidden", 5)]:
+        make = lambda: cls(old, max_iter=5, random_state=0)
         key = f"{param}={new}"
         est = make().partial_fit(X, y, classes=[0, 1, 2]).set_params(**{param: new})
         try:
@@ -139,8 +141,11 @@ _SUBPROCESS = textwrap.dedent("""
 
 
 def _run_fresh_process():
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", _SUBPROCESS], capture_output=True,
-                          text=True, check=True, timeout=120)
+                          text=True, check=True, timeout=300, env=env)
     return json.loads(done.stdout)
 
 
@@ -154,8 +159,9 @@ def test_architecture_changes_behave_the_same_in_fresh_processes():
             assert "X has 3 features" in value, key
     warm = first["hidden_layer_sizes=(3, 3)-warm"]
     cold = _quiet_fit(DeepNNClassifier((3, 3), max_iter=5, random_state=0), X, Y3)
-    assert [np.shape(a) for a in warm] == [a.shape for a in cold.coefs_ + cold.intercepts_]
-    for a, b in zip(warm, cold.coefs_ + cold.intercepts_):
+    fresh = cold.coefs_ + cold.intercepts_
+    assert [np.shape(a) for a in warm] == [a.shape for a in fresh]
+    for a, b in zip(warm, fresh):
         np.testing.assert_array_equal(np.asarray(a), b)
 
 
