@@ -272,7 +272,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         warnings.warn(
             f"{type(self).__name__}: {change}, so warm_start cannot reuse its weights: "
             "this fit starts from a fresh initialisation, as with warm_start=False.",
-            UserWarning, stacklevel=6)
+            UserWarning, stacklevel=7)
         return False
 
     def _extra_monitors(self):
