@@ -20,6 +20,18 @@ from sklearn.utils.validation import _check_sample_weight  # noqa: F401
 from ._callbacks import HAS_CALLBACKS, CallbackSupportMixin  # noqa: F401
 
 
+class IntervalNotBool(Interval):
+    """An ``Interval`` of ints that refuses ``True``/``False``.
+
+    ``bool`` is a subclass of ``int``, so scikit-learn's ``Interval(Integral, ...)``
+    takes ``n_hidden=True`` as 1 unit; for a size or a count that is a mistake,
+    reported as ``InvalidParameterError`` ("must be an int in the range ...").
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+
 def validate_params(estimator):
     """Check ``estimator``'s parameters against its ``_parameter_constraints``
     (``InvalidParameterError`` naming the parameter), as ``fit`` does."""

@@ -371,13 +371,15 @@ class _Reader:
         n_iter = meta["n_iter_"]
         curve = self.array("loss_curve_", 1, "f", itemsizes=(8,))
         history = self.json("history_")
-        if not (curve.shape == (n_iter,) and np.all(np.isfinite(curve))
-                and isinstance(history, list) and len(history) == n_iter
+        # n_iter_ counts the epochs of the last fit call, the curves all of them
+        if not (isinstance(history, list) and 0 <= n_iter <= len(history)
+                and curve.shape == (len(history),) and np.all(np.isfinite(curve))
                 and all(isinstance(r, dict) and r.get("loss") == c
                         for r, c in zip(history, curve.tolist()))):
             self.fail(f"'loss_curve_' and 'history_' must both hold n_iter_={n_iter} "
-                      "epochs with the same finite losses")
-        last, best = (curve[-1], curve.min()) if n_iter else (np.nan, np.nan)
+                      "epochs or more (every epoch of the model) with the same finite "
+                      "losses")
+        last, best = (curve[-1], curve.min()) if curve.size else (np.nan, np.nan)
         if not (_same(meta["loss_"], last) and _same(meta["best_loss_"], best)):
             self.fail("loss_ and best_loss_ must be the last and the smallest value "
                       "of loss_curve_")

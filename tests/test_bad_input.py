@@ -187,7 +187,7 @@ DATA_CASES = [
      _with(X_val=X[:6], y_val=Y[:6], sample_weight_val=np.zeros(6)), ValueError,
      "sample_weight_val.*zero", False, False, {}),
     ("early_stopping-too-few-samples", _with(), ValueError, "validation_fraction",
-     False, False, {"early_stopping": True, "validation_fraction": 0.05,
+     False, False, {"early_stopping": True, "validation_fraction": 0.01,
                     "solver": "adam"}),
 ]
 
@@ -951,3 +951,106 @@ def _cli_files(tmp_path):
             "text": tmp_path / "text.h5", "missing": tmp_path / "missing.h5",
             "model": tmp_path / "model.h5", "nofolder": tmp_path / "nope" / "model.h5",
             "folder": tmp_path / "a_folder", "onnx": tmp_path / "model.onnx"}
+
+
+# ======================================== issue 16: fitting semantics (self-contained)
+# Bools are not sizes; partial_fit cannot change the network nor balance one batch;
+# class_weight dicts as scikit-learn's compute_class_weight; the early-stopping
+# hold-out needs rows that carry weight. Each: the error, and nothing changed.
+ISSUE16_BOOL_PARAMS = [
+    ("shallow", "n_hidden", True), ("shallow", "n_hidden", False),
+    ("shallow", "batch_size", True), ("deep", "batch_size", True),
+    ("logistic", "batch_size", True), ("deep", "hidden_layer_sizes", True),
+    ("deep", "hidden_layer_sizes", (True,)), ("deep", "hidden_layer_sizes", (4, True)),
+    ("deep", "max_iter", True), ("logistic", "n_iter_no_change", True),
+]
+
+
+@pytest.mark.parametrize("state", ["unfitted", "fitted"])
+@pytest.mark.parametrize("name, param, value", [
+    pytest.param(*case, id=f"{case[0]}-{case[1]}={case[2]!r}")
+    for case in ISSUE16_BOOL_PARAMS])
+def test_issue16_a_bool_is_not_a_size_or_count(name, param, value, state):
+    est = _fitted(name) if state == "fitted" else ESTIMATORS[name]()
+    est.set_params(**{param: value})
+    before = _state(est)
+    for call in _param_entry_points(est).values():
+        with pytest.raises(InvalidParameterError, match=rf"'{param}' parameter .*int"):
+            call()
+        _assert_unchanged(est, before)
+    if state == "unfitted":
+        _assert_unfitted(est)
+
+
+ISSUE16_PARTIAL_FIT_CASES = [
+    ("shallow-n_hidden-changed", "shallow", {"n_hidden": 5},
+     r"partial_fit cannot continue .*n_hidden=5"),
+    ("deep-more-layers", "deep", {"hidden_layer_sizes": (4, 3, 2)},
+     r"partial_fit cannot continue .*hidden_layer_sizes=\(4, 3, 2\)"),
+    ("deep-wider", "deep", {"hidden_layer_sizes": (5, 3)},
+     r"partial_fit cannot continue .*hidden_layer_sizes=\(5, 3\)"),
+    ("deep-fewer-layers", "deep", {"hidden_layer_sizes": 4},
+     r"partial_fit cannot continue .*hidden_layer_sizes=4"),
+] + [(f"{name}-balanced", name, {"class_weight": "balanced"},
+      "class_weight='balanced' is not supported for partial_fit")
+     for name in ESTIMATORS]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0])
+                                  for c in ISSUE16_PARTIAL_FIT_CASES])
+def test_issue16_partial_fit_cannot_change_the_model(case):
+    _, name, params, match = case
+    balanced = params.get("class_weight") == "balanced"  # refused on the first call too
+    for est in [_fitted(name)] + ([ESTIMATORS[name]()] if balanced else []):
+        est.set_params(**params)
+        before = _state(est)
+        with _raises(ValueError, match):
+            est.partial_fit(X, Y, classes=CLASSES)
+        _assert_unchanged(est, before)
+
+
+def test_issue16_check_gradients_checks_the_fitted_layers_after_a_size_change():
+    # as predict does: the fitted coefs_ define the network, not the new parameter
+    est = _fitted("deep")
+    expected = check_gradients(est, X[:6], Y[:6])
+    est.set_params(hidden_layer_sizes=(4,))
+    before = _state(est)
+    assert check_gradients(est, X[:6], Y[:6]) == expected
+    _assert_unchanged(est, before)
+
+
+ISSUE16_FIT_CASES = [
+    ("class_weight-other-labels-and-a-class-missing", {"class_weight": {0: 1.0, 5: 2.0}},
+     {}, r"class_weight names labels \[5\] .* no weight to the classes \[1, 2\]"),
+    ("early_stopping-one-validation-row", {"early_stopping": True,
+                                           "validation_fraction": 0.01},
+     {}, "validation_fraction=0.01 .* at least 2"),
+    ("early_stopping-no-training-row", {"early_stopping": True,
+                                        "validation_fraction": 0.99},
+     {}, "validation_fraction=0.99 .*no sample to train on"),
+    ("early_stopping-too-few-weighted-rows", {"early_stopping": True},
+     {"sample_weight": np.r_[np.ones(3), np.zeros(21)]},
+     "validation_fraction=0.1 of the 3 samples with positive sample_weight"),
+]
+
+
+@pytest.mark.parametrize("state", ["unfitted", "fitted"])
+@pytest.mark.parametrize("name", ["logistic-gd", "shallow", "deep"])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in ISSUE16_FIT_CASES])
+def test_issue16_bad_fit_settings_raise_and_change_nothing(case, name, state):
+    _, params, kwargs, match = case
+    if name == "logistic-gd":  # early stopping is for the first-order solvers
+        est = ScratchLogisticRegression(solver="gd", max_iter=3)
+        if state == "fitted":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.fit(X, Y)
+    else:
+        est = _fitted(name) if state == "fitted" else ESTIMATORS[name]()
+    est.set_params(**params)
+    before = _state(est)
+    with _raises(ValueError, match):
+        est.fit(X, Y, **kwargs)
+    _assert_unchanged(est, before)
+    if state == "unfitted":
+        _assert_unfitted(est)

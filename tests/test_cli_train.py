@@ -59,7 +59,8 @@ def test_one_epoch_is_one_partial_fit_per_chunk(h5_file, tmp_path):
     path, _, _ = h5_file
     out = tmp_path / "model.h5"
     assert _train(path, out, "--epochs", "2", "--chunk-size", "500") == 0
-    assert load_model(out).n_iter_ == 2 * 3  # 1,200 rows = chunks of 500, 500, 200
+    model = load_model(out)  # 1,200 rows = chunks of 500, 500, 200
+    assert len(model.history_) == 2 * 3 and model.t_ == 2 * 1200
 
 
 def test_given_classes_are_used_as_is(h5_file, tmp_path):

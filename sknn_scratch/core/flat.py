@@ -31,6 +31,7 @@ class FlatLayout:
 
     def __init__(self, layer_sizes):
         sizes = tuple(int(n) for n in layer_sizes)
+        self.layer_sizes = sizes
         self.n_layers = len(sizes) - 1
         self.shapes = ([(sizes[i], sizes[i + 1]) for i in range(self.n_layers)]
                        + [(n,) for n in sizes[1:]])
@@ -65,7 +66,19 @@ class FlatLayout:
         return flat
 
     def pack(self, arrays, dtype):
-        """A new flat buffer holding copies of ``arrays`` (coefs then intercepts)."""
+        """A new flat buffer holding copies of ``arrays`` (coefs then intercepts).
+
+        Raises ``ValueError`` unless ``arrays`` has exactly this layout's number of
+        arrays with exactly its shapes (the buffer starts uninitialised, so any
+        gap or broadcast would leave garbage in it).
+        """
+        shapes = [np.shape(a) for a in arrays]
+        if shapes != self.shapes:
+            raise ValueError(
+                f"Cannot pack {len(shapes)} arrays of shapes {shapes} into the layout "
+                f"of layer sizes {self.layer_sizes}, which needs {len(self.shapes)} "
+                f"arrays of shapes {self.shapes}."
+            )
         flat = np.empty(self.size, dtype)
         coefs, intercepts = self.views(flat)
         for view, array in zip(coefs + intercepts, arrays):

@@ -3,7 +3,6 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import validate_data
 
@@ -38,26 +37,15 @@ def encode_labels(y, classes):
     return codes
 
 
-def combined_weights(sample_weight, X, y, class_weight, classes):
-    """``sample_weight`` (checked, copied, never written back) times class weights."""
+def combined_weights(sample_weight, X, codes, class_weight, classes):
+    """``sample_weight`` (checked, copied, never written back) times class weights.
+
+    ``codes`` are the labels' indices in ``classes`` (:func:`encode_labels`).
+    """
     sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True,
                               copy=True)
     if class_weight is not None:
-        if isinstance(class_weight, dict):
-            unknown = set(class_weight) - set(classes.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight has labels {sorted(unknown, key=str)} that are not "
-                    f"in the classes {classes.tolist()}."
-                )
-            bad = {k: v for k, v in class_weight.items()
-                   if not (isinstance(v, Real) and np.isfinite(v) and v >= 0)}
-            if bad:
-                raise ValueError(
-                    "class_weight values must be finite non-negative numbers, got "
-                    f"{bad}."
-                )
-        sw *= compute_sample_weight(class_weight, y).astype(sw.dtype, copy=False)
+        sw *= class_weights(class_weight, classes, codes, sw)[codes]
     if not np.any(sw > 0):
         raise ValueError(
             "Sample weights must contain at least one non-zero number: all "
@@ -66,15 +54,56 @@ def combined_weights(sample_weight, X, y, class_weight, classes):
     return sw
 
 
-def check_two_classes(codes, sample_weight, classes):
-    """The classifier needs samples of two classes with positive weight."""
-    present = np.unique(codes[sample_weight > 0])
+def class_weights(class_weight, classes, codes, sample_weight):
+    """One weight per class, as scikit-learn's ``compute_class_weight``.
+
+    A dict gives its value to each class it names and 1 to the others; keys that
+    are not among ``classes`` (labels absent from a CV fold) are ignored, unless
+    the dict also leaves a class out: then it was probably meant for other labels,
+    and it is an error (as in LogisticRegression). ``'balanced'`` is
+    ``sum(w) / (n_classes * sum(w of the class))`` over the *weighted* class
+    counts (LogisticRegression's rule), so integer sample weights act as
+    repeated rows; ``n_classes`` counts the classes that carry weight, and a class
+    without weight gets weight 0 (its rows weigh nothing anyway).
+    """
+    if class_weight == "balanced":
+        counts = np.bincount(codes, weights=sample_weight, minlength=len(classes))
+        present = counts > 0
+        weights = np.zeros(len(classes))
+        weights[present] = counts.sum() / (present.sum() * counts[present])
+        return weights
+    labels = classes.tolist()
+    unknown = [k for k in class_weight if k not in labels]
+    missing = [c for c in labels if c not in class_weight]
+    if unknown and missing:
+        raise ValueError(
+            f"class_weight names labels {sorted(unknown, key=str)} that are not among "
+            f"the classes {labels}, and gives no weight to the classes {missing}. As "
+            "in scikit-learn, labels that are not classes are ignored only when every "
+            "class has a weight: give each class a weight, or name only classes of y."
+        )
+    weights = np.array([class_weight.get(c, 1.0) for c in labels], dtype=object)
+    bad = {c: w for c, w in zip(labels, weights)
+           if not (isinstance(w, Real) and np.isfinite(w) and w >= 0)}
+    if bad:
+        raise ValueError(
+            f"class_weight values must be finite non-negative numbers, got {bad}."
+        )
+    return weights.astype(np.float64)
+
+
+def check_two_classes(codes, classes):
+    """The classifier needs samples of at least two labels (scikit-learn's check).
+
+    Their weights do not matter: a class whose rows all weigh zero (e.g. missing
+    from a bootstrap resample) keeps its place in ``classes_`` and simply gets no
+    gradient signal, as in LogisticRegression and MLPClassifier.
+    """
+    present = np.unique(codes)
     if present.size < 2:
-        label = classes[present[0]] if present.size else None
         raise ValueError(
             "This solver needs samples of at least 2 classes in the data, but the "
-            f"data contains only one class: {label!r} (counting samples with "
-            "positive weight)."
+            f"data contains only one class: {classes[present[0]]!r}."
         )
 
 

@@ -15,10 +15,25 @@ FRAGMENTS = {
     decay_rate : float, default=1.0
     decay_steps : int, default=10
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified, or use
+        Hold out ``validation_fraction`` of the training rows that carry weight
+        (stratified when every class has 2 rows or more, else at random; or use
         ``fit(..., X_val=, y_val=)``), stop when its accuracy has not improved by
         ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
     validation_fraction : float, default=0.1
+""",
+    "class_weight_and_warm_start": """\
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplying ``sample_weight``, as scikit-learn's
+        ``compute_class_weight``: a dict's missing classes weigh 1 and its labels
+        that are not classes are ignored (unless a class is missing too);
+        'balanced' is ``sum(w) / (n_classes * sum(w of the class))`` over the
+        weighted counts, as LogisticRegression. Not with ``partial_fit``, which
+        would balance each batch on its own (as SGDClassifier).
+    warm_start : bool, default=False
+        Continue ``fit`` from the fitted weights and optimizer state (same
+        classes and features required). If the layer sizes were changed since,
+        the fit warns and starts afresh. ``partial_fit`` always continues, and
+        refuses changed layer sizes.
 """,
     "net_regularisation": """\
     dropout : float in [0, 1), default=0.0

@@ -1,10 +1,12 @@
 """From an estimator's parameters to a run of the training loop (first-order solvers).
 
 Builds the update rule, the loop settings, the dev set (an explicit ``X_val`` or a
-stratified ``validation_fraction`` drawn with the one RNG), the monitors, and turns
-the loop's diagnostics into warnings that name the cause and the fix.
+``validation_fraction`` of the weighted rows, stratified where it can be, drawn
+with the one RNG), the monitors, and turns the loop's diagnostics into warnings
+that name the cause and the fix.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -38,19 +40,39 @@ def loop_settings(est, n_samples):
 
 
 def split_validation(X, codes, sw, fraction, rng):
-    """Stratified hold-out of ``fraction`` of the rows, seeded from the one RNG."""
+    """Hold out ``fraction`` of the rows that carry weight, seeded from the one RNG.
+
+    Rows of zero weight all stay in the training part: they would make a dev set
+    that weighs nothing, and they change nothing in training. So the split is the
+    one the data without them gets (zero weight is the same as no row). It is
+    stratified when every class present can be, i.e. has at least 2 rows and each
+    part has room for one row of every class; otherwise it is a plain random split
+    (MLPClassifier does not stratify a multiclass y either). Like MLPClassifier,
+    the validation part needs at least 2 rows.
+    """
     seed = int(rng.integers(np.iinfo(np.int32).max))
-    rows = np.arange(X.shape[0])
-    try:
-        train, val = train_test_split(rows, test_size=fraction, stratify=codes,
-                                      random_state=seed)
-    except ValueError as exc:
+    weighted = np.flatnonzero(sw > 0)
+    n_val = math.ceil(fraction * weighted.size)  # train_test_split's rounding
+    n_train = weighted.size - n_val
+    if n_val < 2 or n_train < 1:
+        zero = X.shape[0] - weighted.size
+        of = (f"the {weighted.size} samples with positive sample_weight (of "
+              f"{X.shape[0]})" if zero else f"{X.shape[0]} samples")
+        problem = (f"{n_val} validation sample(s); at least 2 are needed" if n_val < 2
+                   else "no sample to train on")
         raise ValueError(
-            f"early_stopping cannot hold out validation_fraction={fraction} of "
-            f"{X.shape[0]} samples with every class in both parts ({exc}). Use a larger "
-            "validation_fraction, more data, or pass X_val/y_val."
-        ) from None
-    train.sort(), val.sort()
+            f"early_stopping cannot hold out validation_fraction={fraction} of {of}: "
+            f"that leaves {problem}. Use another validation_fraction, more data, or "
+            "pass X_val/y_val."
+        )
+    counts = np.bincount(codes[weighted])
+    counts = counts[counts > 0]
+    stratifiable = counts.min() >= 2 and min(n_val, n_train) >= counts.size
+    train, val = train_test_split(
+        weighted, test_size=fraction, random_state=seed,
+        stratify=codes[weighted] if stratifiable else None)
+    train = np.union1d(train, np.flatnonzero(sw == 0))  # sorted
+    val.sort()
     return (X[train], codes[train], sw[train]), (X[val], codes[val], sw[val])
 
 
@@ -91,9 +113,10 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
         arch, coefs, intercepts, optimizer, opt_state, X, Y, sw, loop_settings(
             est, X.shape[0]), rng,
         max_epochs=1 if incremental else est.max_iter,
-        first_epoch=est.n_iter_ if resume else 0, monitors=monitors, evaluate=evaluate,
-        reference_loss=reference, copy=resume)
+        first_epoch=len(est.history_) if resume else 0, monitors=monitors,
+        evaluate=evaluate, reference_loss=reference, copy=resume)
     result.opt_state = (optimizer, result.opt_state)
+    result.n_samples = X.shape[0]  # rows trained on per epoch (for t_)
     return result
 
 

@@ -1,10 +1,10 @@
 """Parameter constraints of the nets (the logistic regression has its own)."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 from .._compat import Interval, StrOptions
 from ..core.activations import HIDDEN_ACTIVATIONS
-from .base import BaseScratchClassifier
+from .base import POSITIVE_INT, BaseScratchClassifier  # noqa: F401 (re-exported)
 
 NET_CONSTRAINTS = {
     **BaseScratchClassifier._parameter_constraints,
@@ -15,5 +15,3 @@ NET_CONSTRAINTS = {
     "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     "augmentation": [callable, None],
 }
-
-POSITIVE_INT = Interval(Integral, 1, None, closed="left")

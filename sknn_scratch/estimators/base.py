@@ -8,6 +8,7 @@ once, on top of :mod:`sknn_scratch.core` and :mod:`sknn_scratch.training`.
 
 import copy
 import functools
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,7 +18,8 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .. import _callbacks
 from .._callbacks import CallbackSupportMixin, with_callbacks
-from .._compat import Interval, StrOptions, _fit_context, validate_params
+from .._compat import (Interval, IntervalNotBool, StrOptions, _fit_context,
+                       validate_params)
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
 from . import _data, _fitting
@@ -69,6 +71,10 @@ def _keep_state_on_error(method):
     return wrapper
 
 
+#: Sizes and counts: positive ints, and not bools (``n_hidden=True`` is a mistake).
+POSITIVE_INT = IntervalNotBool(Integral, 1, None, closed="left")
+
+
 class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin,
                             ClassifierMixin, BaseEstimator):
     """Common machinery; use one of the concrete classifiers."""
@@ -76,18 +82,17 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     _parameter_constraints = {
         "solver": [StrOptions({"gd", "momentum", "rmsprop", "adam"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
-                       None],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), POSITIVE_INT, None],
+        "max_iter": [POSITIVE_INT],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [POSITIVE_INT],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions(set(SCHEDULES))],
         "decay_rate": [Interval(Real, 0, None, closed="left")],
-        "decay_steps": [Interval(Integral, 1, None, closed="left")],
+        "decay_steps": [POSITIVE_INT],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -97,6 +102,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     }
 
     # -- what subclasses provide -------------------------------------------------
+    #: The parameter that sets the hidden layers (named when they change).
+    _layers_parameter = None
+
     def _architecture(self, n_features, n_outputs):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -143,6 +151,18 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         -------
         self : object
             The fitted estimator.
+
+        Notes
+        -----
+        With ``warm_start=True`` a fitted model continues from its weights and
+        optimizer state when it can: the classes and the number of features must
+        be the same (else ``ValueError``, as MLPClassifier). If the layer sizes
+        changed since (``hidden_layer_sizes`` / ``n_hidden`` set to other
+        values), the old weights cannot be reused: a ``UserWarning`` names the
+        parameter and the fit starts afresh, as with ``warm_start=False``.
+        ``n_iter_`` counts the epochs of this call, ``history_`` and
+        ``loss_curve_`` all of them, ``t_`` the training samples seen since the
+        model was initialised.
         """
         warm = self.warm_start and hasattr(self, "classes_")
         X, y = _data.validate_training_data(self, X, y, reset=not warm)
@@ -174,6 +194,15 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         Returns
         -------
         self : object
+
+        Notes
+        -----
+        partial_fit continues the same model: the classes, the number of features
+        and the layer sizes must stay as on the first call (a changed
+        ``hidden_layer_sizes`` / ``n_hidden`` raises ``ValueError``; call ``fit``
+        for a new network). ``class_weight='balanced'`` is refused, as in
+        SGDClassifier: it would balance each batch on its own. ``n_iter_`` is 1
+        (the epoch of this call), ``t_`` counts the samples seen so far.
         """
         first = not hasattr(self, "classes_")
         if not first:  # _fit_context skips this once fitted; a bad set_params must not
@@ -182,6 +211,15 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: it lists "
                 "every class that later batches may contain."
+            )
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(  # SGDClassifier's wording
+                "class_weight='balanced' is not supported for partial_fit: it would "
+                "balance each batch on its own. In order to use 'balanced' weights, "
+                "use compute_class_weight('balanced', classes=classes, y=y). In place "
+                "of y you can use a large enough sample of the full training set "
+                "target to properly estimate the class frequency distributions. Pass "
+                "the resulting weights as the class_weight parameter."
             )
         X, y = _data.validate_training_data(self, X, y, reset=first)
         if classes is not None:
@@ -203,18 +241,21 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
 
     def _fit(self, X, y, sample_weight, classes, *, incremental, resume, dev=None):
         codes = _data.encode_labels(y, classes)
-        sw = _data.combined_weights(sample_weight, X, y, self.class_weight, classes)
         if not incremental:
-            _data.check_two_classes(codes, sw, classes)
+            _data.check_two_classes(codes, classes)
+        arch = self._architecture(X.shape[1], losses.n_outputs(len(classes)))
+        if resume:
+            resume = self._can_resume(arch, incremental)
+        if resume:  # the model's dtype wins, as in MLPClassifier
+            X = X.astype(self.coefs_[0].dtype, copy=False)
+        sw = _data.combined_weights(sample_weight, X, codes, self.class_weight, classes)
         if not resume:
             _fitting.warn_if_unscaled(self, X)
-        arch = self._architecture(X.shape[1], losses.n_outputs(len(classes)))
 
         if resume:
             rng = copy.deepcopy(self._rng)
             # not copied here: the training loop packs them into its own vector
-            coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_]
-            intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_]
+            coefs, intercepts = self.coefs_, self.intercepts_
         else:
             rng = self._new_rng()
             coefs, intercepts = network.init_params(arch, self._init_name(), rng,
@@ -234,12 +275,47 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         _fitting.warn_about(self, outcome, incremental)
         return self
 
+    def _architecture_change(self, arch):
+        """How ``arch`` differs from the fitted network's layer sizes, or None."""
+        fitted = (self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_))
+        wanted = tuple(arch.layer_sizes)
+        if wanted == fitted:
+            return None
+        param = self._layers_parameter
+        setting = f"{param}={getattr(self, param)!r}" if param else "This estimator"
+        return (f"{setting} asks for layer sizes {wanted} (inputs, hidden layers, "
+                f"outputs), but the fitted network has {fitted}")
+
+    def _can_resume(self, arch, incremental):
+        """Whether the fitted weights fit ``arch``: partial_fit must continue the
+        same network (ValueError); a warm ``fit`` reuses what it can, so with other
+        layer sizes it starts afresh, saying so."""
+        change = self._architecture_change(arch)
+        if change is None:
+            return True
+        if incremental:
+            raise ValueError(
+                f"partial_fit cannot continue the fitted network: {change}. partial_fit "
+                "trains one model further: set the layer sizes back to the fitted "
+                "ones, or call fit to train a new network."
+            )
+        warnings.warn(
+            f"{type(self).__name__}: {change}, so warm_start cannot reuse its weights: "
+            "this fit starts from a fresh initialisation, as with warm_start=False.",
+            UserWarning, stacklevel=7)
+        return False
+
     def _extra_monitors(self):
         """Loop monitors beyond the estimator's own: one callback subtask per epoch."""
         return _callbacks.epoch_subtasks(self)
 
     def _store(self, result, classes, arch, rng, resume):
-        """Set every fitted attribute at once, after training succeeded."""
+        """Set every fitted attribute at once, after training succeeded.
+
+        ``history_`` (and ``loss_curve_``) hold every epoch since the model was
+        initialised, ``n_iter_`` those of this call (MLPClassifier's meaning),
+        ``t_`` the training samples seen in all of them.
+        """
         previous = self.history_ if resume else []
         for i, record in enumerate(result.records):
             record["epoch"] = len(previous) + i + 1
@@ -262,7 +338,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.loss_curve_ = [r["loss"] for r in history]
         self.loss_ = self.loss_curve_[-1] if history else np.nan
         self.best_loss_ = min(self.loss_curve_) if history else np.nan
-        self.n_iter_ = len(history)
+        self.n_iter_ = len(result.records)
+        seen = getattr(self, "t_", 0) if resume else 0  # files saved before t_ existed
+        self.t_ = seen + result.n_samples * len(result.records)
         dev = [r for r in history if r["val_score"] is not None]
         self.validation_scores_ = [r["val_score"] for r in dev] if dev else None
         self.validation_loss_curve_ = [r["val_loss"] for r in dev] if dev else None
@@ -283,9 +361,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         X, y = _data.validate_training_data(est, X, y, reset=not fitted)
         classes = self.classes_ if fitted else unique_labels(y)
         codes = _data.encode_labels(y, classes)
-        sw = _data.combined_weights(sample_weight, X, y, self.class_weight, classes)
+        sw = _data.combined_weights(sample_weight, X, codes, self.class_weight, classes)
         if not fitted:
-            _data.check_two_classes(codes, sw, classes)
+            _data.check_two_classes(codes, classes)
         # a copy of the estimator draws the generator, so that a RandomState passed
         # as random_state is not advanced (clone deep-copies it)
         rng = clone(self)._new_rng()

@@ -2,7 +2,6 @@
 
 from numbers import Integral
 
-
 from .._compat import InvalidParameterError
 from ..core import network
 from ._params import NET_CONSTRAINTS, POSITIVE_INT
@@ -38,13 +37,16 @@ class DeepNNClassifier(BaseScratchClassifier):
         'auto' is He for the relu family, Xavier for tanh/sigmoid.
     <<schedule_and_early_stopping>>
     <<net_regularisation>>
-    class_weight, warm_start, random_state, verbose :
+    <<class_weight_and_warm_start>>
+    random_state, verbose :
         As in scikit-learn.
 
     Attributes
     ----------
-    classes_, coefs_, intercepts_, n_iter_, loss_curve_, best_loss_, history_ :
-        As MLPClassifier (``history_`` holds one dict per epoch).
+    classes_, coefs_, intercepts_, n_iter_, t_, loss_curve_, best_loss_, history_ :
+        As MLPClassifier: ``n_iter_`` counts the epochs of the last ``fit`` or
+        ``partial_fit`` call, ``t_`` the training samples seen, ``loss_curve_``
+        and ``history_`` (one dict per epoch) every epoch since initialisation.
 
     Examples
     --------
@@ -57,6 +59,7 @@ class DeepNNClassifier(BaseScratchClassifier):
     True
     """
 
+    _layers_parameter = "hidden_layer_sizes"
     _parameter_constraints = {
         **NET_CONSTRAINTS,
         "hidden_layer_sizes": ["array-like", POSITIVE_INT],
@@ -100,10 +103,11 @@ class DeepNNClassifier(BaseScratchClassifier):
     def _architecture(self, n_features, n_outputs):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
+        if not sizes or not all(isinstance(s, Integral) and not isinstance(s, bool)
+                                and s > 0 for s in sizes):
             raise InvalidParameterError(
                 f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be a "
-                "positive int or a non-empty sequence of positive ints. Got "
+                "positive int or a non-empty sequence of positive ints (not bools). Got "
                 f"{self.hidden_layer_sizes!r} instead."
             )
         return network.Architecture(

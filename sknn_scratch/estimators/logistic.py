@@ -54,8 +54,7 @@ class ScratchLogisticRegression(BaseScratchClassifier):
     init : {'zeros', 'random', 'xavier', 'he'}, default='zeros'
         Initial weights (zeros is fine without hidden layers).
     <<schedule_and_early_stopping>>
-    class_weight : dict, 'balanced' or None, default=None
-    warm_start : bool, default=False
+    <<class_weight_and_warm_start>>
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
 
@@ -67,8 +66,12 @@ class ScratchLogisticRegression(BaseScratchClassifier):
     coefs_, intercepts_ : list of one ndarray
         The same weights in the nets' layout (``coef_ = coefs_[0].T``).
     n_iter_ : int
+        Epochs / Newton iterations of the last ``fit`` or ``partial_fit`` call.
+    t_ : int
+        Training samples seen (rows times epochs), as MLPClassifier's.
     loss_curve_ : list of float
-        The (internally scaled) objective after each epoch / iteration.
+        The (internally scaled) objective after each epoch / iteration, since
+        initialisation.
     history_ : list of dict
 
     Examples
@@ -181,6 +184,8 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         if self.verbose:
             for r in records:
                 print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")
-        return TrainingResult(
+        result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
             records=records, stop_reason=stop_reason)
+        result.n_samples = X.shape[0]  # rows seen per iteration (for t_)
+        return result

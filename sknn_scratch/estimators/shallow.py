@@ -34,13 +34,16 @@ class ShallowNNClassifier(BaseScratchClassifier):
         'auto' is He for the relu family, Xavier for tanh/sigmoid.
     <<schedule_and_early_stopping>>
     <<net_regularisation>>
-    class_weight, warm_start, random_state, verbose :
+    <<class_weight_and_warm_start>>
+    random_state, verbose :
         As in scikit-learn.
 
     Attributes
     ----------
-    classes_, coefs_, intercepts_, n_iter_, loss_curve_, best_loss_, history_ :
-        As MLPClassifier (``history_`` holds one dict per epoch).
+    classes_, coefs_, intercepts_, n_iter_, t_, loss_curve_, best_loss_, history_ :
+        As MLPClassifier: ``n_iter_`` counts the epochs of the last ``fit`` or
+        ``partial_fit`` call, ``t_`` the training samples seen, ``loss_curve_``
+        and ``history_`` (one dict per epoch) every epoch since initialisation.
 
     Examples
     --------
@@ -51,6 +54,7 @@ class ShallowNNClassifier(BaseScratchClassifier):
     True
     """
 
+    _layers_parameter = "n_hidden"
     _parameter_constraints = {**NET_CONSTRAINTS, "n_hidden": [POSITIVE_INT]}
 
     def __init__(self, n_hidden=4, *, activation="tanh", solver="adam", alpha=1e-4,

@@ -75,3 +75,18 @@ def test_vector_of_accepts_only_this_layouts_own_views():
     assert base_vector(rows) is flat
     assert layout.vector_of(rows) is None
     assert FlatLayout((40, 3, 6, 3)).vector_of(coefs + intercepts) is None  # other sizes
+
+
+@pytest.mark.parametrize("arrays", [
+    pytest.param(lambda c, b: c + b[:2], id="one-array-missing"),
+    pytest.param(lambda c, b: c[:2] + b[:2], id="a-layer-missing"),
+    pytest.param(lambda c, b: c + b + [b[0]], id="one-array-too-many"),
+    pytest.param(lambda c, b: [np.zeros((40, 4))] + c[1:] + b, id="wider-layer"),
+    pytest.param(lambda c, b: c + [np.zeros(1)] + b[1:], id="broadcastable-bias"),
+])
+def test_pack_refuses_arrays_of_another_layout(arrays):
+    """Packing never leaves part of the (uninitialised) buffer unwritten."""
+    layout = FlatLayout(SIZES)
+    coefs, intercepts = layout.views(np.ones(layout.size))
+    with pytest.raises(ValueError, match=r"Cannot pack .* layer sizes \(40, 3, 6, 2\)"):
+        layout.pack(arrays(list(coefs), list(intercepts)), np.float64)
