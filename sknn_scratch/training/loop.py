@@ -189,7 +189,8 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     Y : ndarray of shape (n_samples, n_outputs)
         One-hot targets, any dtype (see :func:`train_epoch`).
     first_epoch : int
-        Index of the first epoch (for schedules when resuming a fit).
+        Epochs already run (when resuming a fit): this run's first epoch is
+        number ``first_epoch + 1`` for the schedule and in the records.
     monitors : sequence
         Objects with ``on_epoch_end(record, coefs, intercepts) -> bool`` (True
         stops) and optionally ``finish(result)`` to adjust the result at the end.
@@ -229,7 +230,8 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     first_loss = reference_loss
     saved = np.empty_like(theta)  # the weights at the start of the epoch
     for epoch in range(first_epoch, first_epoch + max_epochs):
-        lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch,
+        # schedules number epochs from 1, as history_ does (optim.schedules)
+        lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch + 1,
                               settings.decay_rate, settings.decay_steps)
         np.copyto(saved, theta)
         loss, opt_state, grad_norms = train_epoch(

@@ -209,10 +209,22 @@ def test_run_training_records_one_entry_per_epoch_with_schedule_rate():
     result = run_training(arch, coefs, intercepts, GD(), {"t": 0}, X, Y, w, settings,
                           np.random.default_rng(0), max_epochs=4, first_epoch=2)
     assert [r["epoch"] for r in result.records] == [3, 4, 5, 6]
+    # epoch numbers count from 1 (optim.schedules): epoch t runs at 0.1 / (1 + t)
     assert [r["learning_rate"] for r in result.records] == pytest.approx(
-        [0.1 / 3, 0.1 / 4, 0.1 / 5, 0.1 / 6])
+        [0.1 / 4, 0.1 / 5, 0.1 / 6, 0.1 / 7])
     assert result.stop_reason is None
     assert result.opt_state == {"t": 4}
+
+
+def test_history_rates_follow_the_lectures_inverse_time_table():
+    # alpha0 = 0.2, decay_rate = 1: epochs 1..4 run at 0.1, 0.067, 0.05, 0.04
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    settings = LoopSettings(learning_rate=0.2, schedule="inverse_time", decay_rate=1.0)
+    result = run_training(arch, coefs, intercepts, GD(), None, X, Y, w, settings,
+                          np.random.default_rng(0), max_epochs=4)
+    assert [r["epoch"] for r in result.records] == [1, 2, 3, 4]
+    assert [round(r["learning_rate"], 3) for r in result.records] == [
+        0.1, 0.067, 0.05, 0.04]
 
 
 def test_run_training_full_batch_loss_curve_is_the_objective_before_each_step():
