@@ -6,7 +6,10 @@ class ConvergenceMonitor:
     ``n_iter_no_change`` consecutive epochs (MLPClassifier's rule without early
     stopping: it stops on the ``n_iter_no_change + 1``-th such epoch).
 
-    ``best_loss`` carries over between calls (for ``warm_start``/``partial_fit``).
+    ``best_loss`` carries over between calls (for ``warm_start``/``partial_fit``);
+    NaN (a previous fit that kept no epoch, e.g. diverged on its first) counts
+    as no best loss yet. A NaN would disable the test: ``loss > NaN - tol`` is
+    never true.
     """
 
     reason = "converged"
@@ -14,7 +17,7 @@ class ConvergenceMonitor:
     def __init__(self, tol, n_iter_no_change, best_loss=float("inf"), no_improvement=0):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
-        self.best_loss = best_loss
+        self.best_loss = float("inf") if best_loss != best_loss else best_loss  # NaN
         self.no_improvement = no_improvement
 
     def on_epoch_end(self, record, coefs, intercepts):

@@ -381,6 +381,14 @@ def test_convergence_monitor_carries_best_loss_from_a_previous_fit():
     assert _feed(monitor, [0.5, 0.4]) == 2
 
 
+def test_convergence_monitor_treats_a_nan_best_loss_as_none_yet():
+    # a previous fit that kept no epoch has best_loss_ NaN: the monitor must then
+    # behave as a fresh one (stop at epoch 5 on this curve, see the test above)
+    monitor = ConvergenceMonitor(tol=0.1, n_iter_no_change=2, best_loss=float("nan"))
+    assert _feed(monitor, [1.0, 0.5, 0.45, 0.44, 0.43, 0.42]) == 5
+    assert monitor.best_loss == pytest.approx(0.43)
+
+
 def test_convergence_monitor_reason_is_converged_and_repr_readable():
     monitor = ConvergenceMonitor(tol=1e-4, n_iter_no_change=10)
     assert monitor.reason == "converged"
