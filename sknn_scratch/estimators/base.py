@@ -24,16 +24,24 @@ from . import _data, _fitting
 
 
 def _keep_state_on_error(method):
-    """A failed ``fit``/``partial_fit`` leaves the estimator exactly as it was."""
+    """A failed ``fit``/``partial_fit`` leaves the estimator exactly as it was.
+
+    A resumed fit extends ``history_`` and the curves in place (``_store``), so
+    their lengths are remembered too and cut back on failure.
+    """
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         before = dict(self.__dict__)
+        lengths = {name: len(value) for name, value in before.items()
+                   if isinstance(value, list)}
         try:
             return method(self, *args, **kwargs)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
+            for name, length in lengths.items():
+                del before[name][length:]
             raise
 
     return wrapper
@@ -209,11 +217,35 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         return _callbacks.epoch_subtasks(self)
 
     def _store(self, result, classes, arch, rng, resume):
-        """Set every fitted attribute at once, after training succeeded."""
-        previous = self.history_ if resume else []
-        for i, record in enumerate(result.records):
-            record["epoch"] = len(previous) + i + 1
-        history = previous + result.records
+        """Set every fitted attribute at once, after training succeeded.
+
+        A resumed fit (``warm_start``, ``partial_fit``) extends ``history_`` and
+        the curves in place and updates the best values from the new epochs
+        only, so that a call's work does not grow with the epochs already run.
+        """
+        records = result.records
+        if resume:
+            history, curve = self.history_, self.loss_curve_
+            val_scores, val_losses = self.validation_scores_, self.validation_loss_curve_
+            best_loss, best_score = self.best_loss_, self.best_validation_score_
+        else:
+            history, curve, val_scores, val_losses = [], [], None, None
+            best_loss, best_score = np.nan, None
+        for i, record in enumerate(records):
+            record["epoch"] = len(history) + i + 1
+        history.extend(records)
+        losses_now = [r["loss"] for r in records]
+        curve.extend(losses_now)
+        if losses_now:  # NaN (no epoch yet) is not a best loss
+            best_loss = min(losses_now + ([] if np.isnan(best_loss) else [best_loss]))
+        dev = [r for r in records if r["val_score"] is not None]
+        if dev:
+            if val_scores is None:
+                val_scores, val_losses = [], []
+            val_scores.extend(r["val_score"] for r in dev)
+            val_losses.extend(r["val_loss"] for r in dev)
+            best_score = max([r["val_score"] for r in dev]
+                             + ([] if best_score is None else [best_score]))
         self.classes_ = classes
         coefs, intercepts = result.coefs, result.intercepts
         if not all(W.flags.c_contiguous for W in coefs):
@@ -227,14 +259,13 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.n_outputs_ = arch.layer_sizes[-1]
         self.out_activation_ = "logistic" if self.n_outputs_ == 1 else "softmax"
         self.history_ = history
-        self.loss_curve_ = [r["loss"] for r in history]
-        self.loss_ = self.loss_curve_[-1] if history else np.nan
-        self.best_loss_ = min(self.loss_curve_) if history else np.nan
+        self.loss_curve_ = curve
+        self.loss_ = curve[-1] if history else np.nan
+        self.best_loss_ = best_loss
         self.n_iter_ = len(history)
-        dev = [r for r in history if r["val_score"] is not None]
-        self.validation_scores_ = [r["val_score"] for r in dev] if dev else None
-        self.validation_loss_curve_ = [r["val_loss"] for r in dev] if dev else None
-        self.best_validation_score_ = max(self.validation_scores_) if dev else None
+        self.validation_scores_ = val_scores
+        self.validation_loss_curve_ = val_losses
+        self.best_validation_score_ = best_score
         self._optimizer_state = result.opt_state
         self._rng = rng
 
