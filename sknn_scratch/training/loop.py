@@ -24,7 +24,7 @@ from ..core import network
 from ..core.flat import FlatLayout, base_vector
 from ..optim.schedules import learning_rate_at
 from . import diagnostics
-from .batches import effective_batch_size, iter_batches
+from .batches import augment_batch, effective_batch_size, iter_batches
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,10 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         if batch_weight == 0.0:
             continue  # all-zero-weight batch: nothing to learn from it
         if settings.augmentation is not None:
-            Xb = settings.augmentation(Xb, rng)
+            # a full batch is the caller's X itself: the augmentation gets a copy
+            # (mini-batches are gathered into the workspace or sliced: copies)
+            Xb = augment_batch(settings.augmentation,
+                               Xb.copy() if Xb is X else Xb, rng)
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
         loss, dW, db = network.loss_and_gradients(

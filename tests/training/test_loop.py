@@ -412,3 +412,66 @@ def test_divergence_message_names_non_finite_weights_when_the_loss_was_finite():
     text = explosion_message(3, 0.69, 1.16, 10.0, "gd", weights_finite=False)
     assert "weights became infinite or NaN" in text and "10.0" in text
     assert "grew" not in text
+
+
+# -- augmentation: never the caller's X, and checked output (issue 16) -------------------
+def _add_one_in_place(X_batch, rng):
+    X_batch += 1.0  # works in place, and returns the batch
+    return X_batch
+
+
+@pytest.mark.parametrize("batch_size", [None, 4])
+def test_an_in_place_augmentation_never_changes_the_callers_X(batch_size):
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    before = X.copy()
+    settings = LoopSettings(batch_size=batch_size, augmentation=_add_one_in_place)
+    run_training(arch, coefs, intercepts, GD(), None, X, Y, w, settings,
+                 np.random.default_rng(0), max_epochs=3)
+    np.testing.assert_array_equal(X, before)
+
+
+def test_an_in_place_augmentation_sees_the_original_rows_every_epoch():
+    # full batch: each epoch's gradient is taken at X + 1, never X + 2, X + 3 ...
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    seen = []
+
+    def record(X_batch, rng):
+        seen.append(X_batch.copy())
+        return _add_one_in_place(X_batch, rng)
+
+    run_training(arch, coefs, intercepts, GD(), None, X, Y, w,
+                 LoopSettings(augmentation=record), np.random.default_rng(0),
+                 max_epochs=3)
+    for batch in seen:
+        np.testing.assert_array_equal(batch, X)
+
+
+@pytest.mark.parametrize("returned, error, message", [
+    (lambda Xb: Xb[:-1], ValueError, r"augmentation returned an array of shape \(8, 3\)"
+                                     r" for a batch of shape \(9, 3\)"),
+    (lambda Xb: Xb[:, :2], ValueError, r"shape \(9, 2\) for a batch of shape \(9, 3\)"),
+    (lambda Xb: Xb.tolist(), TypeError, "augmentation returned a list"),
+    (lambda Xb: None, TypeError, "augmentation returned None"),
+    (lambda Xb: (Xb > 0), TypeError, "augmentation returned an array of dtype bool"),
+    (lambda Xb: Xb.astype(np.int64), TypeError, "dtype int64"),
+])
+def test_an_augmentation_returning_the_wrong_thing_is_a_clear_error(returned, error,
+                                                                    message):
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    settings = LoopSettings(augmentation=lambda Xb, rng: returned(Xb))
+    with pytest.raises(error, match=message):
+        run_training(arch, coefs, intercepts, GD(), None, X, Y, w, settings,
+                     np.random.default_rng(0), max_epochs=1)
+
+
+def test_an_augmentation_returning_another_float_dtype_is_cast_to_the_batchs():
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    identity32 = LoopSettings(augmentation=lambda Xb, rng: Xb.astype(np.float32))
+    got = run_training(arch, coefs, intercepts, GD(), None, X, Y, w, identity32,
+                       np.random.default_rng(0), max_epochs=2)
+    X32 = X.astype(np.float32).astype(np.float64)  # what the net then sees
+    expected = run_training(arch, coefs, intercepts, GD(), None, X32, Y, w,
+                            LoopSettings(), np.random.default_rng(0), max_epochs=2)
+    for a, b in zip(got.coefs + got.intercepts, expected.coefs + expected.intercepts):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
