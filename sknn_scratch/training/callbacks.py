@@ -68,8 +68,11 @@ class EarlyStopping:
         return self.no_improvement > self.patience
 
     def finish(self, result):
-        """Put the best epoch's weights into the result."""
-        if self.restore_best and self.best_params is not None:
+        """Put the best epoch's weights into the result, if that epoch was kept
+        (the divergence guard may drop the last epoch: its weights exploded)."""
+        kept = result.records[-1]["epoch"] if result.records else None
+        if (self.restore_best and self.best_params is not None and kept is not None
+                and self.best_epoch <= kept):
             result.coefs, result.intercepts = self.best_params
 
     def __repr__(self):

@@ -81,9 +81,10 @@ class DivergenceGuard:
                  optimizer, reference_loss=None):
         n_samples = X.shape[0]
         rows = sample_rows(n_samples)
-        self.X, self.Y, self.w = X[rows], Y[rows], sample_weight[rows]
-        if not self.w.sum() > 0:  # the sample carries no weight: use every row
-            self.X, self.Y, self.w = X, Y, sample_weight
+        self.X, self.Y, self.w = X, Y, sample_weight
+        if not isinstance(rows, slice) and sample_weight[rows].sum() > 0:
+            # (a sample that carries no weight falls back to every row)
+            self.X, self.Y, self.w = X[rows], Y[rows], sample_weight[rows]
         self.arch, self.settings, self.optimizer = arch, settings, optimizer
         self.total_weight = float(sample_weight.sum())
         batch = effective_batch_size(settings.batch_size, n_samples)

@@ -6,7 +6,7 @@ import pytest
 from sknn_scratch.core import losses, network
 from sknn_scratch.core.network import Architecture
 from sknn_scratch.optim import GD, Adam, Momentum
-from sknn_scratch.training.callbacks import ConvergenceMonitor
+from sknn_scratch.training.callbacks import ConvergenceMonitor, EarlyStopping
 from sknn_scratch.training.loop import (
     LoopSettings,
     clip_by_global_norm,
@@ -475,3 +475,22 @@ def test_an_augmentation_returning_another_float_dtype_is_cast_to_the_batchs():
     for a, b in zip(got.coefs + got.intercepts, expected.coefs + expected.intercepts):
         assert a.dtype == np.float64
         np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_does_not_restore_the_weights_of_a_dropped_epoch():
+    # epoch 2 scored best, but the divergence guard dropped it (its weights
+    # exploded): the result keeps the guard's weights, not epoch 2's
+    monitor = EarlyStopping(patience=5)
+    good, exploded = [np.ones(2)], [np.full(2, 1e200)]
+    monitor.on_epoch_end({"epoch": 1, "val_score": 0.5}, good, [np.zeros(1)])
+    monitor.on_epoch_end({"epoch": 2, "val_score": 0.9}, exploded, [np.zeros(1)])
+
+    class Result:
+        records = [{"epoch": 1}]
+        coefs, intercepts = good, [np.zeros(1)]
+
+    monitor.finish(Result)
+    assert Result.coefs is good
+    Result.records = [{"epoch": 1}, {"epoch": 2}, {"epoch": 3}]
+    monitor.finish(Result)  # epoch 2 kept: its weights are restored
+    np.testing.assert_array_equal(Result.coefs[0], exploded[0])
