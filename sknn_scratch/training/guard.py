@@ -75,10 +75,13 @@ class DivergenceGuard:
     optimizer : UpdateRule
     reference_loss : float, optional
         Overrides the reference objective (default: evaluated on the data).
+    lazy : bool, default=False
+        Let the loop's first :meth:`epoch_problem` supply the reference when the
+        first epoch's loss is that very objective (see below).
     """
 
     def __init__(self, arch, coefs, intercepts, X, Y, sample_weight, settings,
-                 optimizer, reference_loss=None):
+                 optimizer, reference_loss=None, lazy=False):
         n_samples = X.shape[0]
         rows = sample_rows(n_samples)
         self.X, self.Y, self.w = X, Y, sample_weight
@@ -92,11 +95,22 @@ class DivergenceGuard:
         # ||W||^2 / w_b: the L2 term once per batch, i.e. divided by sum w / n_batches
         self.penalty_weight = self.total_weight / math.ceil(n_samples / batch)
         self.chance_loss = math.log(max(2, arch.layer_sizes[-1]))
-        self.reference = (self.objective(coefs, intercepts) if reference_loss is None
-                          else float(reference_loss))
+        self.augmentation_nonfinite = False  # set by the loop's train_epoch
+        # Plain full batch on every row: the first epoch's loss is this very
+        # objective at the starting weights, so it is taken from there (one
+        # forward pass less per partial_fit); with dropout or augmentation the
+        # epoch sees other inputs, so the reference is computed here.
+        self._from_first_epoch = (lazy and reference_loss is None and batch == n_samples
+                                  and self.X is X and not settings.dropout
+                                  and settings.augmentation is None)
+        if not self._from_first_epoch:
+            self._set_reference(self.objective(coefs, intercepts)
+                                if reference_loss is None else reference_loss)
+
+    def _set_reference(self, reference):
+        self.reference = float(reference)
         scale = self.reference if math.isfinite(self.reference) else 0.0
         self.threshold = diagnostics.EXPLOSION_FACTOR * max(scale, self.chance_loss)
-        self.augmentation_nonfinite = False  # set by the loop's train_epoch
 
     def objective(self, coefs, intercepts):
         """The epochs' objective on the sample at these weights (forward only)."""
@@ -122,6 +136,9 @@ class DivergenceGuard:
 
     def epoch_problem(self, loss, theta, opt_state):
         """None, or why the epoch that ended with this loss counts as diverged."""
+        if self._from_first_epoch:  # the first epoch's loss is the reference
+            self._from_first_epoch = False
+            self._set_reference(loss)
         if not _finite_sum(theta):
             return "weights"
         if not self.state_finite(opt_state):

@@ -237,7 +237,7 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         Y = Y.astype(dtype)  # full batch: converted once, not every epoch
     result = TrainingResult(coefs, intercepts, opt_state)
     guard = DivergenceGuard(arch, coefs, intercepts, X, Y, sample_weight, settings,
-                            optimizer, reference_loss)
+                            optimizer, reference_loss, lazy=True)
     # the weights at the start of this epoch and of the previous one (swapped, not
     # copied): the fallbacks when an epoch's result must be discarded
     saved, previous = np.empty_like(theta), np.empty_like(theta)

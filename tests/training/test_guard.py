@@ -185,3 +185,32 @@ def test_cause_penalty_not_blamed_for_a_huge_rate_with_an_ordinary_alpha():
 
 def test_cause_gradient_overflow():
     assert "max_grad_norm" in _cause(Adam(), problem="state")
+
+
+def test_lazy_full_batch_reference_is_the_first_epochs_loss_which_is_the_objective():
+    # plain full batch: epoch 1's loss is J(starting weights) itself, so the loop
+    # lets it be the reference instead of computing it twice
+    arch, coefs, intercepts, X, y = _logistic()
+    w = np.ones(6)
+    eager = DivergenceGuard(arch, coefs, intercepts, X, y, w, LoopSettings(), GD())
+    lazy = DivergenceGuard(arch, coefs, intercepts, X, y, w, LoopSettings(), GD(),
+                           lazy=True)
+    result = run_training(arch, coefs, intercepts, GD(), None, X, y, w, LoopSettings(),
+                          np.random.default_rng(0), max_epochs=1)
+    first_loss = result.records[0]["loss"]
+    assert first_loss == pytest.approx(eager.reference, rel=1e-14)
+    lazy.epoch_problem(first_loss, np.zeros(3), {"t": 1})
+    assert lazy.reference == first_loss and lazy.threshold == eager.threshold
+
+
+@pytest.mark.parametrize("settings", [LoopSettings(batch_size=2), LoopSettings(dropout=0.5),
+                                      LoopSettings(augmentation=lambda Xb, rng: Xb)])
+def test_the_reference_is_computed_up_front_when_epochs_see_other_inputs(settings):
+    arch, coefs, intercepts, X, y = _logistic()
+    guard = DivergenceGuard(arch, coefs, intercepts, X, y, np.ones(6), settings, GD(),
+                            lazy=True)
+    expected = DivergenceGuard(arch, coefs, intercepts, X, y, np.ones(6), settings,
+                               GD()).reference
+    assert guard.reference == expected
+    guard.epoch_problem(123.0, np.zeros(3), {"t": 1})
+    assert guard.reference == expected
