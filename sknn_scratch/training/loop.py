@@ -6,8 +6,10 @@ ask the update rule for the steps and add them. The epoch's loss is the weighted
 mean of the mini-batch losses (as MLPClassifier reports it).
 
 Monitors (see :mod:`callbacks`) look at each epoch's record and return True to
-stop; stopping never raises. A non-finite loss or weight ends training with the
-weights of the last finite epoch restored.
+stop; stopping never raises. The divergence guard (:mod:`guard`) ends training
+when the loss explodes or the weights or the optimizer's averages stop being
+finite, checks the weights handed back (the last update's result included) and
+names the cause; the last sound weights are kept.
 
 The weights, their gradients and the optimizer's state are each one contiguous
 vector (:mod:`sknn_scratch.core.flat`) with per-layer views: the update rule runs
