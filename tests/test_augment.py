@@ -320,3 +320,20 @@ def test_fitted_classifier_with_augmenter_pickles():
     assert isinstance(again.augmentation, ImageAugmenter)
     assert again.augmentation.get_params() == clf.augmentation.get_params()
     assert np.array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_an_in_place_augmentation_leaves_the_users_X_alone_in_full_batch_mode():
+    # issue 16: with batch_size=None the batch is X itself; the augmentation gets
+    # a copy, so noise added in place neither reaches X nor piles up over epochs
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    y = np.arange(30) % 2
+    before = X.copy()
+
+    def noisy_in_place(X_batch, rng):
+        X_batch += rng.normal(scale=0.1, size=X_batch.shape)
+        return X_batch
+
+    DeepNNClassifier((4,), batch_size=None, max_iter=5, tol=None, random_state=0,
+                     augmentation=noisy_in_place).fit(X, y)
+    np.testing.assert_array_equal(X, before)

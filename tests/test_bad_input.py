@@ -1054,3 +1054,46 @@ def test_issue16_bad_fit_settings_raise_and_change_nothing(case, name, state):
     _assert_unchanged(est, before)
     if state == "unfitted":
         _assert_unfitted(est)
+
+
+# ============================================ issue 16: augmentation return values
+# Self-contained block (its own data and helpers): an augmentation callable that
+# returns the wrong thing is a clear ValueError/TypeError naming `augmentation`
+# and what it returned, never a traceback from deep inside the network, and the
+# failed fit changes nothing.
+_AUG_X = np.random.default_rng(16).normal(size=(24, 4))
+_AUG_Y = np.arange(24) % 3
+
+AUGMENTATION_CASES = [
+    ("drops-a-row", lambda Xb, rng: Xb[:-1], ValueError,
+     r"augmentation returned an array of shape \(\d+, 4\) for a batch of shape"),
+    ("drops-a-column", lambda Xb, rng: Xb[:, :3], ValueError,
+     r"augmentation returned an array of shape \(\d+, 3\)"),
+    ("returns-a-list", lambda Xb, rng: Xb.tolist(), TypeError,
+     "augmentation returned a list"),
+    ("returns-none", lambda Xb, rng: None, TypeError, "augmentation returned None"),
+    ("returns-ints", lambda Xb, rng: np.rint(Xb).astype(int), TypeError,
+     "augmentation returned an array of dtype int"),
+    ("returns-strings", lambda Xb, rng: Xb.astype(str), TypeError,
+     "augmentation returned an array of dtype <U"),
+]
+
+
+@pytest.mark.parametrize("batch_size", [None, 8], ids=["full-batch", "mini-batch"])
+@pytest.mark.parametrize("entry", ["fit", "partial_fit-first", "partial_fit-fitted"])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in AUGMENTATION_CASES])
+def test_augmentation_returning_the_wrong_thing_is_a_clear_error(case, entry,
+                                                                 batch_size):
+    _, augmentation, error, message = case
+    est = DeepNNClassifier((4,), max_iter=2, batch_size=batch_size, random_state=0)
+    if entry == "partial_fit-fitted":
+        est.partial_fit(_AUG_X, _AUG_Y, classes=[0, 1, 2])
+    before = pickle.dumps(est)
+    est.set_params(augmentation=augmentation)
+    with pytest.raises(error, match=message):
+        if entry == "fit":
+            est.fit(_AUG_X, _AUG_Y)
+        else:
+            est.partial_fit(_AUG_X, _AUG_Y, classes=[0, 1, 2])
+    est.set_params(augmentation=None)
+    assert pickle.dumps(est) == before  # the failed call changed nothing

@@ -9,9 +9,12 @@ FRAGMENTS = {
     "schedule_and_early_stopping": """\
     learning_rate_schedule : {'constant', 'inverse_time', 'exponential', 'step', \\
             'inverse_sqrt'}, default='constant'
-        Learning-rate decay per epoch: ``lr0 / (1 + decay_rate * epoch)``,
-        ``lr0 * decay_rate ** epoch``, ``lr0 * decay_rate ** (epoch // decay_steps)``,
-        ``lr0 / sqrt(epoch + 1)``. The rate used is in ``history_``.
+        Learning-rate decay per epoch, for the epoch number ``t = 1, 2, ...``
+        (numbered from 1 as in the notes and in ``history_``, so epoch 1 already
+        runs decayed; see :mod:`sknn_scratch.optim.schedules`):
+        ``lr0 / (1 + decay_rate * t)``, ``lr0 * decay_rate ** t``,
+        ``lr0 * decay_rate ** (t // decay_steps)``, ``lr0 / sqrt(t)``. The rate
+        used is in ``history_``.
     decay_rate : float, default=1.0
     decay_steps : int, default=10
     early_stopping : bool, default=False

@@ -108,13 +108,12 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
     if est.verbose:
         monitors.append(VerbosePrinter())
 
-    reference = est.history_[0]["loss"] if resume and est.history_ else None
     result = run_training(
         arch, coefs, intercepts, optimizer, opt_state, X, Y, sw, loop_settings(
             est, X.shape[0]), rng,
         max_epochs=1 if incremental else est.max_iter,
         first_epoch=len(est.history_) if resume else 0, monitors=monitors,
-        evaluate=evaluate, reference_loss=reference, copy=resume)
+        evaluate=evaluate, copy=resume)
     result.opt_state = (optimizer, result.opt_state)
     result.n_samples = X.shape[0]  # rows trained on per epoch (for t_)
     return result

@@ -56,16 +56,24 @@ def _check_weight_shapes(coefs, intercepts, n_features, n_outputs):
 
 
 def _keep_state_on_error(method):
-    """A failed ``fit``/``partial_fit`` leaves the estimator exactly as it was."""
+    """A failed ``fit``/``partial_fit`` leaves the estimator exactly as it was.
+
+    A resumed fit extends ``history_`` and the curves in place (``_store``), so
+    their lengths are remembered too and cut back on failure.
+    """
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         before = dict(self.__dict__)
+        lengths = {name: len(value) for name, value in before.items()
+                   if isinstance(value, list)}
         try:
             return method(self, *args, **kwargs)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
+            for name, length in lengths.items():
+                del before[name][length:]
             raise
 
     return wrapper
@@ -312,14 +320,36 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     def _store(self, result, classes, arch, rng, resume):
         """Set every fitted attribute at once, after training succeeded.
 
+        A resumed fit (``warm_start``, ``partial_fit``) extends ``history_`` and
+        the curves in place and updates the best values from the new epochs
+        only, so that a call's work does not grow with the epochs already run.
         ``history_`` (and ``loss_curve_``) hold every epoch since the model was
         initialised, ``n_iter_`` those of this call (MLPClassifier's meaning),
         ``t_`` the training samples seen in all of them.
         """
-        previous = self.history_ if resume else []
-        for i, record in enumerate(result.records):
-            record["epoch"] = len(previous) + i + 1
-        history = previous + result.records
+        records = result.records
+        if resume:
+            history, curve = self.history_, self.loss_curve_
+            val_scores, val_losses = self.validation_scores_, self.validation_loss_curve_
+            best_loss, best_score = self.best_loss_, self.best_validation_score_
+        else:
+            history, curve, val_scores, val_losses = [], [], None, None
+            best_loss, best_score = np.nan, None
+        for i, record in enumerate(records):
+            record["epoch"] = len(history) + i + 1
+        history.extend(records)
+        losses_now = [r["loss"] for r in records]
+        curve.extend(losses_now)
+        if losses_now:  # NaN (no epoch yet) is not a best loss
+            best_loss = min(losses_now + ([] if np.isnan(best_loss) else [best_loss]))
+        dev = [r for r in records if r["val_score"] is not None]
+        if dev:
+            if val_scores is None:
+                val_scores, val_losses = [], []
+            val_scores.extend(r["val_score"] for r in dev)
+            val_losses.extend(r["val_loss"] for r in dev)
+            best_score = max([r["val_score"] for r in dev]
+                             + ([] if best_score is None else [best_score]))
         self.classes_ = classes
         # The loop stores wide layers column by column (core.flat); that layout
         # stays inside it: in row order predictions use the same products as a
@@ -335,16 +365,15 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.n_outputs_ = arch.layer_sizes[-1]
         self.out_activation_ = "logistic" if self.n_outputs_ == 1 else "softmax"
         self.history_ = history
-        self.loss_curve_ = [r["loss"] for r in history]
-        self.loss_ = self.loss_curve_[-1] if history else np.nan
-        self.best_loss_ = min(self.loss_curve_) if history else np.nan
-        self.n_iter_ = len(result.records)
+        self.loss_curve_ = curve
+        self.loss_ = curve[-1] if history else np.nan
+        self.best_loss_ = best_loss
+        self.n_iter_ = len(records)
         seen = getattr(self, "t_", 0) if resume else 0  # files saved before t_ existed
-        self.t_ = seen + result.n_samples * len(result.records)
-        dev = [r for r in history if r["val_score"] is not None]
-        self.validation_scores_ = [r["val_score"] for r in dev] if dev else None
-        self.validation_loss_curve_ = [r["val_loss"] for r in dev] if dev else None
-        self.best_validation_score_ = max(self.validation_scores_) if dev else None
+        self.t_ = seen + result.n_samples * len(records)
+        self.validation_scores_ = val_scores
+        self.validation_loss_curve_ = val_losses
+        self.best_validation_score_ = best_score
         self._optimizer_state = opt_state
         self._rng = rng
 
@@ -367,13 +396,14 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         # a copy of the estimator draws the generator, so that a RandomState passed
         # as random_state is not advanced (clone deep-copies it)
         rng = clone(self)._new_rng()
+        # validates the layer-size parameters as fit would (InvalidParameterError)
+        arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
         if fitted:  # the fitted weights' own architecture, as predict uses
             coefs, intercepts = self.coefs_, self.intercepts_
             _check_weight_shapes(coefs, intercepts, X.shape[1],
                                  losses.n_outputs(len(classes)))
             arch = self._arch()
         else:
-            arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
             coefs, intercepts = network.init_params(arch, self._init_name(), rng)
         X = X.astype(np.float64)
         masks = network.draw_dropout_masks(arch, X.shape[0],

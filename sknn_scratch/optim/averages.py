@@ -11,16 +11,34 @@ a loss curve for plotting).
 import numpy as np
 
 
-def ewa_update(average, value, beta):
+def ewa_update(average, value, beta, tmp=None):
     """One step of the EWA recurrence, in place: ``average = beta*average + (1-beta)*value``.
 
     ``average`` must be a float ndarray; it is updated in place and returned.
-    Written as ``beta * (average - value) + value``, the same number in three
-    in-place passes and no temporary.
+    ``tmp`` (same shape, optional) holds ``(1 - beta) * value``, so no temporary
+    is allocated. Written this way, not as the shorter ``beta * (average - value)
+    + value``, because that form turns an infinite ``value`` into NaN (inf - inf):
+    here an overflowing value gives an infinite average, which the training loop
+    reports, never a NaN.
     """
-    average -= value
+    tmp = np.multiply(value, 1.0 - beta, out=tmp)
     average *= beta
-    average += value
+    average += tmp
+    return average
+
+
+def ewa_update_of_squares(average, value, beta, tmp):
+    """``average = beta*average + (1-beta)*value**2`` in place, ``tmp`` for the square.
+
+    The new term is formed as ``(sqrt(1-beta) * value)**2``: the same number, but
+    it overflows only when the term itself exceeds the float range, not already
+    when ``value**2`` does (for beta = 0.999, ``|value|`` up to 4.2e155 instead of
+    1.3e154). A term beyond the range makes the average inf, never NaN.
+    """
+    np.multiply(value, np.sqrt(1.0 - beta), out=tmp)
+    np.multiply(tmp, tmp, out=tmp)
+    average *= beta
+    average += tmp
     return average
 
 

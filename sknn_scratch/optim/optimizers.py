@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._arrays import as_vectors, chunk_length
-from .averages import bias_correction, ewa_update
+from .averages import bias_correction, ewa_update, ewa_update_of_squares
 
 def _zeros_like(params):
     return [np.zeros_like(p) for p in params]
@@ -125,7 +125,7 @@ class Momentum(UpdateRule):
     slots = ("velocity",)
 
     def _kernel(self, p, g, slots, tmp, lr):
-        v = ewa_update(slots[0], g, self.beta)  # v = beta v + (1 - beta) g
+        v = ewa_update(slots[0], g, self.beta, tmp)  # v = beta v + (1 - beta) g
         p -= np.multiply(v, lr, out=tmp)
 
 
@@ -156,7 +156,7 @@ class RMSprop(UpdateRule):
         return float(lr / root), float(self.epsilon / root)
 
     def _kernel(self, p, g, slots, tmp, coefficients):
-        s = ewa_update(slots[0], np.multiply(g, g, out=tmp), self.beta_2)  # EWA of g^2
+        s = ewa_update_of_squares(slots[0], g, self.beta_2, tmp)  # EWA of g^2
         _scaled_root_step(p, g, s, tmp, *coefficients)
 
 
@@ -179,8 +179,11 @@ class Adam(UpdateRule):
         return float(lr * bias_correction(self.beta_1, t) / root), float(self.epsilon / root)
 
     def _kernel(self, p, g, slots, tmp, coefficients):
-        m = ewa_update(slots[0], g, self.beta_1)  # m = beta_1 m + (1 - beta_1) g
-        v = ewa_update(slots[1], np.multiply(g, g, out=tmp), self.beta_2)  # ... g^2
+        m = ewa_update(slots[0], g, self.beta_1, tmp)  # m = beta_1 m + (1 - beta_1) g
+        # v = beta_2 v + (1 - beta_2) g^2, without forming g^2 (it overflows for
+        # |g| > 1.3e154 although v stays finite up to |g| ~ 4e155); beyond that v
+        # is inf, the entry's step 0, and the loop reports the overflow
+        v = ewa_update_of_squares(slots[1], g, self.beta_2, tmp)
         _scaled_root_step(p, m, v, tmp, *coefficients)
 
 

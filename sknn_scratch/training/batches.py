@@ -23,3 +23,38 @@ def iter_batches(n_samples, batch_size, rng, shuffle=True):
     order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
     for start in range(0, n_samples, batch_size):
         yield order[start:start + batch_size]
+
+
+def augment_batch(augmentation, X_batch, rng):
+    """``augmentation(X_batch, rng)``, checked: one row per sample, same columns,
+    floating point (another float precision is cast to the batch's).
+
+    Raises TypeError (not an array, None, not floating point) or ValueError
+    (wrong shape) naming the augmentation and what it returned, instead of a
+    traceback from inside the network.
+    """
+    out = augmentation(X_batch, rng)
+    if out is None:
+        raise TypeError(
+            f"augmentation returned None for a batch of shape {X_batch.shape}; it must "
+            "return the augmented batch (an augmentation that works in place must "
+            "still return it)."
+        )
+    dense = isinstance(X_batch, np.ndarray)
+    if not isinstance(out, np.ndarray) and (dense or type(out) is not type(X_batch)):
+        raise TypeError(
+            f"augmentation returned a {type(out).__name__} for a batch of shape "
+            f"{X_batch.shape}; it must return a NumPy array"
+            f"{'' if dense else ' or a sparse matrix like its input'}."
+        )
+    if out.shape != X_batch.shape:
+        raise ValueError(
+            f"augmentation returned an array of shape {out.shape} for a batch of shape "
+            f"{X_batch.shape}: it must keep one row per sample and every feature."
+        )
+    if not np.issubdtype(out.dtype, np.floating):
+        raise TypeError(
+            f"augmentation returned an array of dtype {out.dtype} for a batch of dtype "
+            f"{X_batch.dtype}; it must return floating-point values."
+        )
+    return out.astype(X_batch.dtype, copy=False)

@@ -6,7 +6,10 @@ class ConvergenceMonitor:
     ``n_iter_no_change`` consecutive epochs (MLPClassifier's rule without early
     stopping: it stops on the ``n_iter_no_change + 1``-th such epoch).
 
-    ``best_loss`` carries over between calls (for ``warm_start``/``partial_fit``).
+    ``best_loss`` carries over between calls (for ``warm_start``/``partial_fit``);
+    NaN (a previous fit that kept no epoch, e.g. diverged on its first) counts
+    as no best loss yet. A NaN would disable the test: ``loss > NaN - tol`` is
+    never true.
     """
 
     reason = "converged"
@@ -14,7 +17,7 @@ class ConvergenceMonitor:
     def __init__(self, tol, n_iter_no_change, best_loss=float("inf"), no_improvement=0):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
-        self.best_loss = best_loss
+        self.best_loss = float("inf") if best_loss != best_loss else best_loss  # NaN
         self.no_improvement = no_improvement
 
     def on_epoch_end(self, record, coefs, intercepts):
@@ -65,8 +68,11 @@ class EarlyStopping:
         return self.no_improvement > self.patience
 
     def finish(self, result):
-        """Put the best epoch's weights into the result."""
-        if self.restore_best and self.best_params is not None:
+        """Put the best epoch's weights into the result, if that epoch was kept
+        (the divergence guard may drop the last epoch: its weights exploded)."""
+        kept = result.records[-1]["epoch"] if result.records else None
+        if (self.restore_best and self.best_params is not None and kept is not None
+                and self.best_epoch <= kept):
             result.coefs, result.intercepts = self.best_params
 
     def __repr__(self):

@@ -6,8 +6,10 @@ ask the update rule for the steps and add them. The epoch's loss is the weighted
 mean of the mini-batch losses (as MLPClassifier reports it).
 
 Monitors (see :mod:`callbacks`) look at each epoch's record and return True to
-stop; stopping never raises. A non-finite loss or weight ends training with the
-weights of the last finite epoch restored.
+stop; stopping never raises. The divergence guard (:mod:`guard`) ends training
+when the loss explodes or the weights or the optimizer's averages stop being
+finite, checks the weights handed back (the last update's result included) and
+names the cause; the last sound weights are kept.
 
 The weights, their gradients and the optimizer's state are each one contiguous
 vector (:mod:`sknn_scratch.core.flat`) with per-layer views: the update rule runs
@@ -23,8 +25,8 @@ import numpy as np
 from ..core import network
 from ..core.flat import FlatLayout, base_vector
 from ..optim.schedules import learning_rate_at
-from . import diagnostics
-from .batches import effective_batch_size, iter_batches
+from .guard import DivergenceGuard
+from .batches import augment_batch, effective_batch_size, iter_batches
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,11 @@ def _gather(source, rows, buffer):
 
 
 def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-                settings, lr, rng, workspace=None):
+                settings, lr, rng, workspace=None, guard=None):
     """One pass over the data; updates ``coefs``, ``intercepts`` and ``opt_state``
-    in place (``workspace``: reusable buffers from :func:`make_workspace`).
+    in place (``workspace``: reusable buffers from :func:`make_workspace`;
+    ``guard``: a :class:`~.guard.DivergenceGuard` told when an augmented batch
+    with a non-finite loss held NaN or inf).
 
     ``Y`` holds the one-hot targets in any dtype (bool keeps them small): each
     batch is converted to the weights' dtype in the workspace.
@@ -145,12 +149,18 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         if batch_weight == 0.0:
             continue  # all-zero-weight batch: nothing to learn from it
         if settings.augmentation is not None:
-            Xb = settings.augmentation(Xb, rng)
+            # a full batch is the caller's X itself: the augmentation gets a copy
+            # (mini-batches are gathered into the workspace or sliced: copies)
+            Xb = augment_batch(settings.augmentation,
+                               Xb.copy() if Xb is X else Xb, rng)
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
         loss, dW, db = network.loss_and_gradients(
             arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight,
             workspace)
+        if (guard is not None and settings.augmentation is not None
+                and not math.isfinite(loss) and not _all_finite(Xb)):
+            guard.augmentation_nonfinite = True  # rare path: checked only then
         norm_sums += [np.sqrt(_squared_norm(g)) for g in dW]
         if settings.max_grad_norm is not None:
             clip_by_global_norm(dW + db, settings.max_grad_norm)
@@ -159,6 +169,10 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         n_batches += 1
     opt_state["t"] = rule_state["t"]
     return loss_sum / total_weight, opt_state, list(norm_sums / max(n_batches, 1))
+
+
+def _all_finite(X):
+    return bool(np.isfinite(X if isinstance(X, np.ndarray) else X.data).all())
 
 
 def make_workspace(arch, X, dtype, settings):
@@ -189,19 +203,23 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     Y : ndarray of shape (n_samples, n_outputs)
         One-hot targets, any dtype (see :func:`train_epoch`).
     first_epoch : int
-        Index of the first epoch (for schedules when resuming a fit).
+        Epochs already run (when resuming a fit): this run's first epoch is
+        number ``first_epoch + 1`` for the schedule and in the records.
     monitors : sequence
         Objects with ``on_epoch_end(record, coefs, intercepts) -> bool`` (True
         stops) and optionally ``finish(result)`` to adjust the result at the end.
     evaluate : callable ``(coefs, intercepts) -> (val_loss, val_score)``, optional
         Dev-set evaluation after each epoch.
     reference_loss : float, optional
-        The objective at the start of training (estimated here on the first
-        batch's rows when not given; a resumed fit passes its first one). An epoch
-        whose loss exceeds ``EXPLOSION_FACTOR`` times it, or is not finite, counts
-        as diverged: training stops with the weights of the last finite epoch
-        restored and the optimizer's state reset (its averages have seen the
-        exploding gradients).
+        The objective at the start of training; by default evaluated on this
+        run's data at the starting weights (:mod:`.guard`, on a sample of rows
+        for large data). An epoch whose loss is not finite or exceeds
+        ``EXPLOSION_FACTOR`` times ``max(reference, log K)``, or that leaves
+        non-finite weights or optimizer averages, counts as diverged. The weights
+        handed back are checked as well, the last update's result included: if
+        they fail, the weights at the start of their epoch are kept and its
+        record dropped. After a divergence the optimizer's state is reset (its
+        averages have seen the exploding gradients).
 
     Returns
     -------
@@ -220,36 +238,24 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     if workspace.batch_size == X.shape[0] and Y.dtype != dtype:
         Y = Y.astype(dtype)  # full batch: converted once, not every epoch
     result = TrainingResult(coefs, intercepts, opt_state)
-    if reference_loss is None:  # the objective at the start, on one batch's rows
-        rows = slice(0, workspace.batch_size)
-        if sample_weight[rows].sum() > 0:
-            reference_loss = network.loss_and_gradients(
-                arch, coefs, intercepts, X[rows], Y[rows].astype(dtype),
-                sample_weight[rows], settings.alpha, workspace=workspace)[0]
-    first_loss = reference_loss
-    saved = np.empty_like(theta)  # the weights at the start of the epoch
+    guard = DivergenceGuard(arch, coefs, intercepts, X, Y, sample_weight, settings,
+                            optimizer, reference_loss, lazy=True)
+    # the weights at the start of this epoch and of the previous one (swapped, not
+    # copied): the fallbacks when an epoch's result must be discarded
+    saved, previous = np.empty_like(theta), np.empty_like(theta)
+    problem = None
     for epoch in range(first_epoch, first_epoch + max_epochs):
-        lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch,
+        # schedules number epochs from 1, as history_ does (optim.schedules)
+        lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch + 1,
                               settings.decay_rate, settings.decay_steps)
+        saved, previous = previous, saved
         np.copyto(saved, theta)
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-            settings, lr, rng, workspace)
-        # one pass, no temporary: a NaN or inf anywhere makes the sum NaN or inf
-        # (it could overflow only for weights near the float maximum, which have
-        # diverged anyway)
-        weights_finite = math.isfinite(float(theta.sum()))
-        finite = np.isfinite(loss) and weights_finite
-        if first_loss is None and finite:
-            first_loss = loss
-        if not finite or loss > diagnostics.EXPLOSION_FACTOR * first_loss:
+            settings, lr, rng, workspace, guard)
+        problem = guard.epoch_problem(loss, theta, opt_state)
+        if problem is not None:
             np.copyto(theta, saved)
-            opt_state = _flat_state(layout, optimizer, None, dtype)
-            result.stop_reason = "diverged"
-            result.message = diagnostics.explosion_message(
-                epoch + 1, np.nan if first_loss is None else first_loss, loss,
-                settings.learning_rate,
-                getattr(optimizer, "name", "?"), weights_finite)
             break
         record = {"epoch": epoch + 1, "loss": loss, "val_loss": None, "val_score": None,
                   "learning_rate": lr, "grad_norms": grad_norms}
@@ -264,6 +270,23 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
                 result.stop_reason = getattr(monitor, "reason", "stopped")
         if stop:
             break
+    # Check the weights handed back: after a divergence, the start of the diverged
+    # epoch (in full batch its loss is exactly what exploded); otherwise the result
+    # of the last update, which no epoch loss has seen.
+    if result.records:
+        ok, final_loss = guard.sound(coefs, intercepts, theta)
+        if not ok:
+            np.copyto(theta, saved if problem is None else previous)
+            dropped = result.records.pop()
+            if problem is None:
+                problem, loss, lr = "final", final_loss, dropped["learning_rate"]
+    if problem is not None:
+        opt_state = _flat_state(layout, optimizer, None, dtype)
+        result.stop_reason = "diverged"
+        result.message = guard.message(
+            first_epoch + len(result.records) + 1, loss, lr,
+            "loss" if problem == "final" else problem,
+            after_last_step=problem == "final")
     result.coefs, result.intercepts, result.opt_state = coefs, intercepts, opt_state
     for monitor in monitors:
         if hasattr(monitor, "finish"):

@@ -223,3 +223,94 @@ def test_grid_search_over_a_pipeline():
     search.fit(X, y)
     assert search.best_score_ > 0.9
     assert len(search.cv_results_["params"]) == 4
+
+
+# -- issue 16: a warm fit after a first-epoch divergence; partial_fit's history ---------
+def test_warm_fit_after_a_first_epoch_divergence_still_stops_on_convergence(blobs):
+    X, y = blobs
+    est = DeepNNClassifier((8,), solver="gd", batch_size=None, learning_rate=1e308,
+                           max_iter=400, warm_start=True, random_state=0)
+    with np.errstate(all="ignore"), pytest.warns(ConvergenceWarning, match="diverged"):
+        est.fit(X * 1e6, y)  # the first step makes the weights infinite
+    assert est.n_iter_ == 0  # the first epoch diverged: the initial weights are kept
+    est.set_params(learning_rate=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # converges, no max_iter warning
+        est.fit(X, y)
+    # the same full-batch run from the same initial weights, started fresh
+    fresh = DeepNNClassifier((8,), solver="gd", batch_size=None, learning_rate=0.5,
+                             max_iter=400, random_state=0).fit(X, y)
+    assert fresh.n_iter_ < 400
+    assert est.n_iter_ == fresh.n_iter_
+    assert est.best_loss_ == min(est.loss_curve_)
+
+
+class _CountingList(list):
+    """A list that counts every pass over it and every copy made of it."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.passes = 0
+
+    def __iter__(self):
+        self.passes += 1
+        return super().__iter__()
+
+    def __add__(self, other):
+        self.passes += 1
+        return list.__add__(self, other)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            self.passes += 1
+        return list.__getitem__(self, index)
+
+    def copy(self):
+        self.passes += 1
+        return list.copy(self)
+
+
+@pytest.mark.parametrize("make", ALL[1:])  # the first-order solvers: one epoch a call
+def test_partial_fit_extends_the_curves_without_a_pass_over_the_history(make, blobs):
+    # The work of one call must not grow with the number of epochs already run:
+    # the history and the curves are extended in place, never rebuilt from history_.
+    X, y = blobs
+    est = make(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    est.partial_fit(X, y)
+    names = ["history_", "loss_curve_"]
+    for name in names:
+        setattr(est, name, _CountingList(getattr(est, name)))
+    lists = {name: getattr(est, name) for name in names}
+    est.partial_fit(X, y)
+    for name, before in lists.items():
+        after = getattr(est, name)
+        assert after is before, f"{name} was rebuilt"
+        assert after.passes == 0, f"partial_fit went over the whole {name}"
+    assert len(est.history_) == len(est.loss_curve_) == est.n_iter_ == 3
+    assert [r["epoch"] for r in est.history_] == [1, 2, 3]
+    assert est.loss_ == est.loss_curve_[-1] == est.history_[-1]["loss"]
+    assert est.best_loss_ == min(list.__iter__(est.loss_curve_))
+
+
+def test_partial_fit_after_a_fit_with_a_dev_set_keeps_its_validation_curves(blobs):
+    X, y = blobs
+    est = DeepNNClassifier((8,), max_iter=3, tol=None, random_state=0).fit(
+        X[:80], y[:80], X_val=X[80:], y_val=y[80:])
+    scores = list(est.validation_scores_)
+    est.partial_fit(X[:80], y[:80])  # no dev set in partial_fit
+    assert est.validation_scores_ == scores and len(est.validation_loss_curve_) == 3
+    assert est.best_validation_score_ == max(scores)
+    assert est.n_iter_ == 4
+
+
+def test_failed_partial_fit_leaves_the_history_lists_as_they_were(blobs):
+    X, y = blobs
+    est = DeepNNClassifier((8,), random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    curve, history = est.loss_curve_, est.history_
+    with warnings.catch_warnings():
+        # the convergence hint of a later warning becomes an error after the
+        # weights are stored: the call fails and nothing of it may remain
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning):
+            est.set_params(learning_rate=1e300).partial_fit(X * 1e6, y)
+    assert est.loss_curve_ is curve and len(curve) == 1 and len(history) == 1

@@ -51,10 +51,11 @@ def test_every_solver_and_schedule_learns_scaled_digits(solver, schedule, digits
 
 
 @pytest.mark.parametrize("schedule, kwargs, expected", [
+    # epochs 1, 2, 3: numbered from 1 as in the notes (optim.schedules)
     ("constant", {}, [0.1, 0.1, 0.1]),
-    ("inverse_time", {"decay_rate": 1.0}, [0.1, 0.05, 0.1 / 3]),
-    ("exponential", {"decay_rate": 0.5}, [0.1, 0.05, 0.025]),
-    ("step", {"decay_rate": 0.5, "decay_steps": 2}, [0.1, 0.1, 0.05]),
+    ("inverse_time", {"decay_rate": 1.0}, [0.1 / 2, 0.1 / 3, 0.1 / 4]),
+    ("exponential", {"decay_rate": 0.5}, [0.05, 0.025, 0.0125]),
+    ("step", {"decay_rate": 0.5, "decay_steps": 2}, [0.1, 0.05, 0.05]),
     ("inverse_sqrt", {}, [0.1, 0.1 / np.sqrt(2), 0.1 / np.sqrt(3)]),
 ])
 def test_history_records_the_scheduled_learning_rate(schedule, kwargs, expected, small):

@@ -62,3 +62,29 @@ def test_bias_correction_factor_hand_values():
     assert bias_correction(0.9, 1) == pytest.approx(10.0, rel=1e-14)
     assert bias_correction(0.9, 2) == pytest.approx(1 / 0.19, rel=1e-14)
     assert bias_correction(0.999, 1) == pytest.approx(1000.0, rel=1e-12)
+
+
+def test_ewa_of_squares_by_hand():
+    # v = 0.9 * 2 + 0.1 * 3^2 = 2.7
+    from sknn_scratch.optim.averages import ewa_update_of_squares
+
+    v = np.array([2.0])
+    ewa_update_of_squares(v, np.array([3.0]), 0.9, np.empty(1))
+    np.testing.assert_allclose(v, [2.7], rtol=1e-15)
+
+
+def test_ewa_of_squares_does_not_overflow_when_the_average_is_representable():
+    # g^2 = 1e310 overflows; (1 - beta) g^2 = 1e307 does not: v = 0.5 + 1e307
+    from sknn_scratch.optim.averages import ewa_update_of_squares
+
+    v = np.array([0.5])
+    with np.errstate(over="raise"):
+        ewa_update_of_squares(v, np.array([1e155]), 0.999, np.empty(1))
+    np.testing.assert_allclose(v, [1e307], rtol=1e-15)
+
+
+def test_ewa_update_of_an_infinite_value_is_inf_not_nan():
+    # beta * v + (1 - beta) * inf = inf; beta (v - inf) + inf would be NaN
+    v = np.array([1.0, 1.0])
+    ewa_update(v, np.array([np.inf, 2.0]), 0.5)
+    assert v[0] == np.inf and v[1] == 1.5

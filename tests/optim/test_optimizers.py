@@ -214,3 +214,52 @@ def test_make_optimizer_unknown_name_raises():
 @pytest.mark.parametrize("name", ["gd", "momentum", "rmsprop", "adam"])
 def test_rule_name_matches_solver_name(name):
     assert make_optimizer(name).name == name
+
+
+# -- huge but finite gradients (issue 16) ------------------------------------------------
+# g^2 overflows float64 for |g| > 1.34e154, but (1 - beta_2) g^2 does not until
+# |g| > 4.2e155 (beta_2 = 0.999): the second moment must not pass through inf.
+def test_adam_first_step_with_a_gradient_whose_square_overflows_is_lr_times_sign():
+    # t = 1: m_hat = g, v_hat = g^2, so step = -lr g / (|g| + eps) = -lr sign(g)
+    g = np.array([1e155, -2e155, 3.0])
+    rule = Adam()
+    with np.errstate(over="raise", invalid="raise"):  # no overflow on the way either
+        steps, state = rule.update([g], rule.init([np.zeros(3)]), lr=0.01)
+    np.testing.assert_allclose(steps[0], [-0.01, 0.01, -0.01 * 3.0 / (3.0 + 1e-8)],
+                               rtol=1e-12)
+    # v = (1 - beta_2) g^2 = 0.001 * (1e310, 4e310, 9): finite
+    np.testing.assert_allclose(state["v"][0], [1e307, 4e307, 0.009], rtol=1e-12)
+
+
+def test_adam_step_with_injected_state_and_a_huge_gradient_by_hand():
+    # beta_1 = 0.9, beta_2 = 0.999, t = 1 -> 2, g = 1e155
+    # m = 0.9 * 1e154 + 0.1 * 1e155 = 1.9e154; v = 0.999e307 + 0.001 * 1e310 = 1.999e307
+    # m_hat = 1.9e154 / (1 - 0.81) = 1e155; v_hat = 1.999e307 / (1 - 0.998001) = 1e310
+    # step = -lr m_hat / (sqrt(v_hat) + eps) = -lr (1e155 / 1e155) = -lr
+    state = {"t": 1, "m": [np.array([1e154])], "v": [np.array([1e307])]}
+    steps, new = Adam().update([np.array([1e155])], state, lr=0.001)
+    np.testing.assert_allclose(new["m"][0], [1.9e154], rtol=1e-13)
+    np.testing.assert_allclose(new["v"][0], [1.999e307], rtol=1e-13)
+    np.testing.assert_allclose(steps[0], [-0.001], rtol=1e-12)
+
+
+def test_rmsprop_step_with_a_gradient_whose_square_overflows_by_hand():
+    # s = 0.001 * (1e155)^2 = 1e307; step = -lr g / sqrt(s) = -lr 1e155 / 10^153.5
+    g = np.array([1e155])
+    rule = RMSprop(beta_2=0.999)
+    steps, state = rule.update([g], rule.init([np.zeros(1)]), lr=0.01)
+    np.testing.assert_allclose(state["sq"][0], [1e307], rtol=1e-12)
+    np.testing.assert_allclose(steps[0], [-0.01 / np.sqrt(0.001)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("rule", [Adam(), RMSprop()], ids=["adam", "rmsprop"])
+def test_a_second_moment_beyond_the_float_range_gives_inf_not_nan(rule):
+    # (1 - beta_2) g^2 = 0.001 * 1e400 overflows: the average is inf (the loop
+    # reports it), the step is 0 for that entry and nothing is NaN
+    g = np.array([1e200, 1.0])
+    with np.errstate(over="ignore"):
+        steps, state = rule.update([g], rule.init([np.zeros(2)]), lr=0.01)
+    second = state["v" if "v" in state else "sq"][0]
+    assert second[0] == np.inf and np.isfinite(second[1])
+    assert not np.isnan(steps[0]).any()
+    assert steps[0][0] == 0.0

@@ -1,4 +1,8 @@
-"""Learning-rate schedules: each formula at a few epochs, by hand."""
+"""Learning-rate schedules: each formula at a few epochs, by hand.
+
+Epochs are numbered from 1, as the notes number them (``epoch_num``): the first
+epoch already runs at the decayed rate of the formula.
+"""
 
 import pytest
 
@@ -13,32 +17,42 @@ from sknn_scratch.optim.schedules import (
 )
 
 
-@pytest.mark.parametrize("epoch", [0, 1, 7, 100])
+@pytest.mark.parametrize("epoch", [1, 2, 7, 100])
 def test_constant_is_lr0_at_every_epoch(epoch):
     assert constant(0.1, epoch) == 0.1
 
 
-@pytest.mark.parametrize("epoch, expected", [(0, 0.1), (1, 0.1 / 1.5), (3, 0.1 / 2.5),
-                                             (10, 0.1 / 6.0)])
+def test_inverse_time_reproduces_the_lectures_table():
+    # the lecture's table: alpha0 = 0.2, decay_rate = 1, epoch_num 1..4
+    # alpha = alpha0 / (1 + decay_rate * epoch_num) = 0.1, 0.067, 0.05, 0.04
+    got = [learning_rate_at("inverse_time", 0.2, t, 1.0, 10) for t in (1, 2, 3, 4)]
+    assert [round(lr, 3) for lr in got] == [0.1, 0.067, 0.05, 0.04]
+    assert got == pytest.approx([0.2 / 2, 0.2 / 3, 0.2 / 4, 0.2 / 5], rel=1e-15)
+
+
+@pytest.mark.parametrize("epoch, expected", [(1, 0.1 / 1.5), (2, 0.1 / 2.0),
+                                             (3, 0.1 / 2.5), (10, 0.1 / 6.0)])
 def test_inverse_time_is_lr0_over_one_plus_decay_times_epoch(epoch, expected):
     assert inverse_time(0.1, epoch, decay_rate=0.5) == pytest.approx(expected, rel=1e-15)
 
 
-@pytest.mark.parametrize("epoch, expected", [(0, 0.2), (1, 0.19), (2, 0.1805),
-                                             (3, 0.171475)])
+@pytest.mark.parametrize("epoch, expected", [(1, 0.19), (2, 0.1805), (3, 0.171475)])
 def test_exponential_is_lr0_times_decay_to_the_epoch(epoch, expected):
+    # the notes' alpha = 0.95^epoch_num * alpha0
     assert exponential(0.2, epoch, decay_rate=0.95) == pytest.approx(expected, rel=1e-14)
 
 
-@pytest.mark.parametrize("epoch, expected", [(0, 0.8), (9, 0.8), (10, 0.4), (19, 0.4),
+@pytest.mark.parametrize("epoch, expected", [(1, 0.8), (9, 0.8), (10, 0.4), (19, 0.4),
                                              (20, 0.2), (35, 0.1)])
 def test_step_halves_every_decay_steps_epochs(epoch, expected):
+    # lr0 * decay_rate ** floor(epoch / decay_steps)
     assert step(0.8, epoch, decay_rate=0.5, decay_steps=10) == pytest.approx(expected,
                                                                              rel=1e-15)
 
 
-@pytest.mark.parametrize("epoch, expected", [(0, 0.6), (3, 0.3), (8, 0.2), (99, 0.06)])
-def test_inverse_sqrt_is_lr0_over_sqrt_epoch_plus_one(epoch, expected):
+@pytest.mark.parametrize("epoch, expected", [(1, 0.6), (4, 0.3), (9, 0.2), (100, 0.06)])
+def test_inverse_sqrt_is_lr0_over_sqrt_epoch(epoch, expected):
+    # the notes' alpha = k / sqrt(epoch_num) (with k = lr0)
     assert inverse_sqrt(0.6, epoch) == pytest.approx(expected, rel=1e-15)
 
 
@@ -47,11 +61,17 @@ def test_inverse_sqrt_is_lr0_over_sqrt_epoch_plus_one(epoch, expected):
     ("inverse_time", 0.1 / (1 + 0.5 * 4)),
     ("exponential", 0.1 * 0.5**4),
     ("step", 0.1 * 0.5**2),          # 4 // 2 = 2
-    ("inverse_sqrt", 0.1 / 5**0.5),
+    ("inverse_sqrt", 0.1 / 4**0.5),
 ])
 def test_learning_rate_at_dispatches_by_name(name, expected):
     assert learning_rate_at(name, 0.1, 4, decay_rate=0.5, decay_steps=2) == pytest.approx(
         expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("epoch", [0, -1])
+def test_learning_rate_at_rejects_epoch_numbers_below_one(epoch):
+    with pytest.raises(ValueError, match="numbered from 1"):
+        learning_rate_at("inverse_time", 0.1, epoch, 1.0, 10)
 
 
 def test_schedules_table_names():
@@ -61,4 +81,4 @@ def test_schedules_table_names():
 
 def test_unknown_schedule_raises_key_error():
     with pytest.raises(KeyError):
-        learning_rate_at("cosine", 0.1, 0, 1.0, 10)
+        learning_rate_at("cosine", 0.1, 1, 1.0, 10)

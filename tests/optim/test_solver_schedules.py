@@ -26,7 +26,7 @@ def test_rule_and_schedule_converge_on_a_quadratic(solver, schedule):
     x = np.zeros(2)
     state = rule.init([x])
     kwargs = {"decay_rate": None, "decay_steps": None, **SCHEDULES[schedule]}
-    for step in range(3000):
+    for step in range(1, 3001):  # epochs are numbered from 1
         lr = learning_rate_at(schedule, RATES[solver], step, kwargs["decay_rate"],
                               kwargs["decay_steps"])
         rule.apply([x], [A @ x - b], state, lr)

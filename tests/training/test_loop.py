@@ -6,7 +6,7 @@ import pytest
 from sknn_scratch.core import losses, network
 from sknn_scratch.core.network import Architecture
 from sknn_scratch.optim import GD, Adam, Momentum
-from sknn_scratch.training.callbacks import ConvergenceMonitor
+from sknn_scratch.training.callbacks import ConvergenceMonitor, EarlyStopping
 from sknn_scratch.training.loop import (
     LoopSettings,
     clip_by_global_norm,
@@ -209,10 +209,22 @@ def test_run_training_records_one_entry_per_epoch_with_schedule_rate():
     result = run_training(arch, coefs, intercepts, GD(), {"t": 0}, X, Y, w, settings,
                           np.random.default_rng(0), max_epochs=4, first_epoch=2)
     assert [r["epoch"] for r in result.records] == [3, 4, 5, 6]
+    # epoch numbers count from 1 (optim.schedules): epoch t runs at 0.1 / (1 + t)
     assert [r["learning_rate"] for r in result.records] == pytest.approx(
-        [0.1 / 3, 0.1 / 4, 0.1 / 5, 0.1 / 6])
+        [0.1 / 4, 0.1 / 5, 0.1 / 6, 0.1 / 7])
     assert result.stop_reason is None
     assert result.opt_state == {"t": 4}
+
+
+def test_history_rates_follow_the_lectures_inverse_time_table():
+    # alpha0 = 0.2, decay_rate = 1: epochs 1..4 run at 0.1, 0.067, 0.05, 0.04
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    settings = LoopSettings(learning_rate=0.2, schedule="inverse_time", decay_rate=1.0)
+    result = run_training(arch, coefs, intercepts, GD(), None, X, Y, w, settings,
+                          np.random.default_rng(0), max_epochs=4)
+    assert [r["epoch"] for r in result.records] == [1, 2, 3, 4]
+    assert [round(r["learning_rate"], 3) for r in result.records] == [
+        0.1, 0.067, 0.05, 0.04]
 
 
 def test_run_training_full_batch_loss_curve_is_the_objective_before_each_step():
@@ -369,6 +381,14 @@ def test_convergence_monitor_carries_best_loss_from_a_previous_fit():
     assert _feed(monitor, [0.5, 0.4]) == 2
 
 
+def test_convergence_monitor_treats_a_nan_best_loss_as_none_yet():
+    # a previous fit that kept no epoch has best_loss_ NaN: the monitor must then
+    # behave as a fresh one (stop at epoch 5 on this curve, see the test above)
+    monitor = ConvergenceMonitor(tol=0.1, n_iter_no_change=2, best_loss=float("nan"))
+    assert _feed(monitor, [1.0, 0.5, 0.45, 0.44, 0.43, 0.42]) == 5
+    assert monitor.best_loss == pytest.approx(0.43)
+
+
 def test_convergence_monitor_reason_is_converged_and_repr_readable():
     monitor = ConvergenceMonitor(tol=1e-4, n_iter_no_change=10)
     assert monitor.reason == "converged"
@@ -392,3 +412,85 @@ def test_divergence_message_names_non_finite_weights_when_the_loss_was_finite():
     text = explosion_message(3, 0.69, 1.16, 10.0, "gd", weights_finite=False)
     assert "weights became infinite or NaN" in text and "10.0" in text
     assert "grew" not in text
+
+
+# -- augmentation: never the caller's X, and checked output (issue 16) -------------------
+def _add_one_in_place(X_batch, rng):
+    X_batch += 1.0  # works in place, and returns the batch
+    return X_batch
+
+
+@pytest.mark.parametrize("batch_size", [None, 4])
+def test_an_in_place_augmentation_never_changes_the_callers_X(batch_size):
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    before = X.copy()
+    settings = LoopSettings(batch_size=batch_size, augmentation=_add_one_in_place)
+    run_training(arch, coefs, intercepts, GD(), None, X, Y, w, settings,
+                 np.random.default_rng(0), max_epochs=3)
+    np.testing.assert_array_equal(X, before)
+
+
+def test_an_in_place_augmentation_sees_the_original_rows_every_epoch():
+    # full batch: each epoch's gradient is taken at X + 1, never X + 2, X + 3 ...
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    seen = []
+
+    def record(X_batch, rng):
+        seen.append(X_batch.copy())
+        return _add_one_in_place(X_batch, rng)
+
+    run_training(arch, coefs, intercepts, GD(), None, X, Y, w,
+                 LoopSettings(augmentation=record), np.random.default_rng(0),
+                 max_epochs=3)
+    for batch in seen:
+        np.testing.assert_array_equal(batch, X)
+
+
+@pytest.mark.parametrize("returned, error, message", [
+    (lambda Xb: Xb[:-1], ValueError, r"augmentation returned an array of shape \(8, 3\)"
+                                     r" for a batch of shape \(9, 3\)"),
+    (lambda Xb: Xb[:, :2], ValueError, r"shape \(9, 2\) for a batch of shape \(9, 3\)"),
+    (lambda Xb: Xb.tolist(), TypeError, "augmentation returned a list"),
+    (lambda Xb: None, TypeError, "augmentation returned None"),
+    (lambda Xb: (Xb > 0), TypeError, "augmentation returned an array of dtype bool"),
+    (lambda Xb: Xb.astype(np.int64), TypeError, "dtype int64"),
+])
+def test_an_augmentation_returning_the_wrong_thing_is_a_clear_error(returned, error,
+                                                                    message):
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    settings = LoopSettings(augmentation=lambda Xb, rng: returned(Xb))
+    with pytest.raises(error, match=message):
+        run_training(arch, coefs, intercepts, GD(), None, X, Y, w, settings,
+                     np.random.default_rng(0), max_epochs=1)
+
+
+def test_an_augmentation_returning_another_float_dtype_is_cast_to_the_batchs():
+    arch, coefs, intercepts, X, Y, w = net_problem()
+    identity32 = LoopSettings(augmentation=lambda Xb, rng: Xb.astype(np.float32))
+    got = run_training(arch, coefs, intercepts, GD(), None, X, Y, w, identity32,
+                       np.random.default_rng(0), max_epochs=2)
+    X32 = X.astype(np.float32).astype(np.float64)  # what the net then sees
+    expected = run_training(arch, coefs, intercepts, GD(), None, X32, Y, w,
+                            LoopSettings(), np.random.default_rng(0), max_epochs=2)
+    for a, b in zip(got.coefs + got.intercepts, expected.coefs + expected.intercepts):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_does_not_restore_the_weights_of_a_dropped_epoch():
+    # epoch 2 scored best, but the divergence guard dropped it (its weights
+    # exploded): the result keeps the guard's weights, not epoch 2's
+    monitor = EarlyStopping(patience=5)
+    good, exploded = [np.ones(2)], [np.full(2, 1e200)]
+    monitor.on_epoch_end({"epoch": 1, "val_score": 0.5}, good, [np.zeros(1)])
+    monitor.on_epoch_end({"epoch": 2, "val_score": 0.9}, exploded, [np.zeros(1)])
+
+    class Result:
+        records = [{"epoch": 1}]
+        coefs, intercepts = good, [np.zeros(1)]
+
+    monitor.finish(Result)
+    assert Result.coefs is good
+    Result.records = [{"epoch": 1}, {"epoch": 2}, {"epoch": 3}]
+    monitor.finish(Result)  # epoch 2 kept: its weights are restored
+    np.testing.assert_array_equal(Result.coefs[0], exploded[0])
