@@ -8,8 +8,9 @@ import numpy as np
 from .. import _callbacks
 from .._compat import Interval, StrOptions
 from ..core import network
-from ..core.hessian import LinearHessian, output_probabilities
+from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
 from ..optim.newton import newton_cg
+from ..training import diagnostics
 from ..training.loop import TrainingResult
 from ._docs import shared_docs
 from .base import BaseScratchClassifier
@@ -45,9 +46,14 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         Epochs (first-order) or Newton iterations.
     tol : float or None, default=1e-4
         First-order: stop when the loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs. Newton: stop when no coefficient moves by
-        more than ``tol`` times the largest coefficient in one iteration. None runs all ``max_iter`` epochs
-        (as ``SGDClassifier(tol=None)``; the notes' fixed iteration counts).
+        ``n_iter_no_change`` epochs. Newton: stop when the largest entry of the
+        gradient of the objective divided by ``C sum w`` is at most ``tol``
+        (scikit-learn's newton-cg rule, same scale), confirmed by the Newton
+        decrement (see :func:`sknn_scratch.optim.newton.newton_cg`); a
+        ConvergenceWarning says why when it cannot get there. None runs all
+        ``max_iter`` epochs (as ``SGDClassifier(tol=None)``; the notes' fixed
+        iteration counts); Newton then stops only when no step lowers the
+        objective any more.
     n_iter_no_change : int, default=10
     momentum, beta_1, beta_2, epsilon : float
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
@@ -136,6 +142,8 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         n_in, n_out = coefs[0].shape
         alpha, weight_sum = self._alpha(), float(sw.sum())
         Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
+        # CG preconditioner: Newton on raw features as on standardised ones
+        inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out)
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
@@ -158,7 +166,7 @@ class ScratchLogisticRegression(BaseScratchClassifier):
                 HW, hb = hessian.product(*unpack(v))
                 return np.concatenate([HW.ravel(), hb])
 
-            return hvp
+            return hvp, inverse
 
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
         # One callback subtask per Newton iteration (None without callbacks).
@@ -173,7 +181,18 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         if tasks is not None:
             tasks.close(len(res.losses), *params(res.theta))
         stopped = tasks is not None and tasks.stopped
-        stop_reason = "converged" if res.converged else "callback" if stopped else None
+        stop_reason, message = None, None
+        if res.converged:
+            stop_reason = "converged"
+        elif stopped:
+            stop_reason = "callback"
+        else:  # overflow: a DivergenceWarning; a failed line search or max_iter: a
+            # ConvergenceWarning (see _fitting.warn_about)
+            stop_reason = {"overflow": "diverged", "line search": "stalled"}.get(
+                res.failure)
+            largest = abs(X).max() if X.size else 0.0
+            message = diagnostics.newton_message(res.failure, res.n_iter, res.grad_max,
+                                                 self.tol, self.max_iter, largest)
         W, b = unpack(res.theta)
         records = [{"epoch": i + 1, "loss": loss, "val_loss": None,
                     "val_score": None, "learning_rate": None, "grad_norms": None}
@@ -183,4 +202,4 @@ class ScratchLogisticRegression(BaseScratchClassifier):
                 print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")
         return TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
-            records=records, stop_reason=stop_reason)
+            records=records, stop_reason=stop_reason, message=message)

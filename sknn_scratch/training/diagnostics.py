@@ -38,6 +38,47 @@ def scale_hint(X):
     )
 
 
+def newton_message(failure, n_iter, grad_max, tol, max_iter, largest_feature=0.0):
+    """Why Newton's method stopped before its gradient test (``max |g| <= tol``) passed.
+
+    ``failure`` is the solver's: ``'overflow'``, ``'line search'`` or None (it ran
+    out of iterations). ``largest_feature`` is ``max |X|``: the gradient
+    ``X^T (P - Y) / S`` carries round-off of about ``eps max |X|``, and no number
+    of iterations brings it below that.
+    """
+    if failure == "overflow":
+        return (
+            f"Newton's method stopped at iteration {n_iter}: the objective, its "
+            "gradient or a Hessian-vector product overflowed to inf/NaN in float64, "
+            "which happens when feature values are huge. The weights before the "
+            "overflow were kept. Standardise the features, e.g. "
+            "make_pipeline(StandardScaler(), model), as the notes' 'normalizing "
+            "inputs' section says."
+        )
+    found = f"the largest gradient entry is {grad_max:.3g} > tol={tol:g}"
+    floor = np.finfo(np.float64).eps * largest_feature
+    if floor > tol:
+        return (
+            f"Newton's method stopped at iteration {n_iter} before converging: "
+            f"{found}, and with feature values up to {largest_feature:.3g} float64 "
+            f"round-off alone leaves the gradient near {floor:.1g}. Standardise the "
+            "features, e.g. make_pipeline(StandardScaler(), model)."
+        )
+    if failure == "line search":
+        return (
+            f"Newton's method stopped at iteration {n_iter}: the line search found no "
+            f"step that lowers the objective, yet {found}, so this is not the "
+            "optimum. The problem is too ill-conditioned for float64 at this "
+            "tolerance: standardise the features (make_pipeline(StandardScaler(), "
+            "model)) or use a larger tol."
+        )
+    return (
+        f"Newton's method reached max_iter={max_iter} before converging: {found}. "
+        "Increase max_iter, or standardise the features (make_pipeline("
+        "StandardScaler(), model)): Newton needs fewer iterations on scaled inputs."
+    )
+
+
 def vanishing_hint(records, activation, init):
     """Hint when the first layer's gradients are orders of magnitude below the last's."""
     norms = [r["grad_norms"] for r in records if r.get("grad_norms")]
