@@ -121,7 +121,7 @@ def warn_about(est, result, incremental, X=None):
 
 
 def warn_if_unscaled(est, X):
-    hint = diagnostics.scale_hint(X)
+    hint = diagnostics.scale_hint(X, solver=est.solver)
     if hint:
         warnings.warn(f"{type(est).__name__}: {hint}", TrainingDiagnosticWarning,
                       stacklevel=7)
