@@ -948,3 +948,16 @@ def _cli_files(tmp_path):
             "text": tmp_path / "text.h5", "missing": tmp_path / "missing.h5",
             "model": tmp_path / "model.h5", "nofolder": tmp_path / "nope" / "model.h5",
             "folder": tmp_path / "a_folder", "onnx": tmp_path / "model.onnx"}
+
+
+# ------------------------------------------- issue 16: sparsify() / densify() unfitted
+# Self-contained block (appended for issue 16): ScratchLogisticRegression's sparsify()
+# and densify() (scikit-learn's SparseCoefMixin) on an unfitted estimator.
+@pytest.mark.parametrize("method", ["sparsify", "densify"])
+def test_issue16_sparsify_and_densify_on_an_unfitted_model_raise_not_fitted(method):
+    est = ScratchLogisticRegression()
+    before = dict(vars(est))
+    with pytest.raises(NotFittedError,
+                       match="ScratchLogisticRegression, must be fitted before"):
+        getattr(est, method)()
+    assert vars(est) == before  # still unfitted, nothing added

@@ -11,6 +11,7 @@ import functools
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_random_state
@@ -21,6 +22,12 @@ from .._compat import Interval, StrOptions, _fit_context, validate_params
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
 from . import _data, _fitting
+
+
+def dense_weights(weights):
+    """``weights`` as ndarrays: a ``sparsify()``-ed matrix (scipy.sparse) becomes the
+    C-ordered array it was made from; dense arrays are returned as they are."""
+    return [np.asarray(W.toarray(order="C")) if sp.issparse(W) else W for W in weights]
 
 
 def _keep_state_on_error(method):
@@ -183,7 +190,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         if resume:
             rng = copy.deepcopy(self._rng)
             # not copied here: the training loop packs them into its own vector
-            coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_]
+            coefs = [W.astype(X.dtype, copy=False) for W in dense_weights(self.coefs_)]
             intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_]
         else:
             rng = self._new_rng()
@@ -257,7 +264,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
         rng = self._new_rng()
         if fitted:
-            coefs, intercepts = self.coefs_, self.intercepts_
+            coefs, intercepts = dense_weights(self.coefs_), self.intercepts_
         else:
             coefs, intercepts = network.init_params(arch, self._init_name(), rng)
         X = X.astype(np.float64)

@@ -4,20 +4,24 @@ import warnings
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted
 
 from .. import _callbacks
-from .._compat import Interval, StrOptions
+from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import network
 from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
 from ..optim.newton import newton_cg
 from ..training import diagnostics
 from ..training.loop import TrainingResult
 from ._docs import shared_docs
+from . import _data
 from .base import BaseScratchClassifier
 
 
 @shared_docs
-class ScratchLogisticRegression(BaseScratchClassifier):
+class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     """Logistic regression (sigmoid for two classes, multinomial softmax otherwise).
 
     It minimises scikit-learn's ``LogisticRegression`` objective with an L2 penalty,
@@ -69,6 +73,9 @@ class ScratchLogisticRegression(BaseScratchClassifier):
     ----------
     classes_ : ndarray of shape (n_classes,)
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        A scipy.sparse CSR matrix after :meth:`sparsify` (:meth:`densify` undoes
+        it); prediction works either way, and ``fit``, ``partial_fit``, model
+        files and ONNX export use the dense weights.
     intercept_ : ndarray of shape (1,) or (n_classes,)
     coefs_, intercepts_ : list of one ndarray
         The same weights in the nets' layout (``coef_ = coefs_[0].T``).
@@ -125,8 +132,28 @@ class ScratchLogisticRegression(BaseScratchClassifier):
 
     @property
     def coef_(self):
-        """Weights, shape (1, n_features) for two classes, (n_classes, n_features) else."""
+        """Weights, shape (1, n_features) for two classes, (n_classes, n_features) else.
+
+        An ndarray, or a scipy.sparse CSR matrix after :meth:`sparsify`.
+        """
         return self.coefs_[0].T
+
+    @coef_.setter
+    def coef_(self, value):
+        # sparsify()/densify() (scikit-learn's SparseCoefMixin) assign coef_; the
+        # weights live in coefs_[0] = coef_.T (CSR.T is CSC, no copy; dense in C order
+        # as fit stores them, so predictions use the same products)
+        self.coefs_ = [value.T if sp.issparse(value)
+                       else np.ascontiguousarray(np.asarray(value).T)]
+
+    def _logits(self, X):
+        if not sp.issparse(self.coefs_[0]):
+            return super()._logits(X)
+        check_is_fitted(self)
+        X = _data.validate_predict_data(self, X)
+        # sparsified: Z = X W + b with a sparse W (LinearClassifierMixin's product)
+        Z = safe_sparse_dot(X, self.coefs_[0], dense_output=True)
+        return np.asarray(Z) + self.intercepts_[0]
 
     @property
     def intercept_(self):
@@ -191,7 +218,7 @@ class ScratchLogisticRegression(BaseScratchClassifier):
             stop_reason = {"overflow": "diverged", "line search": "stalled"}.get(
                 res.failure)
             largest = abs(X).max() if X.size else 0.0
-            message = diagnostics.newton_message(res.failure, res.n_iter, res.grad_max,
+            message = diagnostics.newton_message(res.failure, res.losses, res.grad_max,
                                                  self.tol, self.max_iter, largest)
         W, b = unpack(res.theta)
         records = [{"epoch": i + 1, "loss": loss, "val_loss": None,

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -143,3 +144,72 @@ def test_newton_failed_line_search_warns_instead_of_claiming_convergence(monkeyp
     with pytest.warns(ConvergenceWarning, match="line search") as record:
         ScratchLogisticRegression().fit(X, y)
     assert "max_iter" in str(record[0].message) or "tol" in str(record[0].message)
+
+
+# -- sparsify() / densify(), as LogisticRegression's (SparseCoefMixin) ------------------
+@pytest.fixture
+def sparse_pair():
+    """A multinomial fit with many exact zeros in coef_ (digits' blank border pixels),
+    and sklearn's LogisticRegression on the same data for the reference behaviour."""
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    ours = ScratchLogisticRegression(C=0.1).fit(X, y)
+    ref = LogisticRegression(C=0.1, max_iter=1000).fit(X, y)
+    return X, y, ours, ref
+
+
+def test_sparsify_makes_coef_csr_like_sklearn_and_returns_self(sparse_pair):
+    X, _, ours, ref = sparse_pair
+    dense = ours.coef_.copy()
+    assert ours.sparsify() is ours and ref.sparsify() is ref
+    assert sp.issparse(ours.coef_) and ours.coef_.format == ref.coef_.format == "csr"
+    assert ours.coef_.shape == ref.coef_.shape == (10, 64)
+    np.testing.assert_array_equal(ours.coef_.toarray(), dense)
+    assert ours.coef_.nnz < dense.size  # zero columns are not stored
+    assert isinstance(ours.intercept_, np.ndarray)  # the intercept is not converted
+
+
+def test_sparsified_model_predicts_exactly_as_before(sparse_pair):
+    X, _, ours, _ = sparse_pair
+    before = {m: getattr(ours, m)(X) for m in
+              ("predict", "predict_proba", "predict_log_proba", "decision_function")}
+    ours.sparsify()
+    for method, expected in before.items():
+        np.testing.assert_allclose(getattr(ours, method)(X), expected, rtol=1e-12,
+                                   atol=1e-12, err_msg=method)
+    np.testing.assert_allclose(ours.decision_function(sp.csr_matrix(X)),
+                               before["decision_function"], rtol=1e-12, atol=1e-12)
+
+
+def test_sparsified_binary_model_predicts_exactly_as_before():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    ours = ScratchLogisticRegression().fit(X, y)
+    expected = ours.decision_function(X)
+    ours.sparsify()
+    assert ours.coef_.shape == (1, 30)
+    np.testing.assert_allclose(ours.decision_function(X), expected, rtol=1e-12)
+    np.testing.assert_array_equal(ours.predict(X), (expected > 0).astype(int))
+
+
+def test_densify_restores_an_ndarray_and_is_a_no_op_when_dense(sparse_pair):
+    X, _, ours, _ = sparse_pair
+    dense = ours.coef_.copy()
+    assert ours.densify() is ours  # no-op on a dense model
+    np.testing.assert_array_equal(ours.coef_, dense)
+    ours.sparsify().densify()
+    assert isinstance(ours.coef_, np.ndarray) and ours.coef_.flags.c_contiguous is False
+    assert isinstance(ours.coefs_[0], np.ndarray) and ours.coefs_[0].flags.c_contiguous
+    np.testing.assert_array_equal(ours.coef_, dense)
+
+
+def test_fitting_a_sparsified_model_again_works_and_gives_dense_coef(sparse_pair):
+    # sklearn's fit replaces a sparse coef_ by a dense one; warm_start and partial_fit
+    # continue from the sparsified weights (densified first).
+    X, y, ours, _ = sparse_pair
+    expected = ours.coef_.copy()
+    ours.sparsify().set_params(warm_start=True).fit(X, y)
+    assert isinstance(ours.coef_, np.ndarray)
+    np.testing.assert_allclose(ours.coef_, expected, atol=1e-6)
+    ours.sparsify().partial_fit(X, y)
+    assert isinstance(ours.coef_, np.ndarray)
