@@ -2,12 +2,14 @@
 
 scikit-learn >= 1.6 is required (``validate_data`` and the Tags API). Parameter
 validation (``_param_validation``, ``_fit_context``) and ``_check_sample_weight``
-live in private modules; they have been stable since 1.2 and are imported here
+live in private modules, as does ``SparseCoefMixin`` (LogisticRegression's
+``sparsify``/``densify``); they have been stable since 1.2 and are imported here
 only, so a future move is a one-file fix. Everything about scikit-learn's
 experimental callback API (``sklearn.callback``) lives in :mod:`._callbacks`.
 """
 
 from sklearn.base import _fit_context  # noqa: F401
+from sklearn.linear_model._base import SparseCoefMixin  # noqa: F401
 from sklearn.utils._param_validation import (  # noqa: F401
     Hidden,
     Interval,

@@ -44,6 +44,7 @@ from ._compat import validate_params
 from ._plaindata import dumps, encode_params
 from ._seal import USERBLOCK_SIZE, seal
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from .estimators.base import dense_weights
 from .optim import GD, Adam, Momentum, RMSprop
 
 __all__ = ["load_model", "save_model", "read_model_file"]
@@ -179,6 +180,8 @@ def _content(estimator):
                      "hyperparameters": dataclasses.asdict(rule),
                      "slots": {k: state[k] for k in OPTIMIZER_SLOTS[rule.name]}}
     attributes = {name: getattr(estimator, name) for name in _FITTED}
+    # a sparsify()-ed ScratchLogisticRegression is stored (and loads) dense
+    attributes["coefs_"] = dense_weights(attributes["coefs_"])
     if hasattr(estimator, "feature_names_in_"):
         attributes["feature_names_in_"] = estimator.feature_names_in_
     # Every other public fitted attribute (validation_scores_, ...) as plain data.

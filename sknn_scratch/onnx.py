@@ -60,6 +60,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from .core.activations import LEAKY_SLOPE
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from .estimators.base import dense_weights
 
 __all__ = ["register", "to_onnx", "export_model_file", "ESTIMATORS"]
 
@@ -125,7 +126,8 @@ def convert_sknn_classifier(scope, operator, container):
     A = node("Cast", [operator.inputs[0].full_name], "cast_input", to=proto)
     op_type, attrs = ONNX_ACTIVATIONS[getattr(est, "activation", "identity")]
     last = len(est.coefs_) - 1
-    for i, (W, b) in enumerate(zip(est.coefs_, est.intercepts_)):
+    # dense_weights: a sparsify()-ed ScratchLogisticRegression exports as the dense one
+    for i, (W, b) in enumerate(zip(dense_weights(est.coefs_), est.intercepts_)):
         # Z = A @ W + b, rows are samples (sklearn's layout)
         Z = node("MatMul", [A, constant("coefficient", W.astype(dtype))], "mul_result")
         Z = node("Add", [Z, constant("intercepts", b.astype(dtype)[None, :])],

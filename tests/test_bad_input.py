@@ -1097,3 +1097,16 @@ def test_augmentation_returning_the_wrong_thing_is_a_clear_error(case, entry,
             est.partial_fit(_AUG_X, _AUG_Y, classes=[0, 1, 2])
     est.set_params(augmentation=None)
     assert pickle.dumps(est) == before  # the failed call changed nothing
+
+
+# ------------------------------------------- issue 16: sparsify() / densify() unfitted
+# Self-contained block (appended for issue 16): ScratchLogisticRegression's sparsify()
+# and densify() (scikit-learn's SparseCoefMixin) on an unfitted estimator.
+@pytest.mark.parametrize("method", ["sparsify", "densify"])
+def test_issue16_sparsify_and_densify_on_an_unfitted_model_raise_not_fitted(method):
+    est = ScratchLogisticRegression()
+    before = dict(vars(est))
+    with pytest.raises(NotFittedError,
+                       match="ScratchLogisticRegression, must be fitted before"):
+        getattr(est, method)()
+    assert vars(est) == before  # still unfitted, nothing added

@@ -5,10 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
 import sknn_scratch
+import sknn_scratch.runtime
 from sknn_scratch import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
 from sknn_scratch import _modelfile
 from sknn_scratch.io import load_model, read_model_file, save_model
@@ -211,3 +214,19 @@ def test_load_missing_file_raises_file_not_found(tmp_path):
     path = tmp_path / "nope.h5"
     with pytest.raises(FileNotFoundError, match=str(path)):
         load_model(path)
+
+
+def test_a_sparsified_logistic_regression_is_saved_dense_and_predicts_the_same(tmp_path):
+    # sparsify() makes coef_ a scipy.sparse matrix; the model file stores arrays, so the
+    # weights are densified when saving (the estimator itself stays sparse).
+    X, y = load_breast_cancer(return_X_y=True)
+    est = ScratchLogisticRegression().fit(X / X.max(axis=0), y)
+    expected = est.predict_proba(X / X.max(axis=0))
+    est.sparsify()
+    save_model(est, tmp_path / "sparse.h5")
+    assert sp.issparse(est.coef_)
+    loaded = load_model(tmp_path / "sparse.h5")
+    assert isinstance(loaded.coef_, np.ndarray)
+    np.testing.assert_array_equal(loaded.predict_proba(X / X.max(axis=0)), expected)
+    runtime = sknn_scratch.runtime.load(tmp_path / "sparse.h5")
+    np.testing.assert_array_equal(runtime.predict_proba(X / X.max(axis=0)), expected)

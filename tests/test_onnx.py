@@ -270,3 +270,14 @@ def test_cli_export_without_skl2onnx_names_the_extra(model_file, tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2 and "pip install 'sknn-scratch[onnx]'" in err
     assert err.startswith("sknn-scratch: error: ") and err.count("\n") == 1
+
+
+def test_a_sparsified_logistic_regression_exports_as_the_dense_one(data):
+    X, y = data["multiclass"]
+    model = _fit(ScratchLogisticRegression(C=0.1), X / 16.0, y)
+    options = {ScratchLogisticRegression: {"zipmap": False}}
+    dense = skl2onnx.to_onnx(model, X[:1].astype(np.float64) / 16.0, options=options)
+    model.sparsify()
+    onx = skl2onnx.to_onnx(model, X[:1].astype(np.float64) / 16.0, options=options)
+    _check(model, onx, X / 16.0, np.float64)
+    assert onx.graph.initializer == dense.graph.initializer

@@ -24,6 +24,29 @@ def output_probabilities(X, W, b):
     return inplace_output(Z)
 
 
+def inverse_diagonal_bound(X, sample_weight, weight_sum, alpha, n_outputs):
+    """``1 / diag(H)`` with every curvature at its largest, a Jacobi preconditioner.
+
+    ``H``'s diagonal entry for weight ``(feature f, output k)`` is
+    ``sum_i w_i/S x_if^2 dP_ik/dZ_ik + alpha/S``, and ``dP/dZ = p (1 - p) <= 1/4``
+    (sigmoid, and softmax's own class); for an intercept ``x_if`` is 1. With
+    ``p (1 - p)`` set to 1/4 the diagonal depends only on the features' scales, so it
+    is computed once per fit. Conjugate gradient preconditioned by it runs as on
+    standardised features: on raw data (scales 1e-3 .. 1e3) plain CG loses
+    conjugacy and Newton crawls. Laid out as the Newton vector: ``W`` row by row
+    (n_features x n_outputs), then the intercepts. A zero entry (a feature that is
+    0 in every row, and no penalty) gets 1.
+    """
+    w = sample_weight / weight_sum
+    if isinstance(X, np.ndarray):
+        d_W = 0.25 * np.einsum("ij,ij,i->j", X, X, w)
+    else:  # scipy.sparse
+        d_W = 0.25 * np.asarray(X.multiply(X).T @ w).ravel()
+    d_W += alpha / weight_sum
+    diagonal = np.concatenate([np.repeat(d_W, n_outputs), np.full(n_outputs, 0.25)])
+    return np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal > 0)
+
+
 class LinearHessian:
     """The Hessian at one point, as products ``H V``.
 

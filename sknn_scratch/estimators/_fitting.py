@@ -129,7 +129,10 @@ def warn_about(est, result, incremental, X=None):
                                       getattr(est, "init", None))
     if hint:
         warnings.warn(f"{name}: {hint}", TrainingDiagnosticWarning, stacklevel=7)
-    if result.stop_reason is None and not incremental and est.tol is not None:
+    if result.stop_reason in (None, "stalled") and not incremental and est.tol is not None:
+        if result.message:  # Newton's method says why it stopped short
+            warnings.warn(f"{name}: {result.message}", ConvergenceWarning, stacklevel=7)
+            return
         curve = [r["loss"] for r in result.records]
         change = curve[-2] - curve[-1] if len(curve) > 1 else float("nan")
         warnings.warn(
@@ -140,7 +143,7 @@ def warn_about(est, result, incremental, X=None):
 
 
 def warn_if_unscaled(est, X):
-    hint = diagnostics.scale_hint(X)
+    hint = diagnostics.scale_hint(X, solver=est.solver)
     if hint:
         warnings.warn(f"{type(est).__name__}: {hint}", TrainingDiagnosticWarning,
                       stacklevel=7)

@@ -12,6 +12,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_random_state
@@ -53,6 +54,12 @@ def _check_weight_shapes(coefs, intercepts, n_features, n_outputs):
     if n_in != n_outputs:
         raise ValueError(f"coefs_[{len(coefs) - 1}] has {n_in} outputs; the classes need "
                          f"{n_outputs}. Refit the estimator.")
+
+
+def dense_weights(weights):
+    """``weights`` as ndarrays: a ``sparsify()``-ed matrix (scipy.sparse) becomes the
+    C-ordered array it was made from; dense arrays are returned as they are."""
+    return [np.asarray(W.toarray(order="C")) if sp.issparse(W) else W for W in weights]
 
 
 def _keep_state_on_error(method):
@@ -263,7 +270,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         if resume:
             rng = copy.deepcopy(self._rng)
             # not copied here: the training loop packs them into its own vector
-            coefs, intercepts = self.coefs_, self.intercepts_
+            coefs, intercepts = dense_weights(self.coefs_), self.intercepts_
         else:
             rng = self._new_rng()
             coefs, intercepts = network.init_params(arch, self._init_name(), rng,
@@ -399,7 +406,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         # validates the layer-size parameters as fit would (InvalidParameterError)
         arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
         if fitted:  # the fitted weights' own architecture, as predict uses
-            coefs, intercepts = self.coefs_, self.intercepts_
+            coefs, intercepts = dense_weights(self.coefs_), self.intercepts_
             _check_weight_shapes(coefs, intercepts, X.shape[1],
                                  losses.n_outputs(len(classes)))
             arch = self._arch()

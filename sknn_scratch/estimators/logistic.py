@@ -4,19 +4,24 @@ import warnings
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted
 
 from .. import _callbacks
-from .._compat import Interval, StrOptions
+from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import network
-from ..core.hessian import LinearHessian, output_probabilities
+from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
 from ..optim.newton import newton_cg
+from ..training import diagnostics
 from ..training.loop import TrainingResult
 from ._docs import shared_docs
+from . import _data
 from .base import BaseScratchClassifier
 
 
 @shared_docs
-class ScratchLogisticRegression(BaseScratchClassifier):
+class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     """Logistic regression (sigmoid for two classes, multinomial softmax otherwise).
 
     It minimises scikit-learn's ``LogisticRegression`` objective with an L2 penalty,
@@ -45,9 +50,14 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         Epochs (first-order) or Newton iterations.
     tol : float or None, default=1e-4
         First-order: stop when the loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs. Newton: stop when no coefficient moves by
-        more than ``tol`` times the largest coefficient in one iteration. None runs all ``max_iter`` epochs
-        (as ``SGDClassifier(tol=None)``; the notes' fixed iteration counts).
+        ``n_iter_no_change`` epochs. Newton: stop when the largest entry of the
+        gradient of the objective divided by ``C sum w`` is at most ``tol``
+        (scikit-learn's newton-cg rule, same scale), confirmed by the Newton
+        decrement (see :func:`sknn_scratch.optim.newton.newton_cg`); a
+        ConvergenceWarning says why when it cannot get there. None runs all
+        ``max_iter`` epochs (as ``SGDClassifier(tol=None)``; the notes' fixed
+        iteration counts); Newton then stops only when no step lowers the
+        objective any more.
     n_iter_no_change : int, default=10
     momentum, beta_1, beta_2, epsilon : float
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
@@ -62,6 +72,9 @@ class ScratchLogisticRegression(BaseScratchClassifier):
     ----------
     classes_ : ndarray of shape (n_classes,)
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        A scipy.sparse CSR matrix after :meth:`sparsify` (:meth:`densify` undoes
+        it); prediction works either way, and ``fit``, ``partial_fit``, model
+        files and ONNX export use the dense weights.
     intercept_ : ndarray of shape (1,) or (n_classes,)
     coefs_, intercepts_ : list of one ndarray
         The same weights in the nets' layout (``coef_ = coefs_[0].T``).
@@ -122,8 +135,28 @@ class ScratchLogisticRegression(BaseScratchClassifier):
 
     @property
     def coef_(self):
-        """Weights, shape (1, n_features) for two classes, (n_classes, n_features) else."""
+        """Weights, shape (1, n_features) for two classes, (n_classes, n_features) else.
+
+        An ndarray, or a scipy.sparse CSR matrix after :meth:`sparsify`.
+        """
         return self.coefs_[0].T
+
+    @coef_.setter
+    def coef_(self, value):
+        # sparsify()/densify() (scikit-learn's SparseCoefMixin) assign coef_; the
+        # weights live in coefs_[0] = coef_.T (CSR.T is CSC, no copy; dense in C order
+        # as fit stores them, so predictions use the same products)
+        self.coefs_ = [value.T if sp.issparse(value)
+                       else np.ascontiguousarray(np.asarray(value).T)]
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        if not sp.issparse(self.coefs_[0]):
+            return super()._logits(X)
+        X = _data.validate_predict_data(self, X)
+        # sparsified: Z = X W + b with a sparse W (LinearClassifierMixin's product)
+        Z = safe_sparse_dot(X, self.coefs_[0], dense_output=True)
+        return np.asarray(Z) + self.intercepts_[0]
 
     @property
     def intercept_(self):
@@ -139,6 +172,8 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         n_in, n_out = coefs[0].shape
         alpha, weight_sum = self._alpha(), float(sw.sum())
         Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
+        # CG preconditioner: Newton on raw features as on standardised ones
+        inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out)
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
@@ -161,7 +196,7 @@ class ScratchLogisticRegression(BaseScratchClassifier):
                 HW, hb = hessian.product(*unpack(v))
                 return np.concatenate([HW.ravel(), hb])
 
-            return hvp
+            return hvp, inverse
 
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
         # One callback subtask per Newton iteration (None without callbacks).
@@ -176,7 +211,18 @@ class ScratchLogisticRegression(BaseScratchClassifier):
         if tasks is not None:
             tasks.close(len(res.losses), *params(res.theta))
         stopped = tasks is not None and tasks.stopped
-        stop_reason = "converged" if res.converged else "callback" if stopped else None
+        stop_reason, message = None, None
+        if res.converged:
+            stop_reason = "converged"
+        elif stopped:
+            stop_reason = "callback"
+        else:  # overflow: a DivergenceWarning; a failed line search or max_iter: a
+            # ConvergenceWarning (see _fitting.warn_about)
+            stop_reason = {"overflow": "diverged", "line search": "stalled"}.get(
+                res.failure)
+            largest = abs(X).max() if X.size else 0.0
+            message = diagnostics.newton_message(res.failure, res.losses, res.grad_max,
+                                                 self.tol or 0.0, self.max_iter, largest)
         W, b = unpack(res.theta)
         records = [{"epoch": i + 1, "loss": loss, "val_loss": None,
                     "val_score": None, "learning_rate": None, "grad_norms": None}
@@ -186,6 +232,6 @@ class ScratchLogisticRegression(BaseScratchClassifier):
                 print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")
         result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
-            records=records, stop_reason=stop_reason)
+            records=records, stop_reason=stop_reason, message=message)
         result.n_samples = X.shape[0]  # rows seen per iteration (for t_)
         return result

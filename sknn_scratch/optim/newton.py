@@ -5,50 +5,107 @@ only Hessian-vector products (``hvp(v) = H v``), then takes the step with an
 Armijo backtracking line search. The CG tolerance follows the usual forcing term
 ``eta_k = min(0.5, sqrt(||g||)) ||g||``, which makes the method superlinear near
 the optimum (quadratic only if CG were solved exactly).
+
+It stops at the optimum, as scikit-learn's newton-cg does: when the largest
+entry of the gradient is at most ``tol``. A line search that finds no
+decrease, or an objective, gradient or Hessian product that overflows to
+inf/NaN, ends the run as a *failure* (``NewtonResult.failure``), never as
+convergence.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-
-#: Largest gradient entry treated as zero (float64 round-off of a mean loss).
-GRADIENT_FLOOR = 1e-12
+#: Hessian-vector products per CG solve (scikit-learn's ``maxinner``). Not the
+#: number of unknowns: on ill-conditioned problems CG in float64 loses
+#: conjugacy and needs several times more products than unknowns.
+MAX_CG = 200
+#: Armijo's sufficient-decrease constant: accept ``f(x + s p) <= f + c s g.p``.
+ARMIJO = 1e-4
+#: Halvings of the step before the line search gives up (2^-60 ~ 1e-18).
+MAX_HALVINGS = 60
+#: Loss changes below this many float64 epsilons of ``|f|`` are round-off.
+ROUND_OFF = 16 * np.finfo(np.float64).eps
 
 
 @dataclass
 class NewtonResult:
+    """What :func:`newton_cg` returns.
+
+    ``failure`` is None, ``'line search'`` (no step length decreased the
+    objective) or ``'overflow'`` (a non-finite objective, gradient or Hessian
+    product); ``grad_max`` is ``max |g|`` at ``theta``.
+    """
+
     theta: np.ndarray
     n_iter: int
     converged: bool
     losses: list
+    failure: str = None
+    grad_max: float = np.nan
 
 
-def conjugate_gradient(hvp, b, tol, max_iter):
+def conjugate_gradient(hvp, b, tol, max_iter, inverse_diagonal=None):
     """Approximately solve ``H x = b`` for symmetric positive (semi)definite ``H``.
 
     Stops at ``||H x - b|| <= tol``, after ``max_iter`` products, or on a direction of
-    non-positive curvature (then returns the iterate so far, or ``b`` if none).
+    non-positive curvature (then returns the iterate so far, or ``b`` if none). A
+    non-finite curvature (the product overflowed) returns NaNs, for the caller to
+    report.
+
+    ``inverse_diagonal`` (``1 / diag(H)``, optional) preconditions CG (Jacobi): CG
+    then runs on ``D^-1/2 H D^-1/2``, whose diagonal is all ones. On features of very
+    different scales ``H``'s diagonal spans many orders of magnitude and plain CG
+    needs far more products than there are unknowns (round-off); the preconditioned
+    system is the one of standardised features.
     """
     x = np.zeros_like(b)
     r = b.copy()
-    d = r.copy()
-    rr = float(r @ r)
+    z = r if inverse_diagonal is None else r * inverse_diagonal
+    d = z.copy()
+    rz = float(r @ z)
     for _ in range(max_iter):
-        if np.sqrt(rr) <= tol:
+        if np.linalg.norm(r) <= tol:
             break
         Hd = hvp(d)
         curvature = float(d @ Hd)
+        if not np.isfinite(curvature):
+            return np.full_like(b, np.nan)
         if curvature <= 0:
             return x if np.any(x) else b.copy()
-        step = rr / curvature
+        step = rz / curvature
         x += step * d
         r -= step * Hd
-        rr_new = float(r @ r)
-        d *= rr_new / rr
-        d += r
-        rr = rr_new
+        z = r if inverse_diagonal is None else r * inverse_diagonal
+        rz_new = float(r @ z)
+        d *= rz_new / rz
+        d += z
+        rz = rz_new
     return x
+
+
+def line_search(fun_grad, theta, f, g, p, slope):
+    """Step length along ``p`` by Armijo backtracking; None when none is found.
+
+    Returns ``(step, f_new, g_new)``. A full step whose change of ``f`` is within
+    round-off (``|f_new - f| <= 16 eps |f|``) is also accepted when it lowers
+    ``sum |g|``: near the optimum the decrease of ``f`` is below float64's
+    resolution of ``f`` while the gradient still improves (scikit-learn's rule
+    in ``_line_search_wolfe12``).
+    """
+    step = 1.0
+    for halving in range(MAX_HALVINGS):
+        f_new, g_new = fun_grad(theta + step * p)
+        # f_new < f too: for tiny steps the Armijo bound rounds to f, and a step
+        # that leaves f unchanged is no progress.
+        if np.isfinite(f_new) and f_new <= f + ARMIJO * step * slope and f_new < f:
+            return step, f_new, g_new
+        if (halving == 0 and abs(f_new - f) <= ROUND_OFF * abs(f)
+                and np.sum(np.abs(g_new)) < np.sum(np.abs(g))):
+            return step, f_new, g_new
+        step *= 0.5
+    return None
 
 
 def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None,
@@ -59,54 +116,87 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
     ----------
     fun_grad : callable ``theta -> (f, g)``
     make_hvp : callable ``theta -> (v -> H(theta) v)``
+        Or ``theta -> (hvp, inverse_diagonal)`` to precondition CG with the
+        Hessian's diagonal (see :func:`conjugate_gradient`).
     theta0 : ndarray (not modified)
     tol : float
-        Converged when the largest change of a parameter in one Newton step is
-        below ``tol`` times the largest parameter (a relative criterion, so that
-        tiny coefficients on many features are not declared converged early;
-        the convergence is superlinear, so the remaining error is well below
-        ``tol``), or when the gradient is below ``GRADIENT_FLOOR`` (an optimum at
-        zero, where no relative rule can fire).
+        Converged when the largest entry of the gradient is at most ``tol``
+        (scikit-learn's newton-cg criterion, ``max |g_i| <= tol``; it is checked
+        at ``theta0`` too) and the Newton decrement confirms it: half of
+        ``g^T H^-1 g`` (what the quadratic model still expects to gain, from the
+        next CG solve) is at most ``tol**2 |f|`` (or float64 round-off). The
+        gradient rule is absolute: scale ``f`` as scikit-learn does (a mean loss)
+        for the same ``tol`` to mean the same. Once converged, the Newton step
+        already computed for the test is taken too, if ``max_iter`` allows.
+    max_iter : int
+        Newton iterations (steps); ``n_iter`` is at least 1.
+    max_cg : int, optional
+        Hessian-vector products per iteration, default :data:`MAX_CG`.
     on_iteration : callable ``(iteration, loss, theta) -> bool``, optional
         Called after each iteration with the accepted point (do not modify it);
         returning True stops early.
+
+    Returns
+    -------
+    NewtonResult
+        ``converged`` only when the gradient test passed; ``failure`` says why a
+        run ended early otherwise (None after ``max_iter`` or ``on_iteration``).
     """
     theta = np.array(theta0, dtype=float, copy=True)
-    max_cg = max_cg or min(theta.size, 200)
+    max_cg = max_cg or MAX_CG
     f, g = fun_grad(theta)
-    history = []
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):
-        gnorm = float(np.linalg.norm(g))
-        if gnorm == 0.0:  # already optimal (e.g. a warm start at the optimum)
-            converged = True
-            history.append(f)
+    history, failure, converged, it = [], None, False, 0
+    while True:
+        grad_max = float(np.max(np.abs(g))) if g.size else 0.0
+        if not (np.isfinite(f) and np.isfinite(grad_max)):
+            failure = "overflow"
             break
+        if grad_max > tol and it >= max_iter:
+            break
+        gnorm = float(np.linalg.norm(g))
         hvp = make_hvp(theta)
-        p = conjugate_gradient(hvp, -g, min(0.5, np.sqrt(gnorm)) * gnorm, max_cg)
+        hvp, inverse_diagonal = hvp if isinstance(hvp, tuple) else (hvp, None)
+        p = conjugate_gradient(hvp, -g, min(0.5, np.sqrt(gnorm)) * gnorm, max_cg,
+                               inverse_diagonal)
+        if not np.all(np.isfinite(p)):
+            failure = "overflow"
+            break
         slope = float(g @ p)
+        # The Newton decrement: -g.p = g^T H^-1 g, and half of it is what the
+        # quadratic model still expects to gain. A small gradient alone can leave
+        # much to gain when H is ill-conditioned (unscaled features).
+        if grad_max <= tol and -0.5 * slope <= max(tol**2, ROUND_OFF) * abs(f):
+            converged = True
+            if it < max_iter and slope < 0:
+                # p is already paid for: one more step costs one evaluation and,
+                # the convergence being quadratic, squares what is left (so that
+                # fits on weighted and on repeated rows agree to ~1e-9, say).
+                found = line_search(fun_grad, theta, f, g, p, slope)
+                if found is not None and np.max(np.abs(found[2])) <= tol:
+                    it += 1
+                    step, f, g = found
+                    theta += step * p
+                    history.append(f)
+                    grad_max = float(np.max(np.abs(g)))
+                    if on_iteration is not None:
+                        on_iteration(it, f, theta)
+            break
+        if it >= max_iter:
+            break
         if slope >= 0:  # not a descent direction (numerical trouble): fall back to -g
             p, slope = -g, -gnorm**2
-        step = 1.0
-        for _ in range(60):  # Armijo backtracking: f(theta + s p) <= f + 1e-4 s g.p
-            f_new, g_new = fun_grad(theta + step * p)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * step * slope:
-                break
-            step *= 0.5
-        else:
-            # No decrease even for tiny steps: the objective is flat to machine
-            # precision along p, i.e. we are at the optimum.
-            converged = True
-            history.append(f)
+        it += 1
+        found = line_search(fun_grad, theta, f, g, p, slope)
+        if found is None:  # no step length lowers f: not the optimum (|g| > tol)
+            failure = "line search"
             break
+        step, f, g = found
         theta += step * p
-        f, g = f_new, g_new
         history.append(f)
         if on_iteration is not None and on_iteration(it, f, theta):
+            grad_max = float(np.max(np.abs(g)))
             break
-        if (np.max(np.abs(step * p)) <= tol * np.max(np.abs(theta))
-                or np.max(np.abs(g)) <= GRADIENT_FLOOR):
-            converged = True
-            break
-    return NewtonResult(theta=theta, n_iter=max(it, 1), converged=converged, losses=history)
+    if not history:  # no step taken: one record of the starting point
+        history.append(f)
+    return NewtonResult(theta=theta, n_iter=max(it, 1), converged=converged,
+                        losses=history, failure=failure, grad_max=grad_max)

@@ -14,27 +14,104 @@ VANISHING_RATIO = 1e-4
 EXPLOSION_FACTOR = 1e2
 
 
-def scale_hint(X):
+def feature_scales(X):
+    """Standard deviation of each column of ``X``, in float64, without overflow.
+
+    Each column is divided by its largest ``|x|`` first: the variance of values
+    near 1e300 (1e30 in float32) would overflow to inf, the standard deviation
+    does not.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    peak = np.abs(X).max(axis=0)
+    peak[peak == 0] = 1.0  # all-zero column: std 0 either way
+    return peak * (X / peak).std(axis=0)
+
+
+def scale_hint(X, solver=None):
     """Hint to standardise when feature scales differ by orders of magnitude.
 
     Dense input only (sparse data is usually scaled without centring on purpose).
+    Features of zero variance are left out. With few rows a standard deviation
+    can be far below its feature's scale by chance (``P(s < e sigma) ~ e^(m-1)``
+    for ``m`` rows), so among ``d`` features the smallest is typically
+    ``d^(-1/(m-1))`` of the rest: the threshold grows by that factor (3 rows of
+    1e5 i.i.d. features give a spurious factor of ~5e3, not a hint).
+    ``solver='newton'`` explains the harm to Newton's method instead of gradient
+    descent's.
     """
     if not isinstance(X, np.ndarray) or X.shape[0] < 2:
         return None
     step = max(1, X.shape[0] // 2000)  # a strided sample of rows is enough
-    std = X[::step].std(axis=0)
+    sample = X[::step]
+    std = feature_scales(sample)
     std = std[std > 0]
     if std.size < 2:
         return None
     ratio = float(std.max() / std.min())
-    if ratio < SCALE_RATIO:
+    chance = float(std.size) ** (1.0 / (sample.shape[0] - 1))
+    if ratio < SCALE_RATIO * chance:
         return None
+    if solver == "newton":
+        harm = (
+            "Newton's method is unaffected by scale only in exact arithmetic: the "
+            "Hessian's condition number grows with the square of that factor, so "
+            "conjugate gradient needs many more Hessian products per step and "
+            "float64 round-off limits how close to the optimum it gets."
+        )
+    else:
+        harm = ("gradient descent then zig-zags along the steep directions and "
+                "crawls along the flat ones.")
     return (
         f"the input features have very different scales (standard deviations from "
-        f"{std.min():.3g} to {std.max():.3g}, a factor of {ratio:.0e}): gradient descent "
-        "then zig-zags along the steep directions and crawls along the flat ones. "
+        f"{std.min():.3g} to {std.max():.3g}, a factor of {ratio:.0e}): {harm} "
         "Normalise the inputs, e.g. make_pipeline(StandardScaler(), model), as the "
         "notes' 'normalizing inputs' section says."
+    )
+
+
+def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0):
+    """Why Newton's method stopped before its gradient test (``max |g| <= tol``) passed.
+
+    ``failure`` is the solver's: ``'overflow'``, ``'line search'`` or None (it ran
+    out of iterations); ``losses`` the objective after each iteration.
+    ``largest_feature`` is ``max |X|``: the gradient ``X^T (P - Y) / S`` carries
+    round-off of about ``eps max |X|``, and no number of iterations brings it
+    below that.
+    """
+    n_iter = len(losses)
+    if failure == "overflow":
+        return (
+            f"Newton's method stopped at iteration {n_iter}: the objective, its "
+            "gradient or a Hessian-vector product overflowed to inf/NaN in float64, "
+            "which happens when feature values are huge. The weights before the "
+            "overflow were kept. Standardise the features, e.g. "
+            "make_pipeline(StandardScaler(), model), as the notes' 'normalizing "
+            "inputs' section says."
+        )
+    change = losses[-2] - losses[-1] if n_iter > 1 else float("nan")
+    found = (f"the largest gradient entry is {grad_max:.3g} > tol={tol:g} (last "
+             f"change {change:.3g}, loss {losses[-1]:.6g})")
+    floor = np.finfo(np.float64).eps * largest_feature
+    if floor > tol:
+        return (
+            f"Newton's method stopped at iteration {n_iter} before converging: "
+            f"{found}, and with feature values up to {largest_feature:.3g} float64 "
+            f"round-off alone leaves the gradient near {floor:.1g}: tol is out of "
+            "reach. Standardise the features, e.g. make_pipeline(StandardScaler(), "
+            "model), or use a larger tol."
+        )
+    if failure == "line search":
+        return (
+            f"Newton's method stopped at iteration {n_iter}: the line search found no "
+            f"step that lowers the objective, yet {found}, so this is not the "
+            "optimum. The problem is too ill-conditioned for float64 at this "
+            "tolerance: standardise the features (make_pipeline(StandardScaler(), "
+            "model)) or use a larger tol."
+        )
+    return (
+        f"Newton's method reached max_iter={max_iter} before converging: {found}. "
+        "Increase max_iter, or standardise the features (make_pipeline("
+        "StandardScaler(), model)): Newton needs fewer iterations on scaled inputs."
     )
 
 

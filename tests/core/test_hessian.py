@@ -5,7 +5,11 @@ import pytest
 import scipy.sparse as sp
 
 from sknn_scratch.core import losses, network
-from sknn_scratch.core.hessian import LinearHessian, output_probabilities
+from sknn_scratch.core.hessian import (
+    LinearHessian,
+    inverse_diagonal_bound,
+    output_probabilities,
+)
 
 
 def hessian_vector_product(X, P, sample_weight, weight_sum, alpha, V_W, v_b):
@@ -99,3 +103,31 @@ def test_hvp_with_sparse_csr_x_equals_dense(n_classes):
     for a, c in zip(sparse, dense):
         assert isinstance(a, np.ndarray)
         np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-15)
+
+
+def test_inverse_diagonal_bound_is_one_over_the_hessian_diagonal_at_p_one_half():
+    # With p = 1/2 every curvature p (1 - p) is 1/4, its largest value, so the bound is
+    # the exact diagonal: H e_j for each unit vector e_j, read at j.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((7, 3)) * [1e-3, 1.0, 1e3]
+    sw = rng.uniform(0.5, 2.0, 7)
+    S, alpha = sw.sum(), 0.3
+    H = LinearHessian(X, np.full((7, 1), 0.5), sw, S, alpha)
+    exact = []
+    for j in range(4):
+        e = np.zeros(4)
+        e[j] = 1.0
+        HW, hb = H.product(e[:3].reshape(3, 1), e[3:])
+        exact.append(np.concatenate([HW.ravel(), hb])[j])
+    np.testing.assert_allclose(1 / inverse_diagonal_bound(X, sw, S, alpha, 1), exact,
+                               rtol=1e-12)
+
+
+def test_inverse_diagonal_bound_layout_and_zero_columns():
+    # W row by row (feature-major, one entry per output), then the intercepts; a column
+    # of zeros without penalty has no curvature and gets 1.
+    X = np.array([[0.0, 2.0], [0.0, 4.0]])
+    inv = inverse_diagonal_bound(X, np.ones(2), 2.0, 0.0, 3)
+    np.testing.assert_allclose(inv, [1, 1, 1, 1 / 2.5, 1 / 2.5, 1 / 2.5, 4, 4, 4])
+    np.testing.assert_allclose(
+        inverse_diagonal_bound(sp.csr_matrix(X), np.ones(2), 2.0, 0.0, 3), inv)

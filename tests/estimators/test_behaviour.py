@@ -286,7 +286,7 @@ def test_partial_fit_extends_the_curves_without_a_pass_over_the_history(make, bl
         after = getattr(est, name)
         assert after is before, f"{name} was rebuilt"
         assert after.passes == 0, f"partial_fit went over the whole {name}"
-    assert len(est.history_) == len(est.loss_curve_) == est.n_iter_ == 3
+    assert len(est.history_) == len(est.loss_curve_) == 3 and est.n_iter_ == 1
     assert [r["epoch"] for r in est.history_] == [1, 2, 3]
     assert est.loss_ == est.loss_curve_[-1] == est.history_[-1]["loss"]
     assert est.best_loss_ == min(list.__iter__(est.loss_curve_))
@@ -300,7 +300,7 @@ def test_partial_fit_after_a_fit_with_a_dev_set_keeps_its_validation_curves(blob
     est.partial_fit(X[:80], y[:80])  # no dev set in partial_fit
     assert est.validation_scores_ == scores and len(est.validation_loss_curve_) == 3
     assert est.best_validation_score_ == max(scores)
-    assert est.n_iter_ == 4
+    assert est.n_iter_ == 1 and len(est.history_) == 4  # n_iter_: this call's epochs
 
 
 def test_failed_partial_fit_leaves_the_history_lists_as_they_were(blobs):

@@ -232,6 +232,15 @@ def test_unscaled_inputs_get_the_standard_scaler_hint(binary):
     assert "StandardScaler" in str(w.message)
 
 
+def test_unscaled_inputs_hint_for_newton_speaks_of_newton(binary):
+    X, y = binary
+    found = _diagnostics(ScratchLogisticRegression(), X * np.logspace(0, 4, X.shape[1]), y)
+    (w,) = [w for w in found if "scales" in str(w.message)]
+    message = str(w.message)
+    assert "Newton" in message and "StandardScaler" in message
+    assert "zig-zag" not in message and "gradient descent" not in message
+
+
 @pytest.mark.parametrize("learning_rate", [1e3, 1e6])
 def test_divergence_stops_keeps_finite_weights_and_blames_the_rate(learning_rate, binary):
     X, y = binary

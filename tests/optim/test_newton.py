@@ -170,3 +170,69 @@ def test_newton_cg_reaches_sklearn_logistic_regression_optimum(C):
     assert res.converged
     np.testing.assert_allclose(res.theta[:-1], ref.coef_[0], atol=1e-6)
     np.testing.assert_allclose(res.theta[-1], ref.intercept_[0], atol=1e-6)
+
+
+# -- issue 16: stop on the gradient; a failed line search or an overflow is a failure ----
+def test_newton_cg_small_steps_far_from_the_optimum_do_not_stop_it():
+    # One CG product per iteration (max_cg=1) on A = diag(1, 100): steps of size <= 1
+    # while |theta| ~ 1e4, so the old rule (step <= tol * max |theta|) stopped after one
+    # step with the gradient still ~1. The gradient rule runs on to max |A x - b| <= tol.
+    A, b = np.diag([1.0, 100.0]), np.array([1e4, 100.0])
+    theta0 = np.array([1e4 - 3.0, 3.0])
+    res = newton_cg(*quadratic(A, b), theta0, tol=1e-4, max_cg=1, max_iter=500)
+    assert res.converged and res.failure is None
+    assert np.max(np.abs(A @ res.theta - b)) <= 1e-4
+    np.testing.assert_allclose(res.theta, [1e4, 1.0], atol=1e-4)
+
+
+def test_newton_cg_converges_with_the_largest_gradient_entry_below_tol():
+    A, b = spd_system(n=5, seed=0)
+    tol = 1e-3
+    res = newton_cg(*quadratic(A, b), np.zeros(5), tol=tol, max_iter=50)
+    assert res.converged and res.grad_max <= tol
+    assert np.max(np.abs(A @ res.theta - b)) == res.grad_max
+
+
+def test_newton_cg_failed_line_search_is_a_failure_not_convergence():
+    # The gradient has the wrong sign, so every "descent" direction goes uphill.
+    def fun_grad(x):
+        return float(x @ x), -2.0 * x
+
+    res = newton_cg(fun_grad, lambda x: (lambda v: 2.0 * v), np.ones(3), tol=1e-8)
+    assert not res.converged and res.failure == "line search"
+    np.testing.assert_array_equal(res.theta, 1.0)  # nothing accepted
+    assert res.n_iter == 1 and res.losses == [3.0]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf in d.Hd
+def test_newton_cg_overflowing_hessian_products_are_a_failure():
+    A, b = spd_system()
+
+    def make_hvp(x):
+        return lambda v: np.full_like(v, np.inf)
+
+    res = newton_cg(quadratic(A, b)[0], make_hvp, np.zeros(6), tol=1e-8)
+    assert not res.converged and res.failure == "overflow"
+    np.testing.assert_array_equal(res.theta, 0.0)
+
+
+def test_newton_cg_non_finite_objective_at_the_start_is_a_failure():
+    res = newton_cg(lambda x: (np.inf, np.full_like(x, np.nan)),
+                    lambda x: (lambda v: v), np.zeros(2))
+    assert not res.converged and res.failure == "overflow"
+
+
+def test_newton_cg_accepts_a_round_off_level_step_that_shrinks_the_gradient():
+    # f(x) = 1e8 + (x - 1)^2 + noise, where the noise is one unit in the last place of
+    # 1e8 (1.5e-8) added at x = 1 exactly: the round-off of a long sum. Near x = 1 + 1e-5
+    # the Newton step lowers the true f by 1e-10 but the computed f rises by 1.5e-8, so
+    # Armijo rejects every step length; scikit-learn's rule accepts the full step when
+    # |f_new - f| <= 16 eps |f| and sum |g| decreases (here to 0).
+    def fun_grad(x):
+        noise = np.spacing(1e8) if x[0] == 1.0 else 0.0
+        return float(1e8 + np.sum((x - 1.0) ** 2) + noise), 2.0 * (x - 1.0)
+
+    res = newton_cg(fun_grad, lambda x: (lambda v: 2.0 * v), np.array([1.0 + 1e-5]),
+                    tol=1e-12)
+    assert res.converged and res.failure is None
+    np.testing.assert_array_equal(res.theta, [1.0])

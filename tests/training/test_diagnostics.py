@@ -1,0 +1,67 @@
+"""training.diagnostics.scale_hint: the unscaled-input hint, and when it must stay quiet."""
+
+import numpy as np
+import pytest
+
+from sknn_scratch.training.diagnostics import scale_hint
+
+
+def _unscaled(dtype=np.float64):
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((200, 4)) * [1e-2, 1.0, 1.0, 1e2]).astype(dtype)
+
+
+def test_scale_hint_for_gradient_descent_names_the_zig_zag():
+    hint = scale_hint(_unscaled())
+    assert "zig-zags" in hint and "StandardScaler" in hint
+
+
+def test_scale_hint_for_newton_speaks_of_newton_not_gradient_descent():
+    hint = scale_hint(_unscaled(), solver="newton")
+    assert "gradient descent" not in hint and "zig-zag" not in hint
+    assert "Newton" in hint and "StandardScaler" in hint
+    assert "1e+04" in hint  # the factor between the scales: 1e2 / 1e-2
+
+
+@pytest.mark.parametrize("shape", [(100_000, 3), (3, 100_000)],
+                         ids=["1e5 rows x 3 features", "3 rows x 1e5 features"])
+def test_scale_hint_stays_quiet_on_iid_standard_normal_data(shape):
+    # Same scale everywhere. With 3 rows a sample standard deviation can be tiny by
+    # chance (P(s < e) ~ e^2): among 1e5 features the smallest is ~3e-3, a "factor" of
+    # ~5e3 between features that have the same scale.
+    X = np.random.default_rng(0).standard_normal(shape)
+    assert scale_hint(X) is None
+    assert scale_hint(X, solver="newton") is None
+
+
+@pytest.mark.parametrize("make", [
+    lambda X: np.column_stack([X, np.full(len(X), 7.0)]),  # a constant feature
+    lambda X: np.column_stack([X, np.zeros((len(X), 2))]),  # all-zero columns
+    lambda X: np.zeros_like(X),  # nothing but zeros
+    lambda X: np.full_like(X, 1e300),  # constant, huge
+], ids=["constant column", "zero columns", "all zero", "constant 1e300"])
+def test_scale_hint_ignores_zero_variance_features(make):
+    X = np.random.default_rng(0).standard_normal((50, 3))
+    assert scale_hint(make(X)) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scale_hint_with_scales_whose_squares_overflow_gives_finite_figures(dtype):
+    # Variances of 1e600 (float64) or 1e60 (float32) overflow to inf; the standard
+    # deviations themselves do not. It used to print "0.99 to inf, a factor of inf"
+    # (and "inf to inf, a factor of nan" with two such columns).
+    huge = 1e300 if dtype == np.float64 else 1e30
+    X = np.random.default_rng(0).standard_normal((50, 3))
+    X[:, 1:] *= huge
+    X = X.astype(dtype)
+    hint = scale_hint(X)
+    assert hint is not None
+    assert "inf" not in hint and "nan" not in hint
+    X2 = X.copy()
+    X2[:, 0] *= huge
+    assert scale_hint(X2) is None  # all three at the same (huge) scale
+
+
+def test_scale_hint_still_fires_with_few_rows_when_the_scales_differ_enormously():
+    X = np.random.default_rng(0).standard_normal((5, 3)) * [1e-4, 1.0, 1e4]
+    assert scale_hint(X) is not None
