@@ -14,7 +14,7 @@ pipelines through :func:`sknn_scratch._modelfile.read_model_file`, which calls
                             attr class_name (a key of :data:`SCALERS`)
         params              JSON of the step's ``get_params(deep=False)``
         attributes          JSON: n_features_in_, and n_samples_seen_ if the
-                            class has it (int, float or integer array)
+                            class has it (a number, or one per feature)
         mean_, scale_, ...  the fitted arrays the class holds for those
                             parameters (an attribute that is None is absent),
                             float32 or float64 of shape (n_features_in_,)
@@ -157,11 +157,10 @@ def _read_step(r, i, name, n_features):
                f"n_features_in_ = {n_features} (the estimator's) and a non-negative "
                "sample count (a number, or one per feature)")
     arrays = {key for key, held in spec.arrays.items() if held(effective)}
-    optional = {"feature_names_in_"}
-    if not {"params", "attributes"} | arrays <= found <= {"params", "attributes"} | \
-            arrays | optional:
-        missing = sorted({"params", "attributes"} | arrays - found)
-        extra = sorted(found - {"params", "attributes"} - arrays - optional)
+    required = {"params", "attributes"} | arrays
+    if not required <= found <= required | {"feature_names_in_"}:
+        missing = sorted(required - found)
+        extra = sorted(found - required - {"feature_names_in_"})
         r.fail(f"{where} with parameters {effective} holds the fitted arrays "
                f"{sorted(arrays)}; " + "; ".join(
                    f"{word} {[f'{prefix}/{n}' for n in names]}" for word, names in
@@ -189,7 +188,7 @@ def _read_step(r, i, name, n_features):
 
 def _count(value, n_features):
     if isinstance(value, np.ndarray):
-        return (value.shape == (n_features,) and value.dtype.kind in "iu"
-                and bool(np.all(value >= 0)))
+        return (value.shape == (n_features,) and value.dtype.kind in "iuf"
+                and bool(np.all(value >= 0)))  # NaN fails too
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
             and value >= 0 and value == value)

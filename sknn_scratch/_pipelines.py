@@ -112,7 +112,8 @@ def pipeline_content(pipe, final_classes):
             raise NotFittedError(f"Pipeline step {name!r} ({cls.__name__}) is not "
                                  "fitted; fit the pipeline before saving it.") from None
         records.append(_step_record(name, step, cls.__name__))
-    n_features = getattr(final, "n_features_in_", None)
+    check_is_fitted(final)
+    n_features = final.n_features_in_
     for record in records:
         if record["attributes"]["n_features_in_"] != n_features:
             raise ValueError(f"Pipeline step {record['name']!r} takes "
