@@ -242,8 +242,9 @@ def export_model_file(model_path, onnx_path, *, dtype=np.float32, zipmap=False,
                       target_opset=None):
     """Convert a model file written by :func:`sknn_scratch.io.save_model` to ONNX.
 
-    Returns the ONNX model, written to ``onnx_path`` (replaced only once the
-    new file is complete). Probabilities are a plain tensor unless ``zipmap``.
+    A saved pipeline (scalers, then the estimator) converts whole. Returns the
+    ONNX model, written to ``onnx_path`` (replaced only once the new file is
+    complete). Probabilities are a plain tensor unless ``zipmap``.
     """
     from .io import load_model
 

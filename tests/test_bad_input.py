@@ -8,7 +8,8 @@ every other attribute, bit for bit).
 
 Entry points: fit, partial_fit, predict, predict_proba, predict_log_proba,
 decision_function, score, check_gradients, the studies functions,
-load_h5_dataset, iter_h5_batches, load_catvnoncat, load_model and the CLI.
+load_h5_dataset, iter_h5_batches, load_catvnoncat, load_model and the CLI; at
+the end, pipelines in model files (save_model, load_model, runtime.load).
 """
 
 import pickle
