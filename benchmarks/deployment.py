@@ -3,14 +3,19 @@
     python benchmarks/deployment.py
 
 or ``from deployment import run; results = run()`` (what ``benchmarks/run.py``
-calls). A ``DeepNNClassifier((256, 128))`` is trained briefly on digits (pixels
-/ 16), saved with ``save_model`` and exported to ONNX (float32 and float64
-graphs); then the median latency of ``predict_proba`` on 1 row and on 1,000
-rows is measured, in the same run, for
+calls). Two models are trained briefly on digits, saved with ``save_model`` and
+exported to ONNX (float32 and float64 graphs): the pipeline users fit,
+``make_pipeline(StandardScaler(), DeepNNClassifier((256, 128)))`` on the raw
+pixels, and the bare ``DeepNNClassifier((256, 128))`` on pixels / 16. Then the
+median latency of ``predict_proba`` on 1 row and on 1,000 rows is measured, in
+the same run, for
 
+* the pipeline loaded with ``load_model`` (scikit-learn's Pipeline: the
+  scaler's and the estimator's input validation, the NumPy core), and
+  ``sknn_scratch.runtime`` serving the same file (scaler and net in NumPy);
 * the estimator (scikit-learn input validation + the NumPy core),
 * ``sknn_scratch.runtime`` (the same NumPy core, no scikit-learn),
-* onnxruntime on the float32 graph and on the float64 graph,
+* onnxruntime on the float32 graph and on the float64 graph of each,
 
 every one on one thread (NumPy's BLAS limited with threadpoolctl when it is
 installed, onnxruntime with ``intra_op_num_threads=1`` and no spinning): the
@@ -22,6 +27,7 @@ training history; the ONNX files hold the weights in their type.
 """
 
 import contextlib
+import itertools
 import os
 import statistics
 import tempfile
@@ -73,28 +79,41 @@ def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
         ``config``: what was measured (layers, rows, repeats, versions).
     """
     from sklearn.datasets import load_digits
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     from sknn_scratch import DeepNNClassifier, runtime
-    from sknn_scratch.io import save_model
+    from sknn_scratch.io import load_model, save_model
 
-    X, y = load_digits(return_X_y=True)
-    X = X / 16.0
+    pixels, y = load_digits(return_X_y=True)
+    X = pixels / 16.0
     est = DeepNNClassifier(hidden_layer_sizes, max_iter=max_iter,
                            random_state=random_state)
+    pipe = make_pipeline(StandardScaler(), DeepNNClassifier(
+        hidden_layer_sizes, max_iter=max_iter, random_state=random_state))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # trained briefly on purpose
         est.fit(X, y)
+        pipe.fit(pixels, y)
     rows = np.resize(X, (batch_rows, X.shape[1]))  # 1,000 rows (digits has 1,797)
     one = X[:1]
+    pixel_rows = np.resize(pixels, (batch_rows, X.shape[1]))
 
     workdir = tempfile.mkdtemp(prefix="sknn-deploy-")
     h5_path = os.path.join(workdir, "model.h5")
     save_model(est, h5_path)
     model = runtime.load(h5_path)
-    candidates = {"estimator.predict_proba": (est.predict_proba, np.float64),
-                  "runtime.predict_proba (NumPy)": (model.predict_proba, np.float64)}
+    pipe_path = os.path.join(workdir, "pipeline.h5")
+    save_model(pipe, pipe_path)
+    pipe_loaded, pipe_model = load_model(pipe_path), runtime.load(pipe_path)
+    # (function, input dtype, pixels?): pipelines take the raw pixels
+    candidates = {
+        "pipeline: sklearn Pipeline": (pipe_loaded.predict_proba, np.float64, True),
+        "pipeline: runtime (NumPy)": (pipe_model.predict_proba, np.float64, True),
+        "estimator.predict_proba": (est.predict_proba, np.float64, False),
+        "runtime.predict_proba (NumPy)": (model.predict_proba, np.float64, False)}
     sizes = {"weights_float64": sum(a.nbytes for a in est.coefs_ + est.intercepts_),
-             "hdf5": os.path.getsize(h5_path)}
+             "hdf5": os.path.getsize(h5_path), "hdf5_pipeline": os.path.getsize(pipe_path)}
     config = {"hidden_layer_sizes": tuple(hidden_layer_sizes),
               "n_features": X.shape[1], "n_classes": len(est.classes_),
               "max_iter": max_iter, "batch_rows": batch_rows,
@@ -114,32 +133,42 @@ def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
         # no busy-waiting after a run: it would steal the core from the next candidate
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        for dtype in (np.float32, np.float64):
+        for dtype, (fitted, kind, data) in itertools.product(
+                (np.float32, np.float64), ((pipe, "pipeline", pixel_rows),
+                                           (est, "estimator", rows))):
             name = np.dtype(dtype).name
-            onx = to_onnx(est, dtype=dtype, zipmap=False)
-            path = os.path.join(workdir, f"model-{name}.onnx")
+            onx = to_onnx(fitted, dtype=dtype, zipmap=False)
+            path = os.path.join(workdir, f"{kind}-{name}.onnx")
             with open(path, "wb") as f:
                 f.write(onx.SerializeToString())
-            sizes[f"onnx_{name}"] = os.path.getsize(path)
+            sizes[f"onnx_{name}" if kind == "estimator" else
+                  f"onnx_pipeline_{name}"] = os.path.getsize(path)
             sess = ort.InferenceSession(path, options,
                                         providers=["CPUExecutionProvider"])
 
             def proba(data, sess=sess):
                 return sess.run(["probabilities"], {"X": data})[0]
 
-            candidates[f"onnxruntime {name} graph"] = (proba, dtype)
-            np.testing.assert_allclose(proba(rows.astype(dtype)),
-                                       est.predict_proba(rows), atol=1e-5)
+            label = (f"onnxruntime {name} graph" if kind == "estimator"
+                     else f"pipeline: onnxruntime {name}")
+            candidates[label] = (proba, dtype, kind == "pipeline")
+            np.testing.assert_allclose(proba(data.astype(dtype)),
+                                       fitted.predict_proba(data), atol=1e-5)
     np.testing.assert_array_equal(model.predict_proba(rows), est.predict_proba(rows))
+    np.testing.assert_array_equal(pipe_model.predict_proba(pixel_rows),
+                                  pipe_loaded.predict_proba(pixel_rows))
+    np.testing.assert_array_equal(pipe_model.predict_proba(pixels[:1]),
+                                  pipe.predict_proba(pixels[:1]))
 
+    inputs = {("1_row_s", False): one, ("batch_s", False): rows,
+              ("1_row_s", True): pixels[:1], ("batch_s", True): pixel_rows}
     with _one_thread():
         medians = {size: _median_seconds(
-            {name: (lambda fn=fn, x=data.astype(dtype): fn(x))
-             for name, (fn, dtype) in candidates.items()}, repeats)
-            for size, data, repeats in (("1_row_s", one, repeats_one),
-                                        ("batch_s", rows, repeats_batch))}
-    latency = {name: {size: medians[size][name] for size in medians}
-               for name in candidates}
+            {name: (lambda fn=fn, x=inputs[size, raw].astype(dtype): fn(x))
+             for name, (fn, dtype, raw) in candidates.items()}, repeats)
+            for size, repeats in (("1_row_s", repeats_one), ("batch_s", repeats_batch))}
+    order = sorted(candidates, key=lambda name: not name.startswith("pipeline:"))
+    latency = {name: {size: medians[size][name] for size in medians} for name in order}
     for path in os.listdir(workdir):
         os.remove(os.path.join(workdir, path))
     os.rmdir(workdir)
@@ -150,30 +179,41 @@ def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
     return results
 
 
+def baseline(name):
+    """The candidate a latency is compared with: sklearn's Pipeline for the
+    pipeline rows, the estimator for the others."""
+    return ("pipeline: sklearn Pipeline" if name.startswith("pipeline:")
+            else "estimator.predict_proba")
+
+
 def format_table(results):
     """The printed report of :func:`run`'s results."""
     c, lat = results["config"], results["latency"]
-    base = lat["estimator.predict_proba"]
     sizes = " -> ".join(map(str, (c["n_features"], *c["hidden_layer_sizes"],
                                   c["n_classes"])))
     batch_header = f"{c['batch_rows']:,} rows (ms)"
     lines = [f"DeepNNClassifier {sizes} on digits ({c['max_iter']} epochs, train "
-             f"accuracy {c['train_accuracy']:.3f}); medians of {c['repeats_one']} "
-             f"(1 row) /\n{c['repeats_batch']} ({c['batch_rows']:,} rows) calls "
-             "timed in turns, one thread",
+             f"accuracy {c['train_accuracy']:.3f}), alone and after a StandardScaler "
+             f"(raw pixels);\nmedians of {c['repeats_one']} (1 row) / "
+             f"{c['repeats_batch']} ({c['batch_rows']:,} rows) calls timed in turns, "
+             "one thread; ratio = time / time of sklearn's Pipeline (pipeline rows) or "
+             "of the estimator",
              "",
-             f"{'predict_proba':<32}{'1 row (us)':>12}{'vs est.':>9}"
-             f"{batch_header:>18}{'vs est.':>9}",
+             f"{'predict_proba':<32}{'1 row (us)':>12}{'ratio':>9}"
+             f"{batch_header:>18}{'ratio':>9}",
              "-" * 80]
     for name, t in lat.items():
+        base = lat[baseline(name)]
         lines.append(f"{name:<32}{t['1_row_s'] * 1e6:>12.1f}"
-                     f"{base['1_row_s'] / t['1_row_s']:>8.1f}x"
+                     f"{t['1_row_s'] / base['1_row_s']:>9.2f}"
                      f"{t['batch_s'] * 1e3:>18.3f}"
-                     f"{base['batch_s'] / t['batch_s']:>8.1f}x")
+                     f"{t['batch_s'] / base['batch_s']:>9.2f}")
     lines += ["", f"{'file':<32}{'bytes':>12}", "-" * 44]
     labels = {"weights_float64": "(the float64 weights alone)",
               "hdf5": "HDF5 (save_model, + Adam state)", "onnx_float32": "ONNX float32",
-              "onnx_float64": "ONNX float64"}
+              "onnx_float64": "ONNX float64", "hdf5_pipeline": "HDF5 pipeline",
+              "onnx_pipeline_float32": "ONNX pipeline float32",
+              "onnx_pipeline_float64": "ONNX pipeline float64"}
     for key, size in results["sizes_bytes"].items():
         lines.append(f"{labels.get(key, key):<32}{size:>12,}")
     if "onnx_skipped" in c:

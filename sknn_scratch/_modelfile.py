@@ -11,7 +11,11 @@ SHA-256, checked with plain reads before HDF5 opens it (:mod:`sknn_scratch._seal
 Files written before seals existed have no user block; they are still read, with
 an :class:`UnsealedFileWarning`.
 
-Layout (format version 1), every array stored contiguously, uncompressed::
+Layout, every array stored contiguously, uncompressed. Format version 1 is a
+bare estimator, and this version still writes bare estimators so; version 2 adds
+an optional ``/pipeline`` group (the preprocessing steps of a ``Pipeline`` that
+ends in the estimator, :mod:`sknn_scratch._pipelinefile`), so an older reader
+refuses a pipeline file by its version instead of misreading it::
 
     /                     attrs: format, format_version, class_name, dtype,
                           sknn_scratch_version, sklearn_version, numpy_version,
@@ -45,6 +49,7 @@ import warnings
 import h5py
 import numpy as np
 
+from ._pipelinefile import read_pipeline
 from ._plaindata import loads
 from ._seal import verify
 
@@ -53,7 +58,7 @@ class UnsealedFileWarning(UserWarning):
     """A model file written before seals existed: read, but not verified."""
 
 FORMAT_NAME = "sknn_scratch.model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest this version reads; see the layout above
 CLASS_NAMES = ("ScratchLogisticRegression", "ShallowNNClassifier", "DeepNNClassifier")
 #: Per update rule, the lists of arrays its state holds.
 OPTIMIZER_SLOTS = {"gd": (), "momentum": ("velocity",), "rmsprop": ("sq",),
@@ -69,7 +74,7 @@ ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype": 
                "loss_": float, "best_loss_": float}
 _REQUIRED = {"params", "history_", "rng_state", "classes_", "loss_curve_", "coefs_",
              "intercepts_", "plain_attributes"}
-_OPTIONAL = {"feature_names_in_", "optimizer_state"}
+_OPTIONAL = {"feature_names_in_", "optimizer_state", "pipeline"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _FITTED_NAME = re.compile(r"[a-z][a-z0-9_]{0,98}_")
 _CORE = {"classes_", "coefs_", "intercepts_", "loss_curve_", "history_",
@@ -95,8 +100,9 @@ def read_model_file(path):
         ``intercepts_``, ``classes_``, ``n_features_in_``, ...),
         ``plain_attributes`` (further fitted attributes, plain data),
         ``rng_state`` (dict), ``optimizer`` (None or dict: ``name``, ``t``,
-        ``hyperparameters``, ``slots``) and ``metadata`` (format and library
-        versions, ``dtype``).
+        ``hyperparameters``, ``slots``), ``metadata`` (format and library
+        versions, ``dtype``) and ``pipeline`` (None for a bare estimator, else
+        :func:`sknn_scratch._pipelinefile.read_pipeline`'s dict).
 
     Raises
     ------
@@ -331,6 +337,9 @@ class _Reader:
         members = self.names(h, "", 16)
         if not _REQUIRED <= members <= _REQUIRED | _OPTIONAL:
             self.fail(_diff(_REQUIRED - members, members - _REQUIRED - _OPTIONAL))
+        if "pipeline" in members and version < 2:
+            self.fail(f"it holds a 'pipeline' group, which format version {version} "
+                      "does not have (pipelines need format version 2)")
 
         params = self.json("params")
         if not (isinstance(params, dict) and len(params) <= 256
@@ -400,9 +409,11 @@ class _Reader:
                      if "optimizer_state" in members else None)
         metadata = {key: meta[key] for key in ROOT_ATTRS
                     if not key.endswith("_") and key not in ("format", "class_name")}
+        pipeline = (read_pipeline(self, meta["n_features_in_"])
+                    if "pipeline" in members else None)
         return {"class_name": class_name, "params": params, "attributes": attributes,
                 "plain_attributes": plain, "rng_state": self.rng_state(),
-                "optimizer": optimizer, "metadata": metadata}
+                "optimizer": optimizer, "metadata": metadata, "pipeline": pipeline}
 
 
 def _diff(missing, unexpected):  # only the non-empty parts

@@ -299,9 +299,10 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_study)
 
-    p = sub.add_parser("export", help="convert a saved model file (save_model) to ONNX; "
-                       "whole pipelines export through sknn_scratch.onnx")
-    p.add_argument("model", metavar="MODEL.h5", help="model file written by save_model")
+    p = sub.add_parser("export", help="convert a saved model file (save_model: an "
+                       "estimator or a pipeline of scalers and an estimator) to ONNX")
+    p.add_argument("model", metavar="MODEL.h5", help="model file written by save_model "
+                   "(a saved pipeline exports whole)")
     p.add_argument("--onnx", required=True, metavar="MODEL.onnx",
                    help="ONNX file to write (needs pip install 'sknn-scratch[onnx]')")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"],

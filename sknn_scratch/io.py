@@ -3,6 +3,15 @@
 >>> from sknn_scratch.io import load_model, save_model
 >>> save_model(clf, "model.h5")            # doctest: +SKIP
 >>> clf = load_model("model.h5")           # doctest: +SKIP
+>>> save_model(make_pipeline(StandardScaler(), clf), "pipe.h5")  # doctest: +SKIP
+
+A ``Pipeline`` saves too when its last step is one of the three estimators and
+every other step one of :data:`SUPPORTED_STEPS` (StandardScaler, MinMaxScaler,
+MaxAbsScaler, RobustScaler, with any parameters): the estimator is stored as
+always and the scalers' parameters and fitted arrays beside it
+(:mod:`sknn_scratch._pipelinefile`); :func:`load_model` returns a Pipeline with
+the same step names that predicts bit-identically. Other steps raise
+``TypeError``; export such pipelines to ONNX (:mod:`sknn_scratch.onnx`).
 
 The file holds the weights as datasets (``coefs_/0``, ``intercepts_/0``, ...),
 ``get_params()`` as JSON, the fitted attributes, the state of the training
@@ -26,6 +35,13 @@ count; this module then checks the parameters with the estimator's own
 constraints and that they describe the stored layers. The versions of
 sknn_scratch, scikit-learn and NumPy that wrote a file are recorded in it
 (``read_model_file(path)["metadata"]``); the format does not depend on them.
+
+Files outlive versions: a parameter missing from a file written by an older
+version takes its current default (an older version did not have it, and
+scikit-learn's and sknn_scratch's new parameters default to the old behaviour);
+a fitted attribute added later takes its value in :data:`FITTED_FALLBACKS`; a
+parameter this version does not know is refused, naming it and the version that
+wrote the file; a file of a newer format version is refused.
 """
 
 import dataclasses
@@ -35,19 +51,31 @@ import uuid
 import h5py
 import numpy as np
 import sklearn
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
-from ._modelfile import (CLASS_NAMES, FORMAT_NAME, FORMAT_VERSION, LABEL_DTYPE,
+from ._modelfile import (CLASS_NAMES, FORMAT_NAME, LABEL_DTYPE,
                          OPTIMIZER_SLOTS, ROOT_ATTRS, read_model_file)
 from ._compat import validate_params
+from ._pipelinefile import encode_pipeline, write_pipeline
+from ._pipelines import (STEP_CLASSES, build_pipeline, complete_params, is_older,
+                         pipeline_content)
 from ._plaindata import dumps, encode_params
 from ._seal import USERBLOCK_SIZE, seal
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
 from .estimators.base import dense_weights
 from .optim import GD, Adam, Momentum, RMSprop
 
-__all__ = ["load_model", "save_model", "read_model_file"]
+__all__ = ["load_model", "save_model", "read_model_file", "SUPPORTED_STEPS"]
+
+#: Preprocessing steps a saved Pipeline may hold before its estimator.
+SUPPORTED_STEPS = tuple(STEP_CLASSES)
+#: Fitted attributes added after the first release, and the value a model
+#: loaded from a file without them gets (what a fit without a validation set
+#: leaves).
+FITTED_FALLBACKS = {"validation_loss_curve_": None, "validation_scores_": None,
+                    "best_validation_score_": None}
 
 _CLASSES = {cls.__name__: cls for cls in (ScratchLogisticRegression,
                                           ShallowNNClassifier, DeepNNClassifier)}
@@ -58,12 +86,15 @@ _FITTED = ("classes_", "coefs_", "intercepts_", "n_features_in_", "n_layers_",
 
 
 def save_model(estimator, path):
-    """Save a fitted estimator to an HDF5 file, without pickle.
+    """Save a fitted estimator, or a pipeline ending in one, to HDF5, without pickle.
 
     Parameters
     ----------
-    estimator : ScratchLogisticRegression, ShallowNNClassifier or DeepNNClassifier
-        A fitted estimator of exactly one of these classes (not a subclass).
+    estimator : ScratchLogisticRegression, ShallowNNClassifier, DeepNNClassifier \
+            or Pipeline
+        A fitted estimator of exactly one of these classes (not a subclass), or
+        a fitted ``sklearn.pipeline.Pipeline`` (``make_pipeline``) of zero or
+        more steps among :data:`SUPPORTED_STEPS` followed by such an estimator.
     path : str or os.PathLike
         Destination; an existing file is replaced only once the new one is
         completely written.
@@ -71,21 +102,25 @@ def save_model(estimator, path):
     Raises
     ------
     TypeError
-        If ``estimator`` is not one of the three sknn_scratch classifiers.
+        If ``estimator`` is not one of the three sknn_scratch classifiers, or a
+        pipeline step is not supported (the message names it and the list).
     sklearn.exceptions.NotFittedError
-        If it is not fitted.
+        If it (or a pipeline step) is not fitted.
     ValueError
         If a parameter is not plain data (e.g. a ``RandomState`` instance as
         ``random_state``, or a callable), or the weights are not finite.
     """
-    if _CLASSES.get(type(estimator).__name__) is not type(estimator):
+    pipeline = None
+    if isinstance(estimator, Pipeline):
+        estimator, pipeline = pipeline_content(estimator, _CLASSES)
+    elif _CLASSES.get(type(estimator).__name__) is not type(estimator):
         raise TypeError(
-            f"save_model saves the sknn_scratch estimators {list(CLASS_NAMES)} only, "
-            f"got an instance of {type(estimator).__module__}."
-            f"{type(estimator).__qualname__}."
+            f"save_model saves the sknn_scratch estimators {list(CLASS_NAMES)} "
+            f"(alone or as the last step of a Pipeline) only, got an instance of "
+            f"{type(estimator).__module__}.{type(estimator).__qualname__}."
         )
     check_is_fitted(estimator)
-    _write_model_file(path, _content(estimator))
+    _write_model_file(path, {**_content(estimator), "pipeline": pipeline})
 
 
 def load_model(path):
@@ -97,9 +132,11 @@ def load_model(path):
 
     Returns
     -------
-    estimator : ScratchLogisticRegression, ShallowNNClassifier or DeepNNClassifier
+    estimator : ScratchLogisticRegression, ShallowNNClassifier, DeepNNClassifier \
+            or Pipeline
         Fitted, with the saved parameters, weights, fitted attributes, training
-        generator and optimizer state.
+        generator and optimizer state; for a saved pipeline, a ``Pipeline`` with
+        the same step names, fitted scalers and this estimator last.
 
     Raises
     ------
@@ -112,19 +149,15 @@ def load_model(path):
     content = read_model_file(path)
     where = f"Cannot load model from '{os.fspath(path)}'"
     cls = _CLASSES[content["class_name"]]
-    params, attrs = content["params"], content["attributes"]
-    # Exactly the class's parameters: a missing one would silently take its default
-    # (e.g. another activation). A version adding a parameter bumps FORMAT_VERSION
-    # and fills the default in for older files.
-    expected = set(cls().get_params(deep=False))
-    if set(params) != expected:
-        unknown, missing = sorted(set(params) - expected), sorted(expected - set(params))
-        raise ValueError(
-            f"{where}: the saved parameters do not match {cls.__name__}"
-            + (f"; unknown parameter(s) {unknown}" if unknown else "")
-            + (f"; missing parameter(s) {missing}" if missing else "") + "."
-        )
-    plain = content["plain_attributes"]
+    attrs, meta = content["attributes"], content["metadata"]
+    # The class's parameters; one missing from a file of an older version (which
+    # did not have it) takes its default, one missing from a file of this version
+    # means damage (it would silently change e.g. the activation).
+    params = complete_params(
+        content["params"], cls().get_params(deep=False), what=cls.__name__,
+        where=where, written=f"sknn_scratch {meta['sknn_scratch_version']}",
+        older=is_older(meta["sknn_scratch_version"], __version__))
+    plain = {**FITTED_FALLBACKS, **content["plain_attributes"]}
     shadowing = sorted(name for name in plain if hasattr(cls, name))
     if shadowing:
         raise ValueError(f"{where}: fitted attribute(s) {shadowing} would hide "
@@ -147,6 +180,8 @@ def load_model(path):
     bit_generator.state = content["rng_state"]
     estimator._rng = np.random.Generator(bit_generator)
     estimator._optimizer_state = _optimizer_state(content["optimizer"], where)
+    if content["pipeline"] is not None:
+        return build_pipeline(content["pipeline"], estimator, where, meta)
     return estimator
 
 
@@ -220,6 +255,8 @@ def _write_model_file(path, content):
     """
     path = os.fspath(path)
     a, opt = content["attributes"], content["optimizer"]
+    pipeline = content.get("pipeline")
+    encoded = None if pipeline is None else encode_pipeline(pipeline)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Folder not found: '{folder}'; cannot save '{path}'.")
@@ -249,7 +286,8 @@ def _write_model_file(path, content):
         bad = [k for k, v in content["plain_attributes"].items() if not _is_plain(v)]
         raise ValueError(f"Fitted attribute(s) {bad} contain {exc}, which a model file "
                          "cannot store (only plain data).") from None
-    root = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+    # a bare estimator is written exactly as format version 1 defines it
+    root = {"format": FORMAT_NAME, "format_version": 1 if encoded is None else 2,
             "class_name": content["class_name"], "dtype": a["coefs_"][0].dtype.name,
             "numpy_version": np.__version__, **content["metadata"],
             **{k: a[k] for k in ROOT_ATTRS if k.endswith("_")}}
@@ -275,6 +313,8 @@ def _write_model_file(path, content):
             f.create_group("coefs_"), f.create_group("intercepts_")
             for name, x in arrays.items():
                 f.create_dataset(name, data=x)
+            if encoded is not None:
+                write_pipeline(f, encoded)
         seal(tmp)  # length and SHA-256 in the user block; fsyncs the file
         os.replace(tmp, path)
         _fsync_folder(folder)  # the rename itself survives a power cut

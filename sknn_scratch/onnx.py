@@ -228,6 +228,13 @@ def to_onnx(model, n_features=None, *, dtype=np.float32, zipmap=True, target_ops
         raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
     tensor = DoubleTensorType if dtype == np.float64 else FloatTensorType
     final = model.steps[-1][1] if hasattr(model, "steps") else model
+    for name, step in getattr(model, "steps", [])[:-1]:
+        if type(step).__name__ == "MaxAbsScaler" and getattr(step, "clip", False):
+            # skl2onnx (1.20) converts it as if clip were False: wrong, silently
+            raise RuntimeError(
+                f"pipeline step {name!r} is a MaxAbsScaler with clip=True, which "
+                "skl2onnx's converter ignores (the graph would not clip); export it "
+                "with clip=False or serve the model file with sknn_scratch.runtime.")
     return skl2onnx.to_onnx(
         model, initial_types=[(input_name, tensor([None, int(n_features)]))],
         options={id(final): {"zipmap": zipmap}}, target_opset=target_opset)
@@ -237,8 +244,9 @@ def export_model_file(model_path, onnx_path, *, dtype=np.float32, zipmap=False,
                       target_opset=None):
     """Convert a model file written by :func:`sknn_scratch.io.save_model` to ONNX.
 
-    Returns the ONNX model, written to ``onnx_path`` (replaced only once the
-    new file is complete). Probabilities are a plain tensor unless ``zipmap``.
+    A saved pipeline (scalers, then the estimator) converts whole. Returns the
+    ONNX model, written to ``onnx_path`` (replaced only once the new file is
+    complete). Probabilities are a plain tensor unless ``zipmap``.
     """
     from .io import load_model
 

@@ -4,6 +4,11 @@
 >>> model = runtime.load("model.h5")        # doctest: +SKIP
 >>> model.predict(X), model.predict_proba(X)  # doctest: +SKIP
 
+A file saved from a ``Pipeline`` (scalers, then the estimator) is served whole:
+the stored scalers are applied first, with the very arithmetic of
+scikit-learn's ``transform`` (:mod:`sknn_scratch._scalers`), so the results are
+bit-identical to the pipeline's for dense input.
+
 :func:`load` reads a model file written by :func:`sknn_scratch.io.save_model`
 with the same validating reader as :func:`~sknn_scratch.io.load_model`
 (:func:`sknn_scratch._modelfile.read_model_file`), so a malformed file fails with
@@ -27,6 +32,8 @@ from numbers import Integral
 import numpy as np
 
 from ._modelfile import read_model_file
+from ._pipelinefile import transform_params
+from ._scalers import FLOAT_DTYPES, transform
 from .core import predict
 from .core.activations import ACTIVATIONS
 
@@ -69,8 +76,16 @@ def load(path):
             f"{where}: the stored weights have layer sizes {sizes}, but the saved "
             f"parameters of {class_name} describe {wanted}."
         )
+    pipeline, names, steps = content["pipeline"], attrs.get("feature_names_in_"), ()
+    if pipeline is not None:
+        steps = tuple((s["name"], s["class_name"],
+                       transform_params(s["class_name"], s["params"]), s["arrays"])
+                      for s in pipeline["steps"])
+        if steps:  # the pipeline's input is its first step's
+            names = pipeline["steps"][0]["feature_names_in_"]
     return RuntimeModel(class_name, coefs, intercepts, attrs["classes_"], activation,
-                        attrs.get("feature_names_in_"))
+                        names, preprocessing=steps,
+                        step_names=None if pipeline is None else pipeline["step_names"])
 
 
 def _activation(class_name, params, where):
@@ -110,12 +125,17 @@ def _hidden_sizes(class_name, params, where):
 
 
 class RuntimeModel(predict.PredictFromLogitsMixin):
-    """A fitted net for prediction: weights, classes and the activation, nothing else.
+    """A fitted net for prediction: weights, classes and the activation, nothing
+    else, and the preprocessing steps of a saved pipeline.
 
     Attributes
     ----------
     class_name : str
-        The estimator class the file was saved from.
+        The estimator class the file was saved from (the pipeline's last step).
+    preprocessing : tuple of (name, class_name, params, arrays)
+        The scalers applied before the net, in order; empty for a bare estimator.
+    step_names : list of str or None
+        Every step name of a saved pipeline (the net's last), else None.
     classes_ : ndarray of shape (n_classes,)
     coefs_, intercepts_ : list of ndarray
     activation : str
@@ -124,8 +144,9 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
     """
 
     def __init__(self, class_name, coefs, intercepts, classes, activation,
-                 feature_names_in=None):
+                 feature_names_in=None, *, preprocessing=(), step_names=None):
         self.class_name = class_name
+        self.preprocessing, self.step_names = tuple(preprocessing), step_names
         self.coefs_, self.intercepts_ = list(coefs), list(intercepts)
         self.classes_ = classes
         self.activation = activation
@@ -135,7 +156,8 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
 
     def __repr__(self):
         sizes = " -> ".join(map(str, self._arch.layer_sizes))
-        return (f"RuntimeModel({self.class_name}: {sizes}, activation="
+        steps = "".join(f"{c} -> " for _, c, _, _ in self.preprocessing)
+        return (f"RuntimeModel({steps}{self.class_name}: {sizes}, activation="
                 f"{self.activation!r}, classes={self.classes_.tolist()[:10]})")
 
     def _check(self, X):
@@ -145,6 +167,8 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
             if [str(c) for c in names] != list(self.feature_names_in_):
                 raise ValueError("The feature names should match those that were "
                                  "passed during fit.")
+        if self.preprocessing:
+            X = self._preprocess(X)
         if hasattr(X, "tocsr"):  # a SciPy sparse matrix, used as the estimators do
             X = X.tocsr()
             data = X.data
@@ -166,6 +190,27 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
             raise ValueError("X has 0 samples; at least 1 is required.")
         if not np.isfinite(data).all():
             raise ValueError("Input X contains NaN or infinity.")
+        return X
+
+    def _preprocess(self, X):
+        """A float copy of ``X`` through the stored scalers, as the pipeline's
+        ``transform`` calls compute it (same dtypes, same operations)."""
+        if hasattr(X, "tocsr"):
+            raise ValueError("This model's pipeline scales its input, which the "
+                             "runtime does for dense arrays only; pass X.toarray().")
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2D array of shape (n_samples, n_features), "
+                             f"got an array of shape {X.shape}.")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but this model expects "
+                             f"{self.n_features_in_} features as input.")
+        # a copy in the scalers' dtype (they keep float16/32/64, make others float64)
+        X = X.copy(order="K") if X.dtype in FLOAT_DTYPES else X.astype(np.float64)
+        if not np.isfinite(X).all():
+            raise ValueError("Input X contains NaN or infinity.")
+        for _, class_name, params, arrays in self.preprocessing:
+            X = transform(class_name, params, arrays, X)
         return X
 
     def _logits(self, X):

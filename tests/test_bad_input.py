@@ -8,7 +8,8 @@ every other attribute, bit for bit).
 
 Entry points: fit, partial_fit, predict, predict_proba, predict_log_proba,
 decision_function, score, check_gradients, the studies functions,
-load_h5_dataset, iter_h5_batches, load_catvnoncat, load_model and the CLI.
+load_h5_dataset, iter_h5_batches, load_catvnoncat, load_model and the CLI; at
+the end, pipelines in model files (save_model, load_model, runtime.load).
 """
 
 import pickle
@@ -1110,3 +1111,143 @@ def test_issue16_sparsify_and_densify_on_an_unfitted_model_raise_not_fitted(meth
                        match="ScratchLogisticRegression, must be fitted before"):
         getattr(est, method)()
     assert vars(est) == before  # still unfitted, nothing added
+
+
+# ------------------------------------------------------- pipelines in model files
+# Self-contained: save_model / load_model / runtime.load with pipelines (scalers
+# followed by an sknn_scratch estimator), see tests/test_pipeline_files.py.
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
+from sklearn.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
+
+from sknn_scratch import runtime as _runtime  # noqa: E402
+from sknn_scratch.io import load_model as _load_model  # noqa: E402
+from sknn_scratch.io import save_model as _save_model  # noqa: E402
+
+
+def _pipe_fitted():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return make_pipeline(StandardScaler(), MinMaxScaler(clip=True),
+                             DeepNNClassifier((4,), max_iter=3, random_state=0)).fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def pipe_model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pipe") / "pipe.h5"
+    _save_model(_pipe_fitted(), path)
+    return path
+
+
+def _pipe_with(index, step):
+    pipe = _pipe_fitted()
+    pipe.steps[index] = (pipe.steps[index][0], step)
+    return pipe
+
+
+PIPE_SAVE_CASES = [
+    ("pca-step", lambda: _pipe_with(0, PCA(4).fit(X)), TypeError,
+     r"pipeline step 'standardscaler': a sklearn.decomposition.*PCA is not a "
+     r"supported preprocessing step.*StandardScaler.*ONNX"),
+    ("passthrough-step", lambda: _pipe_with(1, "passthrough"), TypeError,
+     r"pipeline step 'minmaxscaler': 'passthrough' is not a supported"),
+    ("nested-pipeline-step", lambda: _pipe_with(0, make_pipeline(StandardScaler().fit(X))),
+     TypeError, r"'standardscaler': a sklearn.pipeline.Pipeline is not"),
+    ("sklearn-final-step", lambda: _pipe_with(2, LogisticRegression().fit(X, Y)),
+     TypeError, r"'deepnnclassifier': the last step must be an sknn_scratch estimator"),
+    ("unfitted-scaler", lambda: _pipe_with(0, StandardScaler()), NotFittedError,
+     r"'standardscaler' \(StandardScaler\) is not fitted"),
+    ("unfitted-estimator", lambda: _pipe_with(2, DeepNNClassifier()), NotFittedError,
+     "not fitted"),
+    ("unplain-pipeline-param", lambda: _pipe_fitted().set_params(memory=object()),
+     ValueError, r"Parameter 'memory' cannot be saved"),
+    ("unplain-scaler-param", lambda: _pipe_fitted().set_params(
+        standardscaler__copy=np.random.RandomState(0)), ValueError,
+     r"pipeline step 'standardscaler': Parameter 'copy' cannot be saved"),
+    ("scaler-with-nan-statistics", lambda: _pipe_fitted().set_params(),
+     ValueError, "mean_ contains NaN"),
+    ("pipeline-subclass", lambda: type("MyPipeline", (Pipeline,), {})(
+        _pipe_fitted().steps), TypeError, "not a subclass"),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in PIPE_SAVE_CASES])
+def test_save_model_bad_pipelines(case, tmp_path):
+    name, make, exc, match = case
+    pipe = make()
+    if name == "scaler-with-nan-statistics":
+        pipe[0].mean_ = np.where(np.arange(4) == 1, np.nan, pipe[0].mean_)
+    with _raises(exc, match):
+        _save_model(pipe, tmp_path / "pipe.h5")
+    assert list(tmp_path.iterdir()) == []  # nothing written, no temporary left
+
+
+def _pipe_tamper(name, data=None, attr=None):
+    def apply(path):
+        with h5py.File(path, "r+") as f:
+            if attr is not None:
+                f[name].attrs[attr] = data
+            else:
+                del f[name]
+                if data is not None:
+                    f[name] = data
+        reseal(path)
+    return apply
+
+
+PIPE_FILE_CASES = [
+    ("truncated", lambda p: p.write_bytes(p.read_bytes()[:3000]), "truncated or corrupt"),
+    ("byte-changed", lambda p: p.write_bytes(p.read_bytes()[:-9] + b"x" + p.read_bytes()[-8:]),
+     "checksum mismatch"),
+    ("unknown-step-class", _pipe_tamper("pipeline/steps/1", "Binarizer", "class_name"),
+     "'minmaxscaler' is a 'Binarizer', which this version of sknn_scratch cannot read"),
+    ("scale-wrong-shape", _pipe_tamper("pipeline/steps/0/scale_", np.ones(5)),
+     r"'pipeline/steps/0/scale_' has shape \(5,\)"),
+    ("scale-inf", _pipe_tamper("pipeline/steps/0/scale_", np.full(4, np.inf)),
+     "contains NaN or infinity"),
+    ("missing-step", _pipe_tamper("pipeline/steps/1"), r"should hold 2 group\(s\)"),
+    ("missing-array", _pipe_tamper("pipeline/steps/1/min_"), "missing"),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in PIPE_FILE_CASES])
+@pytest.mark.parametrize("loader", ["load_model", "runtime"])
+def test_load_bad_pipeline_files(case, loader, tmp_path, pipe_model_file):
+    _, change, match = case
+    path = tmp_path / "bad.h5"
+    path.write_bytes(pipe_model_file.read_bytes())
+    change(path)
+    load = _load_model if loader == "load_model" else _runtime.load
+    with _raises(ValueError, match):
+        load(path)
+
+
+def _pipe_sparse():
+    sparse = pytest.importorskip("scipy.sparse")
+    return sparse.csr_matrix(X)
+
+
+PIPE_PREDICT_CASES = [
+    ("too-few-features", lambda: X[:, :3], "X has 3 features, but this model expects 4"),
+    ("one-dimensional", lambda: X[0], "Expected a 2D array"),
+    ("nan", _nan_X, "NaN or infinity"),
+    ("inf", _inf_X, "NaN or infinity"),
+    ("no-rows", lambda: np.zeros((0, 4)), "0 samples"),
+    ("sparse", _pipe_sparse, "dense arrays only"),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in PIPE_PREDICT_CASES])
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
+def test_runtime_pipeline_bad_predict_input(case, method, pipe_model_file):
+    _, make, match = case
+    model = _runtime.load(pipe_model_file)
+    arrays = [a.copy() for _, _, _, step in model.preprocessing for a in step.values()]
+    data = make()
+    before = data.copy()
+    with _raises(ValueError, match):
+        getattr(model, method)(data)
+    after = [a for _, _, _, step in model.preprocessing for a in step.values()]
+    assert all(np.array_equal(a, b) for a, b in zip(arrays, after))  # nothing changed
+    if isinstance(data, np.ndarray):
+        np.testing.assert_array_equal(data, before)  # nor the caller's X

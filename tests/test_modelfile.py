@@ -138,7 +138,8 @@ CORPUS = {
     "truncated-1-byte": ("multi", _raw(lambda b: b[:-1]), "truncated or corrupt", R),
     "foreign-hdf5": ("multi", _foreign, "no 'format' attribute", R),
     "other-format": ("multi", _attr("format", "keras"), "its format is 'keras'", R),
-    "newer-format": ("multi", _attr("format_version", 2), "format version 2", R),
+    "newer-format": ("multi", _attr("format_version", 3), "format version 3; this "
+                     "sknn_scratch reads format versions up to 2 .upgrade", R),
     "unknown-class": ("multi", _attr("class_name", "MLPClassifier"),
                       "unknown estimator class 'MLPClassifier'", R),
     "missing-layer": ("multi", _h5(lambda f: f.__delitem__("coefs_/1")),
@@ -193,7 +194,9 @@ CORPUS = {
     "attribute-type": ("multi", _attr("n_features_in_", "4"),
                        "attribute 'n_features_in_' of '/' should be int", R),
     "unknown-param": ("multi", _json("params", lambda d: {**d, "foo": 1}),
-                      r"unknown parameter\(s\) \['foo'\]\.", E),
+                      r"unknown parameter\(s\) \['foo'\] of DeepNNClassifier: this "
+                      r"version .* not have them\. The file was written by "
+                      r"sknn_scratch 0\.1\.0", E),
     "missing-param": ("multi", _json("params", _drop("alpha")),
                       r"missing parameter\(s\) \['alpha'\]", E),
     "params-not-object": ("multi", _json("params", lambda d: [1, 2]),
@@ -262,19 +265,21 @@ def test_reader_imports_only_numpy_h5py_and_stdlib():
             "'sknn_scratch.estimators'))]; print(bad); assert not bad")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     root = Path(sknn_scratch.__file__).parent
-    for name in ("_modelfile.py", "_plaindata.py", "_seal.py"):
+    for name in ("_modelfile.py", "_plaindata.py", "_seal.py", "_pipelinefile.py",
+                 "_scalers.py"):
         tree = ast.parse((root / name).read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import)
                     for a in n.names}
         imported |= {"." * n.level + (n.module or "") for n in ast.walk(tree)
                      if isinstance(n, ast.ImportFrom)}
-        assert imported <= set(sys.stdlib_module_names) | {"numpy", "h5py",
-                                                            "._plaindata", "._seal"}, name
+        assert imported <= set(sys.stdlib_module_names) | {
+            "numpy", "h5py", "._plaindata", "._seal", "._pipelinefile", "._scalers"}, name
 
 
 def test_no_pickle_or_eval_in_io_modules():
     root = Path(sknn_scratch.__file__).parent
-    for name in ("io.py", "_modelfile.py", "_plaindata.py", "_seal.py"):
+    for name in ("io.py", "_modelfile.py", "_plaindata.py", "_seal.py",
+                 "_pipelinefile.py", "_scalers.py", "_pipelines.py"):
         tree = ast.parse((root / name).read_text())
         imported = {a.name.split(".")[0] for n in ast.walk(tree)
                     if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}

@@ -116,8 +116,28 @@ def test_bad_input_raises_value_error(bad, match, tmp_path):
 
 
 # -- no scikit-learn -------------------------------------------------------------------
+def _pipeline_file(folder):
+    """A saved StandardScaler + MinMaxScaler(clip) + DeepNNClassifier pipeline."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    pipe = _fit(make_pipeline(StandardScaler(), MinMaxScaler(clip=True),
+                              DeepNNClassifier((5, 3), max_iter=3, random_state=0)),
+                X * 4 + 1, Y3)
+    save_model(pipe, folder / "pipe.h5")
+    return pipe, X * 5 - 2, folder / "pipe.h5"
+
+
 def test_fresh_interpreter_loads_and_predicts_without_sklearn(saved, tmp_path):
-    est, X_, path = saved
+    _predict_in_fresh_interpreter(*saved, tmp_path)
+
+
+def test_fresh_interpreter_serves_a_pipeline_file_without_sklearn(tmp_path):
+    """The scalers too are applied with NumPy alone, bit-identically."""
+    _predict_in_fresh_interpreter(*_pipeline_file(tmp_path), tmp_path)
+
+
+def _predict_in_fresh_interpreter(est, X_, path, tmp_path):
     np.save(tmp_path / "X.npy", X_)
     code = f"""
 import sys
@@ -147,7 +167,8 @@ assert not heavy, heavy
 def test_runtime_and_core_import_only_numpy_h5py_and_own_modules():
     root = Path(sknn_scratch.__file__).parent
     allowed = set(sys.stdlib_module_names) | {"numpy", "h5py"}
-    for name in ("runtime.py", "core/predict.py", "core/network.py",
+    for name in ("runtime.py", "_scalers.py", "_pipelinefile.py", "core/predict.py",
+                 "core/network.py",
                  "core/activations.py", "core/losses.py", "core/initializers.py"):
         tree = ast.parse((root / name).read_text())
         absolute = {a.name.split(".")[0] for n in ast.walk(tree)
