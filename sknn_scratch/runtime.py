@@ -180,17 +180,20 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
             if X.dtype not in _FLOAT_DTYPES:
                 X = X.astype(np.float64)
             data = X
+        self._check_shape(X)
+        if X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least 1 is required.")
+        if not np.isfinite(data).all():
+            raise ValueError("Input X contains NaN or infinity.")
+        return X
+
+    def _check_shape(self, X):
         if X.ndim != 2:
             raise ValueError(f"Expected a 2D array of shape (n_samples, n_features), "
                              f"got an array of shape {X.shape}.")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but this model expects "
                              f"{self.n_features_in_} features as input.")
-        if X.shape[0] == 0:
-            raise ValueError("X has 0 samples; at least 1 is required.")
-        if not np.isfinite(data).all():
-            raise ValueError("Input X contains NaN or infinity.")
-        return X
 
     def _preprocess(self, X):
         """A float copy of ``X`` through the stored scalers, as the pipeline's
@@ -199,12 +202,7 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
             raise ValueError("This model's pipeline scales its input, which the "
                              "runtime does for dense arrays only; pass X.toarray().")
         X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"Expected a 2D array of shape (n_samples, n_features), "
-                             f"got an array of shape {X.shape}.")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this model expects "
-                             f"{self.n_features_in_} features as input.")
+        self._check_shape(X)
         # a copy in the scalers' dtype (they keep float16/32/64, make others float64)
         X = X.copy(order="K") if X.dtype in FLOAT_DTYPES else X.astype(np.float64)
         if not np.isfinite(X).all():

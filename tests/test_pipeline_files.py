@@ -22,7 +22,9 @@ from sknn_scratch import _modelfile, runtime
 from sknn_scratch._scalers import SCALERS
 from sknn_scratch.io import SUPPORTED_STEPS, load_model, read_model_file, save_model
 
-from .test_modelfile import reseal
+from .test_modelfile import _h5 as _edit
+from .test_runtime import _fit as _fit_quietly
+from .test_runtime import _same
 
 _RNG = np.random.default_rng(0)
 X = _RNG.normal(size=(80, 4)) * [1.0, 10.0, 0.1, 3.0] + [0.0, 50.0, -1.0, 7.0]
@@ -56,14 +58,7 @@ ESTIMATORS = {
 
 
 def _fit(model, X_=X, y=Y3):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # few epochs on purpose
-        return model.fit(X_, y)
-
-
-def _same(expected, got):
-    assert got.dtype == expected.dtype and got.shape == expected.shape
-    np.testing.assert_array_equal(got, expected)
+    return _fit_quietly(model, X_, y)  # few epochs on purpose
 
 
 def _same_pipelines(pipe, loaded):
@@ -314,14 +309,6 @@ def test_damaged_pipeline_file_is_refused_by_its_seal(pipe_file, tmp_path):
     for load in (load_model, runtime.load):
         with pytest.raises(ValueError, match="checksum mismatch"):
             load(damaged)
-
-
-def _edit(change):
-    def apply(path):
-        with h5py.File(path, "r+") as f:
-            change(f)
-        reseal(path)
-    return apply
 
 
 def _replace(name, data):
