@@ -79,6 +79,7 @@ def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
         ``config``: what was measured (layers, rows, repeats, versions).
     """
     from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -91,10 +92,12 @@ def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
                            random_state=random_state)
     pipe = make_pipeline(StandardScaler(), DeepNNClassifier(
         hidden_layer_sizes, max_iter=max_iter, random_state=random_state))
+    mlp = MLPClassifier(hidden_layer_sizes, max_iter=max_iter, random_state=random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # trained briefly on purpose
         est.fit(X, y)
         pipe.fit(pixels, y)
+        mlp.fit(X, y)
     rows = np.resize(X, (batch_rows, X.shape[1]))  # 1,000 rows (digits has 1,797)
     one = X[:1]
     pixel_rows = np.resize(pixels, (batch_rows, X.shape[1]))
@@ -111,6 +114,7 @@ def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
         "pipeline: sklearn Pipeline": (pipe_loaded.predict_proba, np.float64, True),
         "pipeline: runtime (NumPy)": (pipe_model.predict_proba, np.float64, True),
         "estimator.predict_proba": (est.predict_proba, np.float64, False),
+        "MLPClassifier.predict_proba": (mlp.predict_proba, np.float64, False),
         "runtime.predict_proba (NumPy)": (model.predict_proba, np.float64, False)}
     sizes = {"weights_float64": sum(a.nbytes for a in est.coefs_ + est.intercepts_),
              "hdf5": os.path.getsize(h5_path), "hdf5_pipeline": os.path.getsize(pipe_path)}

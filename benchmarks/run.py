@@ -65,6 +65,17 @@ def deployment_rows(results):
         rows.append(C.row("h", f"{name}: 1 row / {config['batch_rows']:,} rows (wall)",
                           f"{t['1_row_s'] * 1e6:.0f} us / {t['batch_s'] * 1e3:.2f} ms",
                           None, speed or None))
+    # targets of the pipeline-files issue, one-row latency in the same run
+    for what, name, reference, target in (
+            ("estimator 1-row predict_proba vs MLPClassifier's", "estimator.predict_proba",
+             "MLPClassifier.predict_proba", 0.5),
+            ("runtime on a pipeline file, 1 row, vs sklearn's Pipeline",
+             "pipeline: runtime (NumPy)", "pipeline: sklearn Pipeline", 0.25)):
+        if name in latency and reference in latency:
+            ratio = latency[name]["1_row_s"] / latency[reference]["1_row_s"]
+            rows.append(C.row("h", what, f"{latency[name]['1_row_s'] * 1e6:.0f} us",
+                              f"{latency[reference]['1_row_s'] * 1e6:.0f} us",
+                              f"{ratio:.2f}x", f"<= {target}x", ratio <= target))
     sizes = ", ".join(f"{k} {v / 1024:.0f} KB" for k, v in results["sizes_bytes"].items())
     rows.append(C.row("h", "model file sizes", None, None, sizes))
     if "onnx_skipped" in config:

@@ -20,8 +20,24 @@ def validate_training_data(estimator, X, y, reset):
 
 
 def validate_predict_data(estimator, X):
+    """``X`` checked for prediction as scikit-learn's ``validate_data`` checks it.
+
+    A plain float32/float64 ndarray with the fitted number of features and finite
+    values, given to a model fitted without feature names, passes every check
+    ``validate_data`` would run on it (2-D, at least one row, the feature count,
+    finiteness, no feature names to compare) and is returned as it is, as
+    ``validate_data`` returns it: that skips its generic dispatch, most of a
+    one-row ``predict_proba``'s time. Anything else, and any failure, takes
+    ``validate_data`` itself, so the errors and warnings are its own.
+    """
+    if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
+            and X.shape[0] >= 1 and X.shape[1] == estimator.n_features_in_
+            and not hasattr(estimator, "feature_names_in_")
+            and np.isfinite(X).all()):
+        return X
     return validate_data(estimator, X, reset=False, accept_sparse="csr",
                          dtype=FLOAT_DTYPES)
+
 
 
 def encode_labels(y, classes):
