@@ -106,6 +106,10 @@ class DivergenceGuard:
         if not self._from_first_epoch:
             self._set_reference(self.objective(coefs, intercepts)
                                 if reference_loss is None else reference_loss)
+        # Dropout raises the loss the epochs report above the objective of the
+        # whole net (dropped units; the more layers and the higher the rate, the
+        # more): the first epoch's loss, measured the same way, also sets the scale.
+        self._with_first_epoch = bool(settings.dropout) and not self._from_first_epoch
 
     def _set_reference(self, reference):
         self.reference = float(reference)
@@ -139,6 +143,10 @@ class DivergenceGuard:
         if self._from_first_epoch:  # the first epoch's loss is the reference
             self._from_first_epoch = False
             self._set_reference(loss)
+        elif self._with_first_epoch:
+            self._with_first_epoch = False
+            if math.isfinite(loss) and loss > self.reference:
+                self._set_reference(loss)
         if not _finite_sum(theta):
             return "weights"
         if not self.state_finite(opt_state):

@@ -1,6 +1,7 @@
 """The divergence guard: the sample, the reference, the threshold, the causes."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -213,4 +214,22 @@ def test_the_reference_is_computed_up_front_when_epochs_see_other_inputs(setting
                                GD()).reference
     assert guard.reference == expected
     guard.epoch_problem(123.0, np.zeros(3), {"t": 1})
-    assert guard.reference == expected
+    # with dropout the first epoch's (dropped-unit) loss may only raise the scale
+    assert guard.reference == (123.0 if settings.dropout else expected)
+
+
+def test_strong_dropout_is_not_mistaken_for_divergence():
+    # the epochs' loss is measured with units dropped, far above the whole net's
+    # starting objective: a step of 1e-12 cannot diverge
+    from sklearn.datasets import make_classification
+
+    from sknn_scratch import DeepNNClassifier
+    from sknn_scratch.estimators._fitting import DivergenceWarning
+
+    X, y = make_classification(500, 20, n_informative=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        net = DeepNNClassifier((64, 64, 64, 64), dropout=0.95, solver="gd",
+                               learning_rate=1e-12, max_iter=5, random_state=0,
+                               tol=None).fit(X, y)
+    assert net.n_iter_ == 5
