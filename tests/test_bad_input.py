@@ -1251,3 +1251,14 @@ def test_runtime_pipeline_bad_predict_input(case, method, pipe_model_file):
     assert all(np.array_equal(a, b) for a, b in zip(arrays, after))  # nothing changed
     if isinstance(data, np.ndarray):
         np.testing.assert_array_equal(data, before)  # nor the caller's X
+
+
+# ================================= adversarial review of issue 16 (self-contained)
+@pytest.mark.parametrize("schedule", ["exponential", "step"])
+def test_a_zero_decay_rate_that_would_stop_all_training_is_refused(schedule):
+    est = ShallowNNClassifier(learning_rate_schedule=schedule, decay_rate=0.0)
+    before = _state(est)
+    with _raises(ValueError, f"decay_rate=0 makes the '{schedule}' schedule"):
+        est.fit(X, Y)
+    _assert_unchanged(est, before)
+    _assert_unfitted(est)

@@ -29,6 +29,12 @@ class TrainingDiagnosticWarning(UserWarning):
 
 
 def loop_settings(est, n_samples):
+    if est.decay_rate == 0 and est.learning_rate_schedule in ("exponential", "step"):
+        raise ValueError(
+            f"decay_rate=0 makes the '{est.learning_rate_schedule}' schedule's learning "
+            "rate learning_rate * 0**k = 0 (from epoch 1 for 'exponential', from epoch "
+            "decay_steps for 'step'): nothing would train. Use a decay_rate in (0, 1), "
+            "or learning_rate_schedule='constant'.")
     batch_size = min(200, n_samples) if est.batch_size == "auto" else est.batch_size
     return LoopSettings(
         learning_rate=est.learning_rate, batch_size=batch_size,

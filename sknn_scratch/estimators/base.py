@@ -135,7 +135,8 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     def _init_name(self):
         return self.init
 
-    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental):  # pragma: no cover
+    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental,
+                      dev=None):  # pragma: no cover
         raise NotImplementedError
 
     # -- fitting ------------------------------------------------------------------
@@ -281,7 +282,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             if self.solver == "newton":
                 Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
                 outcome = self._train_newton(arch, coefs, intercepts, X, Y, sw,
-                                             incremental)
+                                             incremental, dev=dev)
             else:
                 outcome = _fitting.train_first_order(
                     self, arch, coefs, intercepts, X, codes, sw, len(classes), rng,

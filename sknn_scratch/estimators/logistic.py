@@ -10,11 +10,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
-from ..core import network
+from ..core import losses, network
 from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
 from ..optim.newton import newton_cg
 from ..training import diagnostics
-from ..training.loop import TrainingResult
+from ..training.loop import TrainingResult, make_evaluator
 from ._docs import shared_docs
 from . import _data
 from .base import BaseScratchClassifier
@@ -168,9 +168,23 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     def _alpha(self):
         return 0.0 if np.isinf(self.C) else 1.0 / self.C
 
-    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental):
+    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental, dev=None):
         n_in, n_out = coefs[0].shape
-        alpha, weight_sum = self._alpha(), float(sw.sum())
+        if self.early_stopping and not incremental:
+            raise ValueError(
+                "early_stopping=True needs a first-order solver ('gd', 'momentum', "
+                "'rmsprop' or 'adam'); solver='newton' stops when the gradient is below "
+                "tol. To follow a dev set with Newton's method, pass X_val and y_val.")
+        with np.errstate(over="ignore"):  # an overflowing sum is reported below
+            alpha, weight_sum = self._alpha(), float(sw.sum())
+        if not np.isfinite(weight_sum):  # the objective is not a number: no step
+            result = TrainingResult(
+                coefs=coefs, intercepts=intercepts, opt_state=None, records=[],
+                stop_reason="diverged", message="Newton's method did not start. "
+                + diagnostics.weight_overflow_cause(weight_sum).replace(
+                    "; the learning rate is not the cause", ""))
+            result.n_samples = X.shape[0]
+            return result
         Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
         # CG preconditioner: Newton on raw features as on standardised ones
         inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out)
@@ -201,8 +215,15 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
         # One callback subtask per Newton iteration (None without callbacks).
         tasks = _callbacks.iteration_subtasks(self, "newton-iter")
-        on_iteration = None if tasks is None else (
-            lambda iteration, loss, theta: tasks.end(*params(theta)))
+        evaluate = None if dev is None else make_evaluator(
+            arch, dev[0], losses.one_hot(dev[1], n_out if n_out > 1 else 2, dev[0].dtype),
+            dev[2])
+        scores = {}  # iteration -> (val_loss, val_score) on the dev set
+
+        def on_iteration(iteration, loss, theta):
+            if evaluate is not None:
+                scores[iteration] = evaluate(*params(theta))
+            return tasks is not None and tasks.end(*params(theta))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in search
             res = newton_cg(fun_grad, make_hvp, theta0, tol=self.tol or 0.0,
@@ -227,6 +248,10 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         records = [{"epoch": i + 1, "loss": loss, "val_loss": None,
                     "val_score": None, "learning_rate": None, "grad_norms": None}
                    for i, loss in enumerate(res.losses)]
+        if evaluate is not None:  # (a run with no step has its start as record 1)
+            for i, record in enumerate(records, start=1):
+                record["val_loss"], record["val_score"] = scores.get(i) or evaluate(
+                    *params(res.theta))
         if self.verbose:
             for r in records:
                 print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")

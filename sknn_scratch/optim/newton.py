@@ -165,7 +165,10 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         # The Newton decrement: -g.p = g^T H^-1 g, and half of it is what the
         # quadratic model still expects to gain. A small gradient alone can leave
         # much to gain when H is ill-conditioned (unscaled features).
-        if grad_max <= tol and -0.5 * slope <= max(tol**2, ROUND_OFF) * abs(f):
+        # (relative to |f|, with round-off's absolute floor: where the optimum is
+        # at infinity, separable data, f and the decrement both tend to 0)
+        if grad_max <= tol and -0.5 * slope <= max(tol**2 * abs(f),
+                                                   ROUND_OFF * max(abs(f), 1.0)):
             converged = True
             if it < max_iter and slope < 0:
                 # p is already paid for: one more step costs one evaluation and,

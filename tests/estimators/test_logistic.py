@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -213,3 +213,36 @@ def test_fitting_a_sparsified_model_again_works_and_gives_dense_coef(sparse_pair
     np.testing.assert_allclose(ours.coef_, expected, atol=1e-6)
     ours.sparsify().partial_fit(X, y)
     assert isinstance(ours.coef_, np.ndarray)
+
+
+# -- found by the adversarial review of the training-integrity issue ------------------
+def test_newton_with_overflowing_sample_weights_warns_naming_them():
+    from sknn_scratch.estimators._fitting import DivergenceWarning
+
+    X, y = make_classification(200, 5, random_state=0)
+    with pytest.warns(DivergenceWarning, match="sample weights .* sum to inf"):
+        model = ScratchLogisticRegression().fit(X, y, sample_weight=np.full(200, 1e306))
+    assert model.n_iter_ == 0
+
+
+def test_newton_with_the_optimum_at_infinity_stops_quietly():
+    # separable data without penalty: the loss tends to 0 and so does the decrement
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ScratchLogisticRegression(C=np.inf).fit(X, (X[:, 0] > 0).astype(int))
+        weighted = ScratchLogisticRegression().fit(
+            X, np.r_[[0] * 100, [1] * 100], sample_weight=np.r_[np.ones(100), np.zeros(100)])
+    assert model.score(X, (X[:, 0] > 0).astype(int)) == 1.0
+    assert weighted.n_iter_ < 50
+
+
+def test_newton_refuses_early_stopping_and_follows_a_dev_set():
+    X, y = make_classification(300, 5, random_state=0)
+    with pytest.raises(ValueError, match="early_stopping=True needs a first-order solver"):
+        ScratchLogisticRegression(early_stopping=True).fit(X, y)
+    model = ScratchLogisticRegression().fit(X[:200], y[:200], X_val=X[200:], y_val=y[200:])
+    assert len(model.validation_scores_) == model.n_iter_ >= 2
+    assert model.validation_scores_[-1] == pytest.approx(model.score(X[200:], y[200:]))
+    assert model.best_validation_score_ == max(model.validation_scores_)
