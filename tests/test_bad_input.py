@@ -1262,3 +1262,10 @@ def test_a_zero_decay_rate_that_would_stop_all_training_is_refused(schedule):
         est.fit(X, Y)
     _assert_unchanged(est, before)
     _assert_unfitted(est)
+
+
+def test_a_dev_set_label_unknown_to_training_names_y_val():
+    est = ShallowNNClassifier(max_iter=2)
+    with _raises(ValueError, r"`y_val` has classes not in `self.classes_` or `classes`: \[7\]"):
+        est.fit(X, Y, X_val=X[:5], y_val=np.array([0, 1, 2, 7, 0]))
+    _assert_unfitted(est)

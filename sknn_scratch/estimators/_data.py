@@ -40,14 +40,16 @@ def validate_predict_data(estimator, X):
 
 
 
-def encode_labels(y, classes):
-    """Integer codes of ``y`` in the sorted ``classes``; error if y has others."""
+def encode_labels(y, classes, name="y"):
+    """Integer codes of ``y`` in the sorted ``classes``; error (naming the argument
+    ``name``) if y has others."""
     codes = np.searchsorted(classes, y)
     codes = np.clip(codes, 0, len(classes) - 1)
     if not np.array_equal(classes[codes], y):
         unknown = np.setdiff1d(unique_labels(y), classes)
         raise ValueError(
-            f"`y` has classes not in `self.classes_` or `classes`: {unknown.tolist()}; "
+            f"`{name}` has classes not in `self.classes_` or `classes`: "
+            f"{unknown.tolist()}; "
             f"expected labels among {classes.tolist()}."
         )
     return codes
@@ -134,7 +136,7 @@ def validate_dev_set(estimator, X_val, y_val, sample_weight_val, classes):
     X_val, y_val = validate_data(estimator, X_val, y_val, reset=False,
                                  accept_sparse="csr", dtype=FLOAT_DTYPES, order="C")
     check_classification_targets(y_val)
-    codes = encode_labels(y_val, classes)
+    codes = encode_labels(y_val, classes, name="y_val")
     try:
         sw = _check_sample_weight(sample_weight_val, X_val, dtype=X_val.dtype,
                                   ensure_non_negative=True, copy=True)
