@@ -15,7 +15,8 @@ import pytest
 from scipy import sparse
 from sklearn.datasets import load_digits
 
-from sknn_scratch import DeepNNClassifier, ScratchLogisticRegression, check_gradients
+from sknn_scratch import (DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier,
+                          check_gradients)
 
 # One fresh interpreter: every combination, printed as JSON.
 _SCRIPT = """
@@ -161,3 +162,13 @@ def test_converged_logistic_regression_is_not_called_a_bug():
     assert "bug" not in repr(result) and "inconclusive" in repr(result)
     assert "bug" not in repr(check_gradients(ScratchLogisticRegression(), X, y))
     assert check_gradients(ScratchLogisticRegression(), X, y).passed
+
+
+def test_a_tiny_layer_with_a_small_gradient_reads_as_rounding_noise():
+    # hypothesis' example: one hidden unit on 2 rows of float32 data; layer 0's
+    # relative error is 3e-5, its difference a quarter of the rounding noise
+    X = np.array([[13.581449], [6.5134363]], dtype=np.float32)
+    result = check_gradients(ShallowNNClassifier(alpha=0.0, n_hidden=1, random_state=164),
+                             X, np.array([True, False]))
+    assert result.layer_errors[0] > 1e-5 and result.noise_ratios[0] < 1
+    assert result.passed and "rounding noise" in result.verdict

@@ -248,12 +248,23 @@ def test_probabilities_are_finite_normalised_and_agree_with_predict(problem):
         assert (np.diff(proba[order, 1]) >= -tol).all()
 
 
+def _agrees(result):
+    """Every layer within 1e-5, or its difference within the finite differences'
+    rounding noise (the documented reading, core.gradcheck); never a bug verdict."""
+    from sknn_scratch.core.gradcheck import NOISE_RATIO
+
+    assert all(e < 1e-5 or r <= NOISE_RATIO
+               for e, r in zip(result.layer_errors, result.noise_ratios)), result
+    assert "bug" not in result.verdict and "suspicious" not in result.verdict, result
+
+
 @FEW
 @given(problems(smooth=True))
 def test_backprop_matches_finite_differences(problem):
     est, X_, y_, sw = problem
     result = check_gradients(est, X_, y_, sw)  # the weights fit would start from
-    assert result.max_relative_error < 1e-5, result
+    _agrees(result)
+    assert result.passed, result
 
 
 @FEW
@@ -272,7 +283,8 @@ def test_backprop_matches_finite_differences_after_training(problem):
         inputs["arch"], inputs["coefs"], inputs["intercepts"], inputs["X"], inputs["Y"],
         inputs["sample_weight"], inputs["alpha"], inputs["masks"])
     norm = np.sqrt(sum(float(np.vdot(g, g)) for g in dW + db))
+    _agrees(result)
     if norm > 1e-3:
-        assert result.max_relative_error < 1e-5, result
-    else:
-        assert result.max_relative_error * 2 * norm < 1e-8, (result, norm)
+        assert result.passed, result
+    else:  # absolute error ~ relative error * 2 ||g||
+        assert result.relative_error * 2 * norm < 1e-8, (result, norm)
