@@ -32,12 +32,21 @@ def validate_predict_data(estimator, X):
     """
     if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
             and X.shape[0] >= 1 and X.shape[1] == estimator.n_features_in_
-            and not hasattr(estimator, "feature_names_in_")
-            and np.isfinite(X).all()):
+            and not hasattr(estimator, "feature_names_in_") and _all_finite(X)):
         return X
     return validate_data(estimator, X, reset=False, accept_sparse="csr",
                          dtype=FLOAT_DTYPES)
 
+
+
+def _all_finite(X):
+    """Whether float ``X`` holds no NaN or inf, as scikit-learn tests it: its sum
+    first (one pass, no temporary), element by element only when that is not
+    finite (a NaN or inf, or finite values whose sum overflows)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(X.sum()):
+            return True
+    return bool(np.isfinite(X).all())
 
 
 def encode_labels(y, classes, name="y"):

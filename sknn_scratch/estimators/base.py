@@ -27,12 +27,11 @@ from . import _data, _fitting
 
 
 def _row_ordered(*groups):
-    """Each list of arrays in ``groups`` unchanged when all its weights are
-    C-ordered, else every array of every group copied in C order (so that no view
-    keeps the training loop's whole vector alive)."""
-    if all(a.flags.c_contiguous for group in groups for a in group):
-        return groups
-    return tuple([np.array(a, order="C") for a in group] for group in groups)
+    """Each list of arrays in ``groups`` with its column-ordered arrays (the training
+    loop's wide layers, see core.flat) replaced by row-ordered copies; the others
+    stay as they are (views of the training vector), so the copies are small."""
+    return tuple([a if a.flags.c_contiguous else np.array(a, order="C") for a in group]
+                 for group in groups)
 
 
 def _check_weight_shapes(coefs, intercepts, n_features, n_outputs):

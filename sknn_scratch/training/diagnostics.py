@@ -21,10 +21,18 @@ def feature_scales(X):
     near 1e300 (1e30 in float32) would overflow to inf, the standard deviation
     does not.
     """
-    X = np.asarray(X, dtype=np.float64)
-    peak = np.abs(X).max(axis=0)
-    peak[peak == 0] = 1.0  # all-zero column: std 0 either way
-    return peak * (X / peak).std(axis=0)
+    X = np.asarray(X)
+    scales = np.empty(X.shape[1])
+    for start in range(0, X.shape[1], _COLUMNS):  # blocks of columns: small temporaries
+        block = np.array(X[:, start:start + _COLUMNS], dtype=np.float64)
+        peak = np.maximum(block.max(axis=0), -block.min(axis=0))
+        peak[peak == 0] = 1.0  # all-zero column: std 0 either way
+        block /= peak
+        scales[start:start + _COLUMNS] = peak * block.std(axis=0)
+    return scales
+
+
+_COLUMNS = 16
 
 
 def scale_hint(X, solver=None):

@@ -56,6 +56,10 @@ def sample_rows(n_samples, limit=SAMPLE_ROWS):
     return np.sort(np.arange(limit, dtype=np.int64) * p % n_samples)
 
 
+#: Rows per forward pass of the guard's objective.
+CHUNK_ROWS = 64
+
+
 def _finite_sum(a):
     # one pass, no temporary: a NaN or inf anywhere makes the sum NaN or inf (it
     # could overflow only for values near the float maximum, diverged anyway)
@@ -84,10 +88,11 @@ class DivergenceGuard:
                  optimizer, reference_loss=None, lazy=False):
         n_samples = X.shape[0]
         rows = sample_rows(n_samples)
-        self.X, self.Y, self.w = X, Y, sample_weight
+        self.X, self.Y, self.w, self.rows = X, Y, sample_weight, None
         if not isinstance(rows, slice) and sample_weight[rows].sum() > 0:
-            # (a sample that carries no weight falls back to every row)
-            self.X, self.Y, self.w = X[rows], Y[rows], sample_weight[rows]
+            # (a sample that carries no weight falls back to every row); X's rows
+            # are gathered chunk by chunk in objective(), never copied whole
+            self.Y, self.w, self.rows = Y[rows], sample_weight[rows], rows
         self.arch, self.settings, self.optimizer = arch, settings, optimizer
         self.total_weight = float(sample_weight.sum())
         batch = effective_batch_size(settings.batch_size, n_samples)
@@ -101,7 +106,7 @@ class DivergenceGuard:
         # forward pass less per partial_fit); with dropout or augmentation the
         # epoch sees other inputs, so the reference is computed here.
         self._from_first_epoch = (lazy and reference_loss is None and batch == n_samples
-                                  and self.X is X and not settings.dropout
+                                  and self.rows is None and not settings.dropout
                                   and settings.augmentation is None)
         if not self._from_first_epoch:
             self._set_reference(self.objective(coefs, intercepts)
@@ -117,10 +122,20 @@ class DivergenceGuard:
         self.threshold = diagnostics.EXPLOSION_FACTOR * max(scale, self.chance_loss)
 
     def objective(self, coefs, intercepts):
-        """The epochs' objective on the sample at these weights (forward only)."""
+        """The epochs' objective on the sample at these weights (forward only).
+
+        The rows go through the net :data:`CHUNK_ROWS` at a time, so the check
+        adds a few hundred KB to a fit, not a copy of the sample and its
+        activations.
+        """
         with np.errstate(all="ignore"):  # an exploded net may overflow: reported
-            Z = network.logits(self.arch, coefs, intercepts, self.X)
-            loss = losses.weighted_loss(Z, self.Y, self.w)
+            total = 0.0
+            for start in range(0, self.w.shape[0], CHUNK_ROWS):
+                part = slice(start, start + CHUNK_ROWS)  # of the sample
+                X = self.X[part if self.rows is None else self.rows[part]]
+                Z = network.logits(self.arch, coefs, intercepts, X)
+                total += float(losses.sample_losses(Z, self.Y[part]) @ self.w[part])
+            loss = total / float(self.w.sum())
             return float(loss + losses.l2_penalty(coefs, self.settings.alpha,
                                                   self.penalty_weight))
 

@@ -79,3 +79,11 @@ def test_one_row_predictions_unchanged_by_the_fast_path():
         expected = predict.logits(est._arch(), est.coefs_, est.intercepts_,
                                   _reference(est, data))
         np.testing.assert_array_equal(est._logits(data), expected)
+
+
+def test_finite_values_whose_sum_overflows_still_take_the_fast_path():
+    big = np.full((3, 4), 1e308)
+    assert _data._all_finite(big)
+    big[1, 1] = np.inf
+    assert not _data._all_finite(big)
+    assert not _data._all_finite(np.array([[np.nan, 1.0]]))
