@@ -64,7 +64,7 @@ from ._pipelines import (STEP_CLASSES, build_pipeline, complete_params, is_older
 from ._plaindata import dumps, encode_params
 from ._seal import USERBLOCK_SIZE, seal
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
-from .estimators.base import dense_weights
+from .estimators._weights import dense_weights
 from .optim import GD, Adam, Momentum, RMSprop
 
 __all__ = ["load_model", "save_model", "read_model_file", "SUPPORTED_STEPS"]

@@ -60,7 +60,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from .core.activations import LEAKY_SLOPE
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
-from .estimators.base import dense_weights
+from .estimators._weights import dense_weights
 
 __all__ = ["register", "to_onnx", "export_model_file", "ESTIMATORS"]
 

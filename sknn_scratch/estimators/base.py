@@ -12,7 +12,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_random_state
@@ -24,41 +23,7 @@ from .._compat import (Interval, IntervalNotBool, StrOptions, _fit_context,
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
 from . import _data, _fitting
-
-
-def _row_ordered(*groups):
-    """Each list of arrays in ``groups`` with its column-ordered arrays (the training
-    loop's wide layers, see core.flat) replaced by row-ordered copies; the others
-    stay as they are (views of the training vector), so the copies are small."""
-    return tuple([a if a.flags.c_contiguous else np.array(a, order="C") for a in group]
-                 for group in groups)
-
-
-def _check_weight_shapes(coefs, intercepts, n_features, n_outputs):
-    """ValueError naming the first of ``coefs_``/``intercepts_`` whose shape does not
-    chain from ``n_features`` inputs to ``n_outputs`` outputs."""
-    if len(coefs) != len(intercepts) or not coefs:
-        raise ValueError(f"coefs_ and intercepts_ must hold one array per layer; got "
-                         f"{len(coefs)} and {len(intercepts)}.")
-    n_in = n_features
-    for l, (W, b) in enumerate(zip(coefs, intercepts)):
-        W, b = np.asarray(W), np.asarray(b)
-        if W.ndim != 2 or W.shape[0] != n_in:
-            raise ValueError(f"coefs_[{l}] has shape {W.shape}; expected ({n_in}, n_out) "
-                             "to follow the previous layer. Refit the estimator.")
-        if b.shape != (W.shape[1],):
-            raise ValueError(f"intercepts_[{l}] has shape {b.shape}; expected "
-                             f"({W.shape[1]},) to match coefs_[{l}]. Refit the estimator.")
-        n_in = W.shape[1]
-    if n_in != n_outputs:
-        raise ValueError(f"coefs_[{len(coefs) - 1}] has {n_in} outputs; the classes need "
-                         f"{n_outputs}. Refit the estimator.")
-
-
-def dense_weights(weights):
-    """``weights`` as ndarrays: a ``sparsify()``-ed matrix (scipy.sparse) becomes the
-    C-ordered array it was made from; dense arrays are returned as they are."""
-    return [np.asarray(W.toarray(order="C")) if sp.issparse(W) else W for W in weights]
+from ._weights import check_weight_shapes, dense_weights, row_ordered
 
 
 def _keep_state_on_error(method):
@@ -361,11 +326,11 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         # The loop stores wide layers column by column (core.flat); that layout
         # stays inside it: in row order predictions use the same products as a
         # model loaded from a file.
-        coefs, intercepts = _row_ordered(result.coefs, result.intercepts)
+        coefs, intercepts = row_ordered(result.coefs, result.intercepts)
         opt_state = result.opt_state
         if opt_state is not None:
             rule, state = opt_state
-            opt_state = (rule, {key: _row_ordered(value)[0] if isinstance(value, list)
+            opt_state = (rule, {key: row_ordered(value)[0] if isinstance(value, list)
                                 else value for key, value in state.items()})
         self.coefs_, self.intercepts_ = coefs, intercepts
         self.n_layers_ = arch.n_layers + 1
@@ -407,7 +372,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
         if fitted:  # the fitted weights' own architecture, as predict uses
             coefs, intercepts = dense_weights(self.coefs_), self.intercepts_
-            _check_weight_shapes(coefs, intercepts, X.shape[1],
+            check_weight_shapes(coefs, intercepts, X.shape[1],
                                  losses.n_outputs(len(classes)))
             arch = self._arch()
         else:
