@@ -134,3 +134,18 @@ def test_onnx_export_does_not_depend_on_weight_order(pair):
                                        providers=["CPUExecutionProvider"])
         outputs.append(session.run(None, {session.get_inputs()[0].name: X})[1])
     np.testing.assert_array_equal(outputs[0], outputs[1])
+
+
+def test_layout_checks_pass_in_fresh_interpreters():
+    # memory layout and uninitialised memory differ per process: the row-order and
+    # prediction checks above run again in two new interpreters
+    import subprocess
+    import sys
+
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
+             "row_ordered_for_every or predictions_do_not_depend"],
+            capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:]
+        assert "4 passed," in done.stdout, done.stdout[-500:]

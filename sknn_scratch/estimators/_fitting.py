@@ -121,7 +121,6 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
         first_epoch=len(est.history_) if resume else 0, monitors=monitors,
         evaluate=evaluate, copy=resume)
     result.opt_state = (optimizer, result.opt_state)
-    result.n_samples = X.shape[0]  # rows trained on per epoch (for t_)
     return result
 
 

@@ -178,13 +178,11 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         with np.errstate(over="ignore"):  # an overflowing sum is reported below
             alpha, weight_sum = self._alpha(), float(sw.sum())
         if not np.isfinite(weight_sum):  # the objective is not a number: no step
-            result = TrainingResult(
+            return TrainingResult(
                 coefs=coefs, intercepts=intercepts, opt_state=None, records=[],
                 stop_reason="diverged", message="Newton's method did not start. "
                 + diagnostics.weight_overflow_cause(weight_sum).replace(
-                    "; the learning rate is not the cause", ""))
-            result.n_samples = X.shape[0]
-            return result
+                    "; the learning rate is not the cause", ""), n_samples=X.shape[0])
         Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
         # CG preconditioner: Newton on raw features as on standardised ones
         inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out)
@@ -257,6 +255,6 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")
         result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
-            records=records, stop_reason=stop_reason, message=message)
-        result.n_samples = X.shape[0]  # rows seen per iteration (for t_)
+            records=records, stop_reason=stop_reason, message=message,
+            n_samples=X.shape[0])
         return result

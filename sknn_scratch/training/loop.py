@@ -56,6 +56,7 @@ class TrainingResult:
     records: list = field(default_factory=list)
     stop_reason: str = None  # None (ran out of epochs), 'converged', 'diverged', ...
     message: str = None
+    n_samples: int = 0  # rows trained on per epoch (an estimator's t_ counts them)
 
 
 def _squared_norm(g):
@@ -237,7 +238,7 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     workspace = make_workspace(arch, X, dtype, settings)
     if workspace.batch_size == X.shape[0] and Y.dtype != dtype:
         Y = Y.astype(dtype)  # full batch: converted once, not every epoch
-    result = TrainingResult(coefs, intercepts, opt_state)
+    result = TrainingResult(coefs, intercepts, opt_state, n_samples=X.shape[0])
     guard = DivergenceGuard(arch, coefs, intercepts, X, Y, sample_weight, settings,
                             optimizer, reference_loss, lazy=True)
     # the weights at the start of this epoch and of the previous one (swapped, not
