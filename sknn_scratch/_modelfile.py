@@ -36,9 +36,14 @@ refuses a pipeline file by its version instead of misreading it::
                           shaped as coefs_ then intercepts_
 
 JSON holds plain data only (:mod:`sknn_scratch._plaindata`). Reading never
-unpickles or evaluates anything, never allocates from a declared size (each array
-must be stored in full, within :data:`MAX_ELEMENTS`), and raises ``ValueError``
-saying what is wrong.
+unpickles or evaluates anything and raises ``ValueError`` saying what is wrong.
+It never allocates from a declared size: every array must be stored in full and
+within the limits of :mod:`sknn_scratch._h5reader`, every JSON text within those
+of :func:`sknn_scratch._plaindata.loads`, and a string label type may be no
+wider than its stored labels or :data:`MAX_LABEL_CHARS` characters. Labels must
+be stored exactly in their declared dtype (an int16 300 declared ``|i1`` is
+refused, not read as 44). A weights-only file (``save_model(...,
+include_optimizer_state=False)``) has no ``/optimizer_state``.
 """
 
 import math
@@ -49,6 +54,7 @@ import warnings
 import h5py
 import numpy as np
 
+from ._h5reader import MAX_ELEMENTS, MAX_LAYERS, H5Reader, diff  # noqa: F401
 from ._pipelinefile import read_pipeline
 from ._plaindata import loads
 from ._seal import verify
@@ -63,9 +69,9 @@ CLASS_NAMES = ("ScratchLogisticRegression", "ShallowNNClassifier", "DeepNNClassi
 #: Per update rule, the lists of arrays its state holds.
 OPTIMIZER_SLOTS = {"gd": (), "momentum": ("velocity",), "rmsprop": ("sq",),
                    "adam": ("m", "v")}
-MAX_LAYERS = 256
-MAX_ELEMENTS = 2 ** 28  # all arrays of one file together (2 GiB of float64)
-MAX_STRING_BYTES = 2 ** 26  # one JSON text or one label
+#: A string label type may declare this many characters, or as many as the
+#: stored UTF-8 bytes of the longest label (the writer pads them to it).
+MAX_LABEL_CHARS = 64
 
 ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype": str,
                "sknn_scratch_version": str, "sklearn_version": str,
@@ -80,17 +86,22 @@ _FITTED_NAME = re.compile(r"[a-z][a-z0-9_]{0,98}_")
 _CORE = {"classes_", "coefs_", "intercepts_", "loss_curve_", "history_",
          "feature_names_in_", *(k for k in ROOT_ATTRS if k.endswith("_"))}
 LABEL_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|[US]\d{1,6}|O)")
-_KINDS = {"f": "float32 or float64", "S": "fixed-length UTF-8 bytes",
-          "biufS": "numbers or fixed-length UTF-8 bytes"}
 
 
-def read_model_file(path):
+def read_model_file(path, *, training_state=True):
     """Read and validate a model file, running no code from it.
 
     Parameters
     ----------
     path : str or os.PathLike
         File written by :func:`sknn_scratch.io.save_model`.
+    training_state : bool, default=True
+        Also read what only training needs: the optimizer state, the loss
+        curve and history, the other fitted attributes and the generator
+        state. With False (the runtime) these are neither read nor counted
+        towards the size limits; ``plain_attributes`` is then ``{}``,
+        ``rng_state`` and ``optimizer`` None, and ``attributes`` has no
+        ``loss_curve_`` or ``history_``.
 
     Returns
     -------
@@ -99,8 +110,8 @@ def read_model_file(path):
         ``attributes`` (fitted attribute name -> value: ``coefs_``,
         ``intercepts_``, ``classes_``, ``n_features_in_``, ...),
         ``plain_attributes`` (further fitted attributes, plain data),
-        ``rng_state`` (dict), ``optimizer`` (None or dict: ``name``, ``t``,
-        ``hyperparameters``, ``slots``), ``metadata`` (format and library
+        ``rng_state`` (dict), ``optimizer`` (None, for a weights-only file, or
+        dict: ``name``, ``t``, ``hyperparameters``, ``slots``), ``metadata`` (format and library
         versions, ``dtype``) and ``pipeline`` (None for a bare estimator, else
         :func:`sknn_scratch._pipelinefile.read_pipeline`'s dict).
 
@@ -138,111 +149,18 @@ def read_model_file(path):
                          f"or corrupt (h5py: {exc}).") from None
     with handle:
         try:
-            return _Reader(handle, path).read()
+            return _Reader(handle, path, training_state).read()
         except (OSError, RuntimeError, KeyError, TypeError) as exc:
             raise ValueError(f"Cannot load model from '{path}': the file is truncated "
                              f"or corrupt; reading it failed (h5py: {exc}).") from None
 
 
-class _Reader:
+class _Reader(H5Reader):
     """One pass over an open file; every check fails with a message naming the entry."""
 
-    def __init__(self, handle, path):
-        self.h, self.path, self.elements = handle, path, 0
-
-    def fail(self, message):
-        raise ValueError(f"Cannot load model from '{self.path}': {message}.")
-
-    def names(self, group, prefix, limit):
-        """Member names of ``group``, all hard links, at most ``limit`` of them."""
-        if not isinstance(group, h5py.Group):
-            self.fail(f"'{prefix.rstrip('/')}' should be a group, found a "
-                      f"{type(group).__name__}")
-        if len(group) > limit:
-            self.fail(f"'{prefix.rstrip('/') or '/'}' holds {len(group)} entries, more "
-                      f"than the limit of {limit}")
-        for key in group:
-            link = group.get(key, getlink=True)
-            if not isinstance(link, h5py.HardLink):
-                self.fail(f"'{prefix}{key}' is a link ({type(link).__name__}); a model "
-                          "file holds its own datasets and groups only")
-        return set(group)
-
-    def attr(self, obj, key, kind, where="/"):
-        if key not in obj.attrs:
-            self.fail(f"attribute '{key}' of '{where}' is missing")
-        if obj.attrs.get_id(key).shape != ():
-            self.fail(f"attribute '{key}' of '{where}' is not a scalar")
-        value = obj.attrs[key]
-        ok = {str: isinstance(value, str),
-              int: isinstance(value, np.integer) and not isinstance(value, np.bool_),
-              float: isinstance(value, np.floating)}[kind]
-        if not ok:
-            self.fail(f"attribute '{key}' of '{where}' should be {kind.__name__}, got "
-                      f"{value!r}")
-        return kind(value)
-
-    def array(self, name, ndim, kinds, *, itemsizes=None):
-        node = self.h[name]
-        if not isinstance(node, h5py.Dataset):
-            self.fail(f"'{name}' should be a dataset, found a {type(node).__name__}")
-        if node.shape is None:
-            self.fail(f"'{name}' is an empty (null) dataset")
-        if ndim is not None and node.ndim != ndim:
-            self.fail(f"'{name}' has shape {node.shape}; expected {ndim} dimension(s)")
-        dt = node.dtype
-        if dt.kind not in kinds or (itemsizes and dt.itemsize not in itemsizes):
-            want = "float64" if itemsizes == (8,) else _KINDS[kinds]
-            self.fail(f"'{name}' has dtype {dt}; expected {want}")
-        size = math.prod(node.shape)
-        self.elements += size
-        if self.elements > MAX_ELEMENTS or dt.itemsize > MAX_STRING_BYTES:
-            self.fail(f"'{name}' declares shape {node.shape} of {dt}, beyond the size "
-                      f"limits ({MAX_ELEMENTS} elements in all)")
-        plist = node.id.get_create_plist()
-        if (node.is_virtual or plist.get_nfilters() or plist.get_external_count()
-                or plist.get_layout() not in (h5py.h5d.CONTIGUOUS, h5py.h5d.COMPACT)):
-            self.fail(f"'{name}' uses chunked, filtered, external or virtual storage; "
-                      "model files store arrays contiguously")
-        stored = node.id.get_storage_size()
-        if stored != size * dt.itemsize:
-            self.fail(f"'{name}' declares shape {node.shape} ({size * dt.itemsize} "
-                      f"bytes) but the file stores {stored} bytes for it")
-        return node[()]
-
-    def json(self, name):
-        raw = self.array(name, 0, "S")
-        try:
-            return loads(raw.decode("utf-8"))
-        except ValueError as exc:  # UnicodeDecodeError is a ValueError too
-            self.fail(f"'{name}' is not valid model JSON ({exc})")
-
-    def layers(self, prefix, count=None):
-        """Arrays ``prefix0 .. prefix{n-1}``; exactly those names, ``count`` of them."""
-        found = self.names(self.h[prefix.rstrip("/")], prefix, MAX_LAYERS)
-        n = len(found) if count is None else count
-        expected = {str(i) for i in range(n)}
-        if not found:
-            self.fail(f"'{prefix.rstrip('/')}' holds no arrays")
-        if found != expected:
-            self.fail(f"'{prefix.rstrip('/')}' should hold {n} arrays named "
-                      f"0..{n - 1}; " + _diff([prefix + k for k in expected - found],
-                                              [prefix + k for k in found - expected]))
-        arrays = [self.array(f"{prefix}{i}", None, "f", itemsizes=(4, 8))
-                  for i in range(n)]
-        for i, x in enumerate(arrays):
-            if not np.all(np.isfinite(x)):
-                self.fail(f"'{prefix}{i}' contains NaN or infinity")
-        return arrays
-
-    def strings(self, raw, name, n):
-        try:
-            values = [v.decode("utf-8") for v in raw.tolist()]
-        except UnicodeDecodeError:
-            self.fail(f"'{name}' is not valid UTF-8")
-        if len(values) != n:
-            self.fail(f"'{name}' has {len(values)} entries, expected {n}")
-        return values
+    def __init__(self, handle, path, training_state):
+        super().__init__(handle, path)
+        self.training_state = training_state
 
     def classes(self, n_outputs):
         raw = self.array("classes_", 1, "biufS")
@@ -255,13 +173,26 @@ class _Reader:
                       f"{spec!r}")
         if raw.shape[0] < 2:
             self.fail(f"'classes_' holds {raw.shape[0]} label(s); at least 2 needed")
+        if dtype.kind in "US" and dtype.itemsize // (4 if dtype.kind == "U" else 1) > max(
+                raw.dtype.itemsize, MAX_LABEL_CHARS):
+            # checked before allocating: predict allocates this width per row too
+            self.fail(f"'classes_' declares the dtype {spec!r}, wider than its stored "
+                      f"labels ({raw.dtype.itemsize} bytes) and than the limit of "
+                      f"{MAX_LABEL_CHARS} characters")
         if dtype.kind in "UO":
             labels = self.strings(raw, "classes_", raw.shape[0])
             if dtype.kind == "U" and max(map(len, labels)) > dtype.itemsize // 4:
                 self.fail(f"'classes_' holds labels longer than its dtype {spec!r}")
             classes = np.array(labels, dtype=dtype)
         else:
-            classes = raw.astype(dtype)
+            with np.errstate(all="ignore"):
+                classes = raw.astype(dtype)
+            # the declared dtype must hold every stored value exactly (an int16
+            # 300 declared '|i1' would read as 44; 0.5 declared '<i8' as 0)
+            if not np.array_equal(classes, raw) or (dtype.kind == "b" and not set(
+                    np.unique(raw).tolist()) <= {0, 1}):
+                self.fail(f"'classes_' stored as {raw.dtype} holds values its declared "
+                          f"dtype {spec!r} cannot represent exactly")
         if not all(classes[:-1] < classes[1:]):
             self.fail("'classes_' must hold distinct labels in sorted order, got "
                       f"{classes.tolist()[:10]}")
@@ -285,8 +216,8 @@ class _Reader:
         except ValueError:
             hyper = None
         if not isinstance(hyper, dict) or not all(
-                isinstance(v, (bool, int, float)) and math.isfinite(v)
-                for v in hyper.values()):
+                isinstance(v, (bool, int, float, np.number, np.bool_))
+                and math.isfinite(v) for v in hyper.values()):
             self.fail("'optimizer_state' hyperparameters are not a dict of numbers")
         slots = OPTIMIZER_SLOTS[name]
         if found != set(slots) or t < 0:
@@ -313,6 +244,25 @@ class _Reader:
             self.fail("'rng_state' is not the state of a PCG64 generator")
         return s
 
+    def curves(self, meta):
+        """``loss_curve_`` and ``history_``, checked against each other and the root."""
+        n_iter = meta["n_iter_"]
+        curve = self.array("loss_curve_", 1, "f", itemsizes=(8,))
+        history = self.json("history_")
+        # n_iter_ counts the epochs of the last fit call, the curves all of them
+        if not (isinstance(history, list) and 0 <= n_iter <= len(history)
+                and curve.shape == (len(history),) and np.all(np.isfinite(curve))
+                and all(isinstance(r, dict) and r.get("loss") == c
+                        for r, c in zip(history, curve.tolist()))):
+            self.fail(f"'loss_curve_' and 'history_' must both hold n_iter_={n_iter} "
+                      "epochs or more (every epoch of the model) with the same finite "
+                      "losses")
+        last, best = (curve[-1], curve.min()) if curve.size else (np.nan, np.nan)
+        if not (_same(meta["loss_"], last) and _same(meta["best_loss_"], best)):
+            self.fail("loss_ and best_loss_ must be the last and the smallest value "
+                      "of loss_curve_")
+        return {"loss_curve_": curve.tolist(), "history_": history}
+
     def read(self):
         h = self.h
         if "format" not in h.attrs:
@@ -336,7 +286,7 @@ class _Reader:
         meta = {key: self.attr(h, key, kind) for key, kind in ROOT_ATTRS.items()}
         members = self.names(h, "", 16)
         if not _REQUIRED <= members <= _REQUIRED | _OPTIONAL:
-            self.fail(_diff(_REQUIRED - members, members - _REQUIRED - _OPTIONAL))
+            self.fail(diff(_REQUIRED - members, members - _REQUIRED - _OPTIONAL))
         if "pipeline" in members and version < 2:
             self.fail(f"it holds a 'pipeline' group, which format version {version} "
                       "does not have (pipelines need format version 2)")
@@ -377,48 +327,30 @@ class _Reader:
                       f"{n_out} output(s) ({out!r})")
         classes = self.classes(n_out)
 
-        n_iter = meta["n_iter_"]
-        curve = self.array("loss_curve_", 1, "f", itemsizes=(8,))
-        history = self.json("history_")
-        # n_iter_ counts the epochs of the last fit call, the curves all of them
-        if not (isinstance(history, list) and 0 <= n_iter <= len(history)
-                and curve.shape == (len(history),) and np.all(np.isfinite(curve))
-                and all(isinstance(r, dict) and r.get("loss") == c
-                        for r, c in zip(history, curve.tolist()))):
-            self.fail(f"'loss_curve_' and 'history_' must both hold n_iter_={n_iter} "
-                      "epochs or more (every epoch of the model) with the same finite "
-                      "losses")
-        last, best = (curve[-1], curve.min()) if curve.size else (np.nan, np.nan)
-        if not (_same(meta["loss_"], last) and _same(meta["best_loss_"], best)):
-            self.fail("loss_ and best_loss_ must be the last and the smallest value "
-                      "of loss_curve_")
-
         attributes = {key: meta[key] for key in ROOT_ATTRS if key.endswith("_")}
-        attributes.update(classes_=classes, coefs_=coefs, intercepts_=intercepts,
-                          loss_curve_=curve.tolist(), history_=history)
+        attributes.update(classes_=classes, coefs_=coefs, intercepts_=intercepts)
         if "feature_names_in_" in members:
             attributes["feature_names_in_"] = np.array(
                 self.strings(self.array("feature_names_in_", 1, "S"),
                              "feature_names_in_", meta["n_features_in_"]), dtype=object)
-        plain = self.json("plain_attributes")
-        if not isinstance(plain, dict) or not all(
-                _FITTED_NAME.fullmatch(k) and k not in _CORE for k in plain):
-            self.fail("'plain_attributes' must be a JSON object whose keys name further "
-                      "fitted attributes (lowercase, ending in '_')")
-        optimizer = (self.optimizer(coefs + intercepts)
-                     if "optimizer_state" in members else None)
+        plain, rng_state, optimizer = {}, None, None
+        if self.training_state:  # prediction needs none of it: not even read
+            attributes.update(self.curves(meta))
+            plain = self.json("plain_attributes")
+            if not isinstance(plain, dict) or not all(
+                    _FITTED_NAME.fullmatch(k) and k not in _CORE for k in plain):
+                self.fail("'plain_attributes' must be a JSON object whose keys name "
+                          "further fitted attributes (lowercase, ending in '_')")
+            optimizer = (self.optimizer(coefs + intercepts)
+                         if "optimizer_state" in members else None)
+            rng_state = self.rng_state()
         metadata = {key: meta[key] for key in ROOT_ATTRS
                     if not key.endswith("_") and key not in ("format", "class_name")}
         pipeline = (read_pipeline(self, meta["n_features_in_"])
                     if "pipeline" in members else None)
         return {"class_name": class_name, "params": params, "attributes": attributes,
-                "plain_attributes": plain, "rng_state": self.rng_state(),
+                "plain_attributes": plain, "rng_state": rng_state,
                 "optimizer": optimizer, "metadata": metadata, "pipeline": pipeline}
-
-
-def _diff(missing, unexpected):  # only the non-empty parts
-    return "; ".join(f"{word} {sorted(names)}" for word, names in (
-        ("missing", missing), ("unexpected", unexpected)) if names)
 
 
 def _uint(value, bits):

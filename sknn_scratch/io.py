@@ -61,7 +61,7 @@ from ._compat import validate_params
 from ._pipelinefile import encode_pipeline, write_pipeline
 from ._pipelines import (STEP_CLASSES, build_pipeline, complete_params, is_older,
                          pipeline_content)
-from ._plaindata import dumps, encode_params
+from ._plaindata import check_size, dumps, encode_params
 from ._seal import USERBLOCK_SIZE, seal
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
 from .estimators._weights import dense_weights
@@ -85,7 +85,7 @@ _FITTED = ("classes_", "coefs_", "intercepts_", "n_features_in_", "n_layers_",
            "best_loss_", "history_")  # and feature_names_in_ when present
 
 
-def save_model(estimator, path):
+def save_model(estimator, path, *, include_optimizer_state=True):
     """Save a fitted estimator, or a pipeline ending in one, to HDF5, without pickle.
 
     Parameters
@@ -98,6 +98,14 @@ def save_model(estimator, path):
     path : str or os.PathLike
         Destination; an existing file is replaced only once the new one is
         completely written.
+    include_optimizer_state : bool, default=True
+        Store the optimizer's state (Adam's two moment estimates: twice the
+        weights' size; momentum's velocity; RMSprop's squares) so that training
+        resumes exactly. With False the file is a *deployment* file: weights,
+        preprocessing and metadata only, about a third of the size with Adam.
+        It loads and predicts identically; resuming training from it
+        (``partial_fit``, ``fit`` with ``warm_start=True``) starts a fresh
+        optimizer state and warns so.
 
     Raises
     ------
@@ -120,7 +128,10 @@ def save_model(estimator, path):
             f"{type(estimator).__module__}.{type(estimator).__qualname__}."
         )
     check_is_fitted(estimator)
-    _write_model_file(path, {**_content(estimator), "pipeline": pipeline})
+    content = _content(estimator)
+    if not include_optimizer_state:
+        content["optimizer"] = None
+    _write_model_file(path, {**content, "pipeline": pipeline})
 
 
 def load_model(path):
@@ -180,6 +191,8 @@ def load_model(path):
     bit_generator.state = content["rng_state"]
     estimator._rng = np.random.Generator(bit_generator)
     estimator._optimizer_state = _optimizer_state(content["optimizer"], where)
+    # a weights-only file: resuming training says it starts a fresh optimizer
+    estimator._optimizer_state_dropped = content["optimizer"] is None
     if content["pipeline"] is not None:
         return build_pipeline(content["pipeline"], estimator, where, meta)
     return estimator
@@ -273,6 +286,10 @@ def _write_model_file(path, content):
     classes = np.asarray(a["classes_"])
     if classes.dtype.kind in "UO":
         stored_classes = _utf8(classes.tolist(), "classes_")
+        # at least as many bytes as the dtype's characters: the reader allows no
+        # wider declared dtype (see _modelfile.MAX_LABEL_CHARS)
+        stored_classes = stored_classes.astype(
+            f"S{max(stored_classes.dtype.itemsize, classes.dtype.itemsize // 4)}")
     elif LABEL_DTYPE.fullmatch(classes.dtype.str):
         stored_classes = classes
     else:
@@ -286,6 +303,11 @@ def _write_model_file(path, content):
         bad = [k for k, v in content["plain_attributes"].items() if not _is_plain(v)]
         raise ValueError(f"Fitted attribute(s) {bad} contain {exc}, which a model file "
                          "cannot store (only plain data).") from None
+    for key, text in texts.items():
+        try:
+            check_size(text)
+        except ValueError as exc:
+            raise ValueError(f"{key} cannot be saved in a model file: {exc}.") from None
     # a bare estimator is written exactly as format version 1 defines it
     root = {"format": FORMAT_NAME, "format_version": 1 if encoded is None else 2,
             "class_name": content["class_name"], "dtype": a["coefs_"][0].dtype.name,

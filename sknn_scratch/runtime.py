@@ -27,6 +27,7 @@ never import scikit-learn (or SciPy).
 """
 
 import os
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -63,7 +64,8 @@ def load(path):
         :func:`sknn_scratch.io.load_model`), its activation is unknown or its
         layer-size parameters do not describe its weights.
     """
-    content = read_model_file(path)
+    # weights, classes and preprocessing only: never the optimizer's moments
+    content = read_model_file(path, training_state=False)
     where = f"Cannot load model from '{os.fspath(path)}'"
     class_name, params = content["class_name"], content["params"]
     attrs = content["attributes"]
@@ -124,6 +126,50 @@ def _hidden_sizes(class_name, params, where):
     )
 
 
+def _feature_names(X):
+    """Column names of a DataFrame when all are strings, as scikit-learn takes them."""
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    names = np.asarray(columns, dtype=object)
+    types = sorted({type(n).__qualname__ for n in names})
+    if len(types) > 1 and "str" in types:
+        raise TypeError(
+            "Feature names are only supported if all input features have string names, "
+            f"but your input has {types} as feature name / column name types. If you "
+            "want feature names to be stored and validated, you must convert them all "
+            "to strings, by using X.columns = X.columns.astype(str) for example. "
+            "Otherwise you can remove feature / column names from your input data, or "
+            "convert them all to a non-string data type.")
+    return names if types == ["str"] else None
+
+
+def _refuse_complex(X):
+    if getattr(X, "dtype", None) is not None and X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported\n{X}\n")
+
+
+def _as_float(X):
+    """``X`` as an array of float32 or float64 (other types become float64)."""
+    X = np.asarray(X)
+    _refuse_complex(X)
+    if X.dtype in _FLOAT_DTYPES:
+        return X
+    try:
+        return X.astype(np.float64)
+    except TypeError as exc:  # e.g. complex or missing values among objects
+        raise ValueError(f"X cannot be converted to float64: {exc}.") from None
+
+
+def _check_finite(data):
+    """scikit-learn's ``assert_all_finite`` messages, naming NaN or infinity."""
+    if not np.isfinite(data).all():
+        if np.isnan(data).any():
+            raise ValueError("Input X contains NaN.")
+        raise ValueError("Input X contains infinity or a value too large for "
+                         f"{data.dtype!r}.")
+
+
 class RuntimeModel(predict.PredictFromLogitsMixin):
     """A fitted net for prediction: weights, classes and the activation, nothing
     else, and the preprocessing steps of a saved pipeline.
@@ -162,30 +208,51 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
 
     def _check(self, X):
         """``X`` as the estimators' ``validate_data`` would hand it to the net."""
-        names = getattr(X, "columns", None)
-        if names is not None and self.feature_names_in_ is not None:
-            if [str(c) for c in names] != list(self.feature_names_in_):
-                raise ValueError("The feature names should match those that were "
-                                 "passed during fit.")
+        self._check_feature_names(X)
+        if hasattr(X, "isna") and np.asarray(X.isna()).any():  # pandas NA, None, NaN
+            raise ValueError("Input X contains NaN.")
         if self.preprocessing:
             X = self._preprocess(X)
         if hasattr(X, "tocsr"):  # a SciPy sparse matrix, used as the estimators do
             X = X.tocsr()
+            _refuse_complex(X)
+            if X.dtype not in _FLOAT_DTYPES:
+                X = X.astype(np.float64)
             data = X.data
-            if X.dtype not in _FLOAT_DTYPES:
-                X = X.astype(np.float64)
-                data = X.data
         else:
-            X = np.asarray(X)
-            if X.dtype not in _FLOAT_DTYPES:
-                X = X.astype(np.float64)
+            X = _as_float(X)
             data = X
         self._check_shape(X)
         if X.shape[0] == 0:
             raise ValueError("X has 0 samples; at least 1 is required.")
-        if not np.isfinite(data).all():
-            raise ValueError("Input X contains NaN or infinity.")
+        _check_finite(data)
         return X
+
+    def _check_feature_names(self, X):
+        """scikit-learn's feature-name checks, with its wording (``_check_feature_names``)."""
+        names, fitted = _feature_names(X), self.feature_names_in_
+        owner = self.preprocessing[0][1] if self.preprocessing else self.class_name
+        if names is None and fitted is None:
+            return
+        if fitted is None:
+            warnings.warn(f"X has feature names, but {owner} was fitted without feature "
+                          "names", UserWarning, stacklevel=4)
+        elif names is None:
+            warnings.warn(f"X does not have valid feature names, but {owner} was fitted "
+                          "with feature names", UserWarning, stacklevel=4)
+        elif list(names) != list(fitted):
+            unseen = sorted(set(names) - set(fitted))
+            missing = sorted(set(fitted) - set(names))
+            message = "The feature names should match those that were passed during fit.\n"
+            for title, group in (("Feature names unseen at fit time:", unseen),
+                                 ("Feature names seen at fit time, yet now missing:",
+                                  missing)):
+                if group:
+                    message += title + "\n" + "".join(f"- {n}\n" for n in group[:5])
+                    message += "- ...\n" if len(group) > 5 else ""
+            if not unseen and not missing:
+                message += "Feature names must be in the same order as they were in fit.\n"
+            raise ValueError(message)
 
     def _check_shape(self, X):
         if X.ndim != 2:
@@ -202,11 +269,11 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
             raise ValueError("This model's pipeline scales its input, which the "
                              "runtime does for dense arrays only; pass X.toarray().")
         X = np.asarray(X)
+        _refuse_complex(X)
         self._check_shape(X)
         # a copy in the scalers' dtype (they keep float16/32/64, make others float64)
-        X = X.copy(order="K") if X.dtype in FLOAT_DTYPES else X.astype(np.float64)
-        if not np.isfinite(X).all():
-            raise ValueError("Input X contains NaN or infinity.")
+        X = X.copy(order="K") if X.dtype in FLOAT_DTYPES else _as_float(X)
+        _check_finite(X)
         for _, class_name, params, arrays in self.preprocessing:
             X = transform(class_name, params, arrays, X)
         return X

@@ -93,6 +93,13 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
                                beta_2=est.beta_2, epsilon=est.epsilon)
     state = getattr(est, "_optimizer_state", None) if resume else None
     opt_state = state[1] if state is not None and state[0] == optimizer else None
+    if resume and state is None and getattr(est, "_optimizer_state_dropped", False):
+        warnings.warn(
+            f"This {type(est).__name__} was loaded from a weights-only model file "
+            "(saved with include_optimizer_state=False): training resumes from its "
+            f"weights with a fresh {optimizer.name!r} optimizer state (step count 0, "
+            "no moment estimates), so the first updates differ from those of an "
+            "uninterrupted run.", UserWarning, stacklevel=4)
 
     early = est.early_stopping and not incremental
     if early and dev is None:
