@@ -161,11 +161,25 @@ def _as_float(X):
         raise ValueError(f"X cannot be converted to float64: {exc}.") from None
 
 
-def _check_finite(data):
+def _nan_message(class_name):
+    return (  # scikit-learn's words (utils.validation._assert_all_finite)
+        f"Input X contains NaN.\n{class_name} does not accept missing values encoded "
+        "as NaN natively. For supervised learning, you might want to consider "
+        "sklearn.ensemble.HistGradientBoostingClassifier and Regressor which accept "
+        "missing values encoded as NaNs natively. Alternatively, it is possible to "
+        "preprocess the data, for instance by using an imputer transformer in a "
+        "pipeline or drop samples with missing values. See "
+        "https://scikit-learn.org/stable/modules/impute.html You can find a list of "
+        "all estimators that handle NaN values at the following page: "
+        "https://scikit-learn.org/stable/modules/impute.html"
+        "#estimators-that-handle-nan-values")
+
+
+def _check_finite(data, class_name):
     """scikit-learn's ``assert_all_finite`` messages, naming NaN or infinity."""
     if not np.isfinite(data).all():
         if np.isnan(data).any():
-            raise ValueError("Input X contains NaN.")
+            raise ValueError(_nan_message(class_name))
         raise ValueError("Input X contains infinity or a value too large for "
                          f"{data.dtype!r}.")
 
@@ -210,7 +224,7 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
         """``X`` as the estimators' ``validate_data`` would hand it to the net."""
         self._check_feature_names(X)
         if hasattr(X, "isna") and np.asarray(X.isna()).any():  # pandas NA, None, NaN
-            raise ValueError("Input X contains NaN.")
+            raise ValueError(_nan_message(self.class_name))
         if self.preprocessing:
             X = self._preprocess(X)
         if hasattr(X, "tocsr"):  # a SciPy sparse matrix, used as the estimators do
@@ -225,7 +239,7 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
         self._check_shape(X)
         if X.shape[0] == 0:
             raise ValueError("X has 0 samples; at least 1 is required.")
-        _check_finite(data)
+        _check_finite(data, self.class_name)
         return X
 
     def _check_feature_names(self, X):
@@ -273,7 +287,7 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
         self._check_shape(X)
         # a copy in the scalers' dtype (they keep float16/32/64, make others float64)
         X = X.copy(order="K") if X.dtype in FLOAT_DTYPES else _as_float(X)
-        _check_finite(X)
+        _check_finite(X, self.class_name)
         for _, class_name, params, arrays in self.preprocessing:
             X = transform(class_name, params, arrays, X)
         return X

@@ -105,7 +105,8 @@ def test_feature_names_are_checked(tmp_path):
 @pytest.mark.parametrize("bad, match", [
     (X[:, :3], "X has 3 features, but this model expects 4"),
     (X[0], "Expected a 2D array"),
-    (np.where(np.eye(60, 4) > 0, np.nan, X), "NaN or infinity"),
+    (np.where(np.eye(60, 4) > 0, np.nan, X), "Input X contains NaN"),
+    (np.where(np.eye(60, 4) > 0, np.inf, X), "Input X contains infinity"),
     (np.zeros((0, 4)), "0 samples"),
 ])
 def test_bad_input_raises_value_error(bad, match, tmp_path):
@@ -113,6 +114,53 @@ def test_bad_input_raises_value_error(bad, match, tmp_path):
     save_model(est, tmp_path / "m.h5")
     with pytest.raises(ValueError, match=match):
         runtime.load(tmp_path / "m.h5").predict(bad)
+
+
+def _messages(call, X):
+    """(exception type and message or None, warnings' messages) of ``call(X)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            call(X)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - compared below
+            error = (type(exc), str(exc))
+    return error, [(w.category, str(w.message)) for w in caught
+                   if "feature names" in str(w.message)]
+
+
+def test_input_checks_match_the_estimators_wording(tmp_path):
+    """Feature names (scikit-learn's warnings and errors), complex X, pandas NA:
+    the runtime raises or warns exactly as the estimator does."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    named = _fit(ShallowNNClassifier(max_iter=3, random_state=0), frame, Y2)
+    bare = _fit(ShallowNNClassifier(max_iter=3, random_state=0), X, Y2)
+    for est, name in ((named, "named"), (bare, "bare")):
+        save_model(est, tmp_path / f"{name}.h5")
+    na = frame.astype("Float64")
+    na.iloc[3, 1] = pd.NA
+    cases = {"named": [X, frame[list("dcba")], frame.rename(columns={"a": "z"}),
+                       X + 1j, na],
+             "bare": [frame, X.astype(complex)]}
+    for name, inputs in cases.items():
+        est = named if name == "named" else bare
+        model = runtime.load(tmp_path / f"{name}.h5")
+        for bad in inputs:
+            expected, got = _messages(est.predict, bad), _messages(model.predict, bad)
+            assert got == expected, (name, got, expected)
+
+
+def test_object_column_with_pandas_na_is_a_value_error(tmp_path):
+    # the estimator itself raises numpy's TypeError here; the runtime says what is wrong
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=list("abcd")).astype(object)
+    frame.iloc[0, 0] = pd.NA
+    est = _fit(ShallowNNClassifier(max_iter=3, random_state=0),
+               pd.DataFrame(X, columns=list("abcd")), Y2)
+    save_model(est, tmp_path / "m.h5")
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        runtime.load(tmp_path / "m.h5").predict(frame)
 
 
 # -- no scikit-learn -------------------------------------------------------------------
@@ -192,8 +240,26 @@ def base_files(tmp_path_factory):
 RUNTIME_CHECKS = {"invalid-param", "params-vs-weights", "extra-layer-and-n_layers_"}
 
 
-@pytest.mark.parametrize("case", [c for c, v in CORPUS.items()
-                                  if v[3] == R or c in RUNTIME_CHECKS])
+#: Cases in what only training reads (optimizer, curves, generator, other
+#: attributes): the runtime never reads these entries.
+TRAINING_STATE = {"loss-curve-length", "loss_-inconsistent",
+                  "plain-attribute-redefines-core", "rng-state", "optimizer-shape",
+                  "optimizer-name"}
+
+
+@pytest.mark.parametrize("case", sorted(TRAINING_STATE))
+def test_runtime_never_reads_the_training_state(case, base_files, tmp_path):
+    base, change, match, _ = CORPUS[case]
+    path = tmp_path / "broken.h5"
+    shutil.copy(base_files[base], path)
+    change(path)
+    with pytest.raises(ValueError, match=match):
+        load_model(path)
+    runtime.load(path)  # prediction needs none of it
+
+
+@pytest.mark.parametrize("case", [c for c, v in CORPUS.items() if c not in TRAINING_STATE
+                                  and (v[3] == R or c in RUNTIME_CHECKS)])
 def test_broken_file_raises_the_same_error_as_load_model(case, base_files, tmp_path):
     base, change, match, level = CORPUS[case]
     path = tmp_path / "broken.h5"
