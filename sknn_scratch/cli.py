@@ -123,6 +123,17 @@ def cmd_study(args):
 
 
 def cmd_export(args):
+    from ._clifiles import export_weights_only, refuse_own_input
+
+    out, flag = (args.weights_only, "--weights-only") if args.onnx is None else (
+        args.onnx, "--onnx")
+    refuse_own_input(out, flag, args.model, "MODEL.h5")
+    if args.onnx is None:
+        export_weights_only(args.model, out)
+        if not args.quiet:
+            print(f"wrote {out} ({Path(out).stat().st_size:,} bytes: weights, "
+                  "preprocessing and metadata, no optimizer state)", file=sys.stderr)
+        return 0
     try:
         from . import onnx as sknn_onnx
     except ImportError:
@@ -177,10 +188,6 @@ def _as_features(X):
     return X if X.dtype in (np.float32, np.float64) else X.astype(np.float32)
 
 
-def _as_labels(y):
-    return y.astype(str) if y.dtype.kind == "S" else y  # HDF5 bytes -> str
-
-
 def _h5_layout(path, x_key, y_key):
     """Rows, features per row and label dtype of an (examples, labels) pair,
     checked with the same messages as :func:`datasets.iter_h5_batches`."""
@@ -200,35 +207,25 @@ def _stream_classes(path, x_key, y_key, chunk_rows):
 
     from . import datasets
 
+    from ._clifiles import as_labels
+
     found = None
     with datasets._open_h5(path) as handle:
         _, y_node, n_rows, axis = datasets._check_pair(handle, path, x_key, y_key)
         for start in range(0, n_rows, chunk_rows):
             stop = min(start + chunk_rows, n_rows)
-            labels = np.unique(_as_labels(datasets._read_rows(y_node, start, stop, axis)))
+            labels = np.unique(as_labels(datasets._read_rows(y_node, start, stop, axis)))
             found = labels if found is None else np.union1d(found, labels)
     return found
 
 
-def _given_classes(text, label_dtype):
-    """``--classes 0,1,2`` converted to the type of the file's labels."""
-    import numpy as np
-
-    parts = [part.strip() for part in text.split(",") if part.strip()]
-    if label_dtype.kind in "SUO":
-        return np.unique(np.array(parts, dtype=str))
-    try:
-        return np.unique(np.array(parts).astype(label_dtype))
-    except ValueError:
-        raise UsageError(f"--classes {text}: the file's labels are {label_dtype} "
-                         "numbers") from None
-
-
 def cmd_train(args):
     from . import datasets
+    from ._clifiles import as_labels, given_classes, refuse_own_input
     from .estimators import DeepNNClassifier
     from .io import save_model
 
+    refuse_own_input(args.out, "--out", args.h5, "--h5")
     out = Path(args.out)  # checked before any work is done
     if out.is_dir():
         raise UsageError(f"--out {args.out} is a folder; give a file name")
@@ -242,7 +239,7 @@ def cmd_train(args):
         1, TRAIN_CHUNK_BYTES // (4 * max(n_features, 1) * args.batch_size))
     start = time.perf_counter()
     if args.classes is not None:
-        classes = _given_classes(args.classes, label_dtype)
+        classes = given_classes(args.classes, label_dtype)
     else:
         classes = _stream_classes(args.h5, args.x_key, args.y_key, max(chunk, 1 << 16))
     if len(classes) < 2:
@@ -256,7 +253,7 @@ def cmd_train(args):
         # (partial_fit shuffles the rows inside each chunk with the model's rng)
         loss_sum = 0.0
         for X, y in datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk):
-            est.partial_fit(_as_features(X), _as_labels(y), classes=classes)
+            est.partial_fit(_as_features(X), as_labels(y), classes=classes)
             loss_sum += est.loss_ * len(y)
             del X, y  # before the next chunk is read: one chunk in memory at a time
         if not args.quiet:
@@ -303,8 +300,12 @@ def build_parser():
                        "estimator or a pipeline of scalers and an estimator) to ONNX")
     p.add_argument("model", metavar="MODEL.h5", help="model file written by save_model "
                    "(a saved pipeline exports whole)")
-    p.add_argument("--onnx", required=True, metavar="MODEL.onnx",
-                   help="ONNX file to write (needs pip install 'sknn-scratch[onnx]')")
+    to = p.add_mutually_exclusive_group(required=True)
+    to.add_argument("--onnx", metavar="MODEL.onnx",
+                    help="ONNX file to write (needs pip install 'sknn-scratch[onnx]')")
+    to.add_argument("--weights-only", metavar="DEPLOY.h5",
+                    help="model file to write without the optimizer state: weights, "
+                         "preprocessing and metadata (a deployment file)")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"],
                    help="input type, and of the whole computation (default float32)")
     p.add_argument("--zipmap", action="store_true",

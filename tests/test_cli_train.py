@@ -121,3 +121,93 @@ def test_a_single_class_file_exits_2(tmp_path, capsys):
                            "labels")
     assert _train(path, tmp_path / "model.h5") == 2
     assert "single class" in capsys.readouterr().err
+
+
+def _h5_with_labels(path, labels, n_features=4):
+    import h5py
+
+    X, _ = _blobs(n=len(labels), n_features=n_features)
+    with h5py.File(path, "w") as f:
+        f["features"] = X
+        f.create_dataset("labels", data=labels)
+    return path
+
+
+def test_variable_length_string_labels_are_read(tmp_path):
+    import h5py
+
+    labels = np.array(["cat", "dog", "ému"] * 40, dtype=object)
+    path = tmp_path / "vlen.h5"
+    X, _ = _blobs(n=120, n_features=4)
+    with h5py.File(path, "w") as f:
+        f["features"] = X
+        f.create_dataset("labels", data=labels, dtype=h5py.string_dtype())
+    assert _train(path, tmp_path / "model.h5") == 0
+    model = load_model(tmp_path / "model.h5")
+    assert model.classes_.tolist() == ["cat", "dog", "ému"]
+
+
+@pytest.mark.parametrize("labels, classes, message", [
+    (np.arange(120, dtype=np.uint8) % 2, "0,300", "'300' is not a label"),
+    (np.arange(120, dtype=np.int64) % 2, "0,1.5", "'1.5' is not a label"),
+    (np.arange(120) % 2 == 0, "False,maybe", "'maybe' is not a label"),
+])
+def test_classes_not_fitting_the_label_type_exit_2_with_one_line(labels, classes, message,
+                                                                tmp_path, capsys):
+    path = _h5_with_labels(tmp_path / "d.h5", labels)
+    assert _train(path, tmp_path / "model.h5", "--classes", classes) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sknn-scratch: error:") and err.count("\n") == 1, err
+    assert message in err
+
+
+@pytest.mark.parametrize("classes", ["False,True", "0,1", "true,false"])
+def test_bool_classes_are_parsed_as_bools(classes, tmp_path):
+    path = _h5_with_labels(tmp_path / "d.h5", np.arange(120) % 2 == 0)
+    assert _train(path, tmp_path / "model.h5", "--classes", classes) == 0
+    assert load_model(tmp_path / "model.h5").classes_.tolist() == [False, True]
+
+
+def _aliases(tmp_path, target):
+    """The same file by another relative path and by a symbolic link."""
+    (tmp_path / "sub").mkdir()
+    link = tmp_path / "link.h5"
+    link.symlink_to(target)
+    return [str(target), f"sub/../{target.name}", str(link)]
+
+
+def test_train_refuses_to_overwrite_its_input(h5_file, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path, _, _ = h5_file
+    before = path.read_bytes()
+    for out in _aliases(tmp_path, path):
+        assert _train(path, out) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "would replace the input" in err
+    assert path.read_bytes() == before
+
+
+def test_export_refuses_to_overwrite_its_input_and_writes_weights_only(tmp_path, capsys,
+                                                                       monkeypatch):
+    import h5py
+
+    from sknn_scratch import DeepNNClassifier
+    from sknn_scratch.io import save_model
+
+    monkeypatch.chdir(tmp_path)
+    X, y = _blobs(n=200)
+    net = DeepNNClassifier((5,), max_iter=30, random_state=0).fit(X, y)
+    model = tmp_path / "same.h5"
+    save_model(net, model)
+    before = model.read_bytes()
+    for out in _aliases(tmp_path, model):
+        for flag in ("--onnx", "--weights-only"):
+            assert _exit_code(["export", str(model), flag, out, "--quiet"]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "would replace the input" in err
+    assert model.read_bytes() == before
+    assert main(["export", str(model), "--weights-only", "light.h5", "--quiet"]) == 0
+    with h5py.File("light.h5") as f:
+        assert "optimizer_state" not in f
+    np.testing.assert_array_equal(load_model("light.h5").predict_proba(X),
+                                  net.predict_proba(X))
