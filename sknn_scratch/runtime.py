@@ -23,7 +23,8 @@ The returned :class:`RuntimeModel` predicts through :mod:`sknn_scratch.core.pred
 the very code the estimators use, so ``predict``, ``predict_proba``,
 ``predict_log_proba`` and ``decision_function`` are bit-identical to the saved
 estimator's for the same input. Importing this module, loading and predicting
-never import scikit-learn (or SciPy).
+never import scikit-learn (or SciPy): the runtime needs NumPy, h5py and the
+package's files listed in :data:`FILES` only.
 """
 
 import os
@@ -38,7 +39,15 @@ from ._scalers import FLOAT_DTYPES, transform
 from .core import predict
 from .core.activations import ACTIVATIONS
 
-__all__ = ["load", "RuntimeModel"]
+__all__ = ["load", "RuntimeModel", "FILES"]
+
+#: The files of the package the runtime imports, relative to the ``sknn_scratch``
+#: folder: copied with this layout next to NumPy and h5py, they serve a model on
+#: a device that has neither scikit-learn nor SciPy (README, "Deployment").
+FILES = ("__init__.py", "_arrays.py", "_h5reader.py", "_modelfile.py",
+         "_pipelinefile.py", "_plaindata.py", "_scalers.py", "_seal.py", "runtime.py",
+         "core/__init__.py", "core/activations.py", "core/flat.py",
+         "core/initializers.py", "core/losses.py", "core/network.py", "core/predict.py")
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 

@@ -212,6 +212,59 @@ assert not heavy, heavy
                                   out["label_index"])
 
 
+_BLOCKED = r"""
+import importlib.abc, sys
+class Blocker(importlib.abc.MetaPathFinder):  # as if they were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("sklearn", "scipy", "pandas", "joblib"):
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked)")
+sys.meta_path.insert(0, Blocker())
+"""
+
+
+def test_the_runtime_files_alone_serve_models_without_sklearn_or_scipy(tmp_path):
+    """A device install: runtime.FILES copied to an empty folder, with scikit-learn,
+    SciPy and pandas made unimportable; FILES is exactly what the runtime imports."""
+    est, X_ = _fit(DeepNNClassifier((5, 4), max_iter=3, random_state=0), X, Y3), X[:9]
+    path = tmp_path / "bare.h5"
+    save_model(est, path, include_optimizer_state=False)
+    pipe, X_pipe, pipe_path = _pipeline_file(tmp_path)
+    root = Path(sknn_scratch.__file__).parent
+    for name in runtime.FILES:
+        (tmp_path / "device" / "sknn_scratch" / name).parent.mkdir(parents=True,
+                                                                  exist_ok=True)
+        shutil.copy(root / name, tmp_path / "device" / "sknn_scratch" / name)
+    np.save(tmp_path / "X.npy", X_)
+    np.save(tmp_path / "X_pipe.npy", X_pipe)
+    code = _BLOCKED + f"""
+import json, numpy as np
+from sknn_scratch import runtime
+out = {{}}
+for key, model, X in (("bare", {str(path)!r}, {str(tmp_path / "X.npy")!r}),
+                      ("pipe", {str(pipe_path)!r}, {str(tmp_path / "X_pipe.npy")!r})):
+    out[key] = runtime.load(model).predict_proba(np.load(X)).tolist()
+files = sorted(m.__file__.split("sknn_scratch/")[1] for n, m in sys.modules.items()
+               if n.startswith("sknn_scratch"))
+print(json.dumps({{"proba": out, "files": files}}))
+"""
+    done = subprocess.run([sys.executable, "-S", "-c", f"import sys; sys.path[:0] = "
+                           f"[{str(tmp_path / 'device')!r}, *{_site_packages()!r}]\n"
+                           + code], capture_output=True, text=True,
+                          cwd=tmp_path / "device")
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["files"] == sorted(runtime.FILES)
+    np.testing.assert_array_equal(np.array(got["proba"]["bare"]), est.predict_proba(X_))
+    np.testing.assert_array_equal(np.array(got["proba"]["pipe"]),
+                                  pipe.predict_proba(X_pipe))
+
+
+def _site_packages():
+    """Where NumPy and h5py are installed (the device has them, and nothing of ours)."""
+    import h5py as _h5py
+    return sorted({str(Path(m.__file__).parents[1]) for m in (np, _h5py)})
+
+
 def test_runtime_and_core_import_only_numpy_h5py_and_own_modules():
     root = Path(sknn_scratch.__file__).parent
     allowed = set(sys.stdlib_module_names) | {"numpy", "h5py"}
