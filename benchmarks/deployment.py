@@ -23,7 +23,11 @@ numbers compare the code paths, not the thread pools, and stay stable on a
 shared machine. The candidates are timed in turns (blocks of consecutive
 calls, round-robin), each call with ``time.perf_counter``; medians reported.
 The HDF5 file holds the weights, the Adam moments (2x the weights) and the
-training history; the ONNX files hold the weights in their type.
+training history; the weights-only file (``include_optimizer_state=False``, the
+deployment file) the weights, preprocessing and metadata; the ONNX files hold
+the weights in their type. The runtime's peak memory while loading each HDF5
+file (``tracemalloc``: the arrays it allocates) is shown beside the weights'
+size: the runtime reads the weights, never the optimizer's moments.
 """
 
 import contextlib
@@ -32,6 +36,7 @@ import os
 import statistics
 import tempfile
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -116,8 +121,15 @@ def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
         "estimator.predict_proba": (est.predict_proba, np.float64, False),
         "MLPClassifier.predict_proba": (mlp.predict_proba, np.float64, False),
         "runtime.predict_proba (NumPy)": (model.predict_proba, np.float64, False)}
+    light_path = os.path.join(workdir, "weights-only.h5")
+    save_model(est, light_path, include_optimizer_state=False)
     sizes = {"weights_float64": sum(a.nbytes for a in est.coefs_ + est.intercepts_),
-             "hdf5": os.path.getsize(h5_path), "hdf5_pipeline": os.path.getsize(pipe_path)}
+             "hdf5": os.path.getsize(h5_path),
+             "hdf5_weights_only": os.path.getsize(light_path),
+             "hdf5_pipeline": os.path.getsize(pipe_path)}
+    load_peak = {"hdf5": _load_peak(runtime.load, h5_path),
+                 "hdf5_weights_only": _load_peak(runtime.load, light_path),
+                 "hdf5_load_model": _load_peak(load_model, h5_path)}
     config = {"hidden_layer_sizes": tuple(hidden_layer_sizes),
               "n_features": X.shape[1], "n_classes": len(est.classes_),
               "max_iter": max_iter, "batch_rows": batch_rows,
@@ -177,10 +189,22 @@ def run(*, hidden_layer_sizes=(256, 128), max_iter=10, repeats_one=300,
         os.remove(os.path.join(workdir, path))
     os.rmdir(workdir)
 
-    results = {"latency": latency, "sizes_bytes": sizes, "config": config}
+    results = {"latency": latency, "sizes_bytes": sizes,
+               "load_peak_bytes": load_peak, "config": config}
     if verbose:
         print(format_table(results))
     return results
+
+
+def _load_peak(load, path):
+    """Peak bytes allocated (NumPy arrays and Python objects) while loading."""
+    load(path)  # warm-up: lazy imports, h5py's first-use allocations
+    tracemalloc.start()
+    try:
+        load(path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def baseline(name):
@@ -214,12 +238,23 @@ def format_table(results):
                      f"{t['batch_s'] / base['batch_s']:>9.2f}")
     lines += ["", f"{'file':<32}{'bytes':>12}", "-" * 44]
     labels = {"weights_float64": "(the float64 weights alone)",
-              "hdf5": "HDF5 (save_model, + Adam state)", "onnx_float32": "ONNX float32",
+              "hdf5": "HDF5 (save_model, + Adam state)",
+              "hdf5_weights_only": "HDF5 weights only (deployment)",
+              "onnx_float32": "ONNX float32",
               "onnx_float64": "ONNX float64", "hdf5_pipeline": "HDF5 pipeline",
               "onnx_pipeline_float32": "ONNX pipeline float32",
               "onnx_pipeline_float64": "ONNX pipeline float64"}
     for key, size in results["sizes_bytes"].items():
         lines.append(f"{labels.get(key, key):<32}{size:>12,}")
+    weights = results["sizes_bytes"]["weights_float64"]
+    lines += ["", f"{'peak memory while loading':<32}{'bytes':>12}{'x weights':>11}",
+              "-" * 55]
+    for key, label in (("hdf5", "runtime.load, HDF5 + Adam"),
+                       ("hdf5_weights_only", "runtime.load, weights only"),
+                       ("hdf5_load_model", "load_model, HDF5 + Adam")):
+        peak = results.get("load_peak_bytes", {}).get(key)
+        if peak is not None:
+            lines.append(f"{label:<32}{peak:>12,}{peak / weights:>11.2f}")
     if "onnx_skipped" in c:
         lines.append(f"\nonnxruntime rows skipped: {c['onnx_skipped']}")
     return "\n".join(lines)

@@ -28,19 +28,21 @@ SEAL_VERSION = 1
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _HEADER = re.compile(rb"SKNN-SCRATCH-MODEL\nseal (\d{1,3})\nlength (\d{1,20})\n"
                      rb"sha256 ([0-9a-f]{64})\n\x00*")
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
 
 
 def _digest(handle, length):
-    """SHA-256 of the next ``length`` bytes of ``handle``, read in 1 MiB chunks."""
+    """SHA-256 of the next ``length`` bytes of ``handle``, read through one 64 KiB
+    buffer (checking a file takes no memory in proportion to its size)."""
     sha = hashlib.sha256()
+    buffer = memoryview(bytearray(_CHUNK))
     remaining = length
     while remaining:
-        chunk = handle.read(min(_CHUNK, remaining))
-        if not chunk:
+        n = handle.readinto(buffer[:min(_CHUNK, remaining)])
+        if not n:
             break
-        sha.update(chunk)
-        remaining -= len(chunk)
+        sha.update(buffer[:n])
+        remaining -= n
     return sha.hexdigest(), length - remaining
 
 

@@ -152,3 +152,18 @@ def test_every_single_byte_change_is_refused_in_a_child_process(saved, tmp_path)
     assert not report["other"], report["other"][:5]
     assert report["random"] >= 300 and report["named"] == 4
     assert report["n"] >= 2 * (300 + 4) and report["refused"] == report["n"]
+
+
+def test_checking_a_seal_takes_memory_independent_of_the_file_size(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "big.h5"
+    path.write_bytes(bytes(512) + b"\x89HDF\r\n\x1a\n" + bytes(8 * 2 ** 20))  # 8 MiB
+    _seal.seal(path)
+    tracemalloc.start()
+    try:
+        assert _seal.verify(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 ** 18, peak  # one 64 KiB buffer, not the file nor 1 MiB chunks
