@@ -128,3 +128,16 @@ def test_numpy_scalar_hyperparameters_round_trip_and_training_continues_bitwise(
         _quiet(model.set_params(warm_start=True, max_iter=2).fit, X32, Y)
     for a, b in zip(loaded.coefs_ + loaded.intercepts_, twin.coefs_ + twin.intercepts_):
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+def test_a_model_with_an_image_augmenter_cannot_be_saved_and_says_why(tmp_path):
+    from sknn_scratch.augment import ImageAugmenter
+
+    images = np.random.default_rng(0).random((40, 2 * 2 * 3))
+    est = _quiet(DeepNNClassifier((3,), max_iter=2, random_state=0,
+                                  augmentation=ImageAugmenter((2, 2, 3))).fit,
+                 images, np.arange(40) % 2)
+    with pytest.raises(ValueError, match="Parameter 'augmentation' cannot be saved .*"
+                                         r"set it to None before saving"):
+        save_model(est, tmp_path / "m.h5")
+    assert not list(tmp_path.iterdir())  # nothing written
