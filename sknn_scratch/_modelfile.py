@@ -54,7 +54,7 @@ import warnings
 import h5py
 import numpy as np
 
-from ._h5reader import MAX_ELEMENTS, MAX_LAYERS, H5Reader, diff  # noqa: F401
+from ._h5reader import H5Reader, diff
 from ._pipelinefile import read_pipeline
 from ._plaindata import loads
 from ._seal import verify

@@ -21,7 +21,12 @@ random generator and of the optimizer (the layout is described in
 * predicts bit-identically (``predict``, ``predict_proba``,
   ``decision_function``) and has the same ``get_params()``;
 * continues training (``partial_fit``, ``fit`` with ``warm_start=True``)
-  exactly as the original would, with the same shuffles and optimizer moments.
+  exactly as the original would, with the same shuffles and optimizer moments
+  (NumPy scalar hyperparameters keep their type and value).
+
+``save_model(..., include_optimizer_state=False)`` writes a deployment file
+without the optimizer state; resuming training from it starts a fresh optimizer
+state, with a warning.
 
 Not saved: callbacks registered with ``set_callbacks``, and anything that is
 not plain data. A parameter holding an object (a ``RandomState`` instance as
@@ -191,8 +196,10 @@ def load_model(path):
     bit_generator.state = content["rng_state"]
     estimator._rng = np.random.Generator(bit_generator)
     estimator._optimizer_state = _optimizer_state(content["optimizer"], where)
-    # a weights-only file: resuming training says it starts a fresh optimizer
-    estimator._optimizer_state_dropped = content["optimizer"] is None
+    # a weights-only file of a first-order fit (Newton keeps no optimizer state):
+    # resuming training says it starts a fresh optimizer
+    estimator._optimizer_state_dropped = (content["optimizer"] is None
+                                          and params.get("solver") != "newton")
     if content["pipeline"] is not None:
         return build_pipeline(content["pipeline"], estimator, where, meta)
     return estimator
@@ -286,10 +293,10 @@ def _write_model_file(path, content):
     classes = np.asarray(a["classes_"])
     if classes.dtype.kind in "UO":
         stored_classes = _utf8(classes.tolist(), "classes_")
-        # at least as many bytes as the dtype's characters: the reader allows no
-        # wider declared dtype (see _modelfile.MAX_LABEL_CHARS)
-        stored_classes = stored_classes.astype(
-            f"S{max(stored_classes.dtype.itemsize, classes.dtype.itemsize // 4)}")
+        if classes.dtype.kind == "U":  # at least as many bytes as the dtype's
+            # characters: the reader allows no wider declared dtype (MAX_LABEL_CHARS)
+            stored_classes = stored_classes.astype(
+                f"S{max(stored_classes.dtype.itemsize, classes.dtype.itemsize // 4)}")
     elif LABEL_DTYPE.fullmatch(classes.dtype.str):
         stored_classes = classes
     else:

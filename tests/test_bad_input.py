@@ -1230,8 +1230,8 @@ def _pipe_sparse():
 PIPE_PREDICT_CASES = [
     ("too-few-features", lambda: X[:, :3], "X has 3 features, but this model expects 4"),
     ("one-dimensional", lambda: X[0], "Expected a 2D array"),
-    ("nan", _nan_X, "NaN or infinity"),
-    ("inf", _inf_X, "NaN or infinity"),
+    ("nan", _nan_X, "Input X contains NaN"),  # scikit-learn's words
+    ("inf", _inf_X, "Input X contains infinity"),
     ("no-rows", lambda: np.zeros((0, 4)), "0 samples"),
     ("sparse", _pipe_sparse, "dense arrays only"),
 ]

@@ -141,3 +141,16 @@ def test_a_model_with_an_image_augmenter_cannot_be_saved_and_says_why(tmp_path):
                                          r"set it to None before saving"):
         save_model(est, tmp_path / "m.h5")
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_a_newton_fit_has_no_optimizer_state_to_drop(tmp_path):
+    from sknn_scratch import ScratchLogisticRegression
+
+    est = ScratchLogisticRegression(solver="newton").fit(X, Y)
+    save_model(est, tmp_path / "m.h5")
+    loaded = load_model(tmp_path / "m.h5").set_params(solver="adam", warm_start=True,
+                                                      max_iter=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded.fit(X, Y)
+    assert not [w for w in caught if "weights-only" in str(w.message)]

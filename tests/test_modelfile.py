@@ -243,12 +243,18 @@ CORPUS = {
 }
 
 
-@pytest.mark.parametrize("case", list(CORPUS))
-def test_broken_file_raises_value_error_saying_what(case, base_files, tmp_path):
+def broken_copy(case, base_files, folder):
+    """The corpus file ``case``: (path, expected message, level)."""
     base, change, match, level = CORPUS[case]
-    path = tmp_path / "broken.h5"
+    path = folder / "broken.h5"
     shutil.copy(base_files[base], path)
     change(path)
+    return path, match, level
+
+
+@pytest.mark.parametrize("case", list(CORPUS))
+def test_broken_file_raises_value_error_saying_what(case, base_files, tmp_path):
+    path, match, level = broken_copy(case, base_files, tmp_path)
     if level == R:  # the NumPy/h5py-only reader catches it by itself
         with pytest.raises(ValueError, match=match):
             read_model_file(path)

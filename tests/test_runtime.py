@@ -19,7 +19,7 @@ from sknn_scratch.core import predict
 from sknn_scratch.io import load_model, save_model
 
 from .test_io import CASES
-from .test_modelfile import CORPUS, R, X, Y2, Y3, reseal, save_base_files
+from .test_modelfile import CORPUS, R, X, Y2, Y3, broken_copy, reseal, save_base_files
 
 METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 
@@ -302,10 +302,7 @@ TRAINING_STATE = {"loss-curve-length", "loss_-inconsistent",
 
 @pytest.mark.parametrize("case", sorted(TRAINING_STATE))
 def test_runtime_never_reads_the_training_state(case, base_files, tmp_path):
-    base, change, match, _ = CORPUS[case]
-    path = tmp_path / "broken.h5"
-    shutil.copy(base_files[base], path)
-    change(path)
+    path, match, _ = broken_copy(case, base_files, tmp_path)
     with pytest.raises(ValueError, match=match):
         load_model(path)
     runtime.load(path)  # prediction needs none of it
@@ -314,10 +311,7 @@ def test_runtime_never_reads_the_training_state(case, base_files, tmp_path):
 @pytest.mark.parametrize("case", [c for c, v in CORPUS.items() if c not in TRAINING_STATE
                                   and (v[3] == R or c in RUNTIME_CHECKS)])
 def test_broken_file_raises_the_same_error_as_load_model(case, base_files, tmp_path):
-    base, change, match, level = CORPUS[case]
-    path = tmp_path / "broken.h5"
-    shutil.copy(base_files[base], path)
-    change(path)
+    path, match, level = broken_copy(case, base_files, tmp_path)
     with pytest.raises(ValueError, match=match) as by_runtime:
         runtime.load(path)
     with pytest.raises(ValueError, match=match) as by_load_model:
