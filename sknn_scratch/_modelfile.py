@@ -15,7 +15,9 @@ Layout, every array stored contiguously, uncompressed. Format version 1 is a
 bare estimator, and this version still writes bare estimators so; version 2 adds
 an optional ``/pipeline`` group (the preprocessing steps of a ``Pipeline`` that
 ends in the estimator, :mod:`sknn_scratch._pipelinefile`), so an older reader
-refuses a pipeline file by its version instead of misreading it::
+refuses a pipeline file by its version instead of misreading it; version 3 is
+any file whose parameters hold NumPy scalars, written as ``__scalar__`` tags
+(:mod:`sknn_scratch._plaindata`), which an older reader would misread::
 
     /                     attrs: format, format_version, class_name, dtype,
                           sknn_scratch_version, sklearn_version, numpy_version,
@@ -64,7 +66,7 @@ class UnsealedFileWarning(UserWarning):
     """A model file written before seals existed: read, but not verified."""
 
 FORMAT_NAME = "sknn_scratch.model"
-FORMAT_VERSION = 2  # the newest this version reads; see the layout above
+FORMAT_VERSION = 3  # the newest this version reads; see the layout above
 CLASS_NAMES = ("ScratchLogisticRegression", "ShallowNNClassifier", "DeepNNClassifier")
 #: Per update rule, the lists of arrays its state holds.
 OPTIMIZER_SLOTS = {"gd": (), "momentum": ("velocity",), "rmsprop": ("sq",),

@@ -8,7 +8,8 @@ of a given dtype; these are written as one-key tagged objects::
     inf                    {"__float__": "inf"}
     np.array([3, 4])       {"__ndarray__": {"dtype": "<i8", "data": [3, 4]}}
 
-A NumPy scalar keeps its type: ``np.float32(0.01)`` is written as
+In parameters (:func:`encode_params`) a NumPy scalar keeps its type:
+``np.float32(0.01)`` is written as
 ``{"__scalar__": {"dtype": "<f4", "value": 0.009999999776482582}}`` (the float64
 of the very float32 value, which converts back exactly), so a hyperparameter
 such as ``learning_rate=np.float32(0.01)`` round-trips in type and value.
@@ -36,29 +37,36 @@ MAX_JSON_DEPTH = 32
 _NUMERIC = re.compile(r"[<>|=]?(b1|[iu][1248]|f[48])")
 
 
-def encode_value(value):
-    """JSON-ready form of plain data; ``TypeError`` for anything else."""
+def encode_value(value, scalars=False):
+    """JSON-ready form of plain data; ``TypeError`` for anything else.
+
+    With ``scalars`` (hyperparameters), NumPy scalars keep their type (tagged);
+    otherwise they are written as the Python number of the same value.
+    """
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, np.generic) and _NUMERIC.fullmatch(value.dtype.str):
+    if scalars and isinstance(value, np.generic) and _NUMERIC.fullmatch(value.dtype.str):
         # the Python number of the same value, tagged with its NumPy type
         return {"__scalar__": {"dtype": value.dtype.str,
                                "value": encode_value(value.item())}}
+    if isinstance(value, np.bool_):
+        return bool(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
         value = float(value)
         return value if math.isfinite(value) else {"__float__": repr(value)}
     if isinstance(value, tuple):
-        return {"__tuple__": [encode_value(v) for v in value]}
+        return {"__tuple__": [encode_value(v, scalars) for v in value]}
     if isinstance(value, list):
-        return [encode_value(v) for v in value]
+        return [encode_value(v, scalars) for v in value]
     if isinstance(value, dict):
         if not all(isinstance(k, (str, int, float, np.generic, type(None))) for k in value):
             raise TypeError("a dict key that is not a str, number or None")
         if all(isinstance(k, str) and k not in _TAGS for k in value):
-            return {k: encode_value(v) for k, v in value.items()}
-        return {"__dict__": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
+            return {k: encode_value(v, scalars) for k, v in value.items()}
+        return {"__dict__": [[encode_value(k, scalars), encode_value(v, scalars)]
+                             for k, v in value.items()]}
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "biuf":
         return {"__ndarray__": {"dtype": value.dtype.str,
                                 "data": [encode_value(v) for v in value.tolist()]}}
@@ -70,7 +78,7 @@ def encode_params(params):
     encoded = {}
     for name, value in params.items():
         try:
-            encoded[name] = encode_value(value)
+            encoded[name] = encode_value(value, scalars=True)
         except TypeError as exc:
             hint = ("set it to an int (or None) before saving; the fitted model's own "
                     "generator state is saved either way" if name == "random_state"
@@ -143,9 +151,9 @@ def _reject_constant(name):
     raise ValueError(f"non-standard JSON constant {name}")
 
 
-def dumps(value):
+def dumps(value, scalars=False):
     """Strict JSON text of plain data (see :func:`encode_value`)."""
-    return json.dumps(encode_value(value), allow_nan=False)
+    return json.dumps(encode_value(value, scalars), allow_nan=False)
 
 
 def check_size(text):

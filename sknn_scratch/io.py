@@ -310,13 +310,18 @@ def _write_model_file(path, content):
         bad = [k for k, v in content["plain_attributes"].items() if not _is_plain(v)]
         raise ValueError(f"Fitted attribute(s) {bad} contain {exc}, which a model file "
                          "cannot store (only plain data).") from None
+    if opt is not None:
+        texts["hyperparameters"] = dumps(opt["hyperparameters"], scalars=True)
     for key, text in texts.items():
         try:
             check_size(text)
         except ValueError as exc:
             raise ValueError(f"{key} cannot be saved in a model file: {exc}.") from None
-    # a bare estimator is written exactly as format version 1 defines it
-    root = {"format": FORMAT_NAME, "format_version": 1 if encoded is None else 2,
+    # a bare estimator is written exactly as format version 1 defines it, a
+    # pipeline as version 2; NumPy scalar parameters need version 3
+    scalars = any('"__scalar__"' in t for t in [*texts.values(), *_pipeline_params(encoded)])
+    root = {"format": FORMAT_NAME,
+            "format_version": 3 if scalars else 1 if encoded is None else 2,
             "class_name": content["class_name"], "dtype": a["coefs_"][0].dtype.name,
             "numpy_version": np.__version__, **content["metadata"],
             **{k: a[k] for k in ROOT_ATTRS if k.endswith("_")}}
@@ -326,7 +331,8 @@ def _write_model_file(path, content):
             for key, kind in ROOT_ATTRS.items():
                 f.attrs[key] = kind(root[key])
             for key, text in texts.items():
-                f.create_dataset(key, data=np.bytes_(text.encode("utf-8")))
+                if key != "hyperparameters":  # an attribute of optimizer_state
+                    f.create_dataset(key, data=np.bytes_(text.encode("utf-8")))
             f.create_dataset("classes_", data=stored_classes)
             f["classes_"].attrs["dtype"] = classes.dtype.str
             if "feature_names_in_" in a:
@@ -336,7 +342,7 @@ def _write_model_file(path, content):
             if opt is not None:
                 group = f.create_group("optimizer_state")
                 group.attrs["name"], group.attrs["t"] = opt["name"], int(opt["t"])
-                group.attrs["hyperparameters"] = dumps(opt["hyperparameters"])
+                group.attrs["hyperparameters"] = texts["hyperparameters"]
                 for slot in OPTIMIZER_SLOTS[opt["name"]]:
                     group.create_group(slot)
             f.create_group("coefs_"), f.create_group("intercepts_")
@@ -350,6 +356,13 @@ def _write_model_file(path, content):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _pipeline_params(encoded):
+    """The parameter texts of an encoded pipeline (none for a bare estimator)."""
+    if encoded is None:
+        return []
+    return [encoded["params"], *(step["params"] for step in encoded["steps"])]
 
 
 def _fsync_folder(folder):

@@ -154,3 +154,14 @@ def test_a_newton_fit_has_no_optimizer_state_to_drop(tmp_path):
         warnings.simplefilter("always")
         loaded.fit(X, Y)
     assert not [w for w in caught if "weights-only" in str(w.message)]
+
+
+def test_numpy_scalar_parameters_need_format_version_3_others_keep_theirs(tmp_path):
+    """An older reader would misread the scalar tags: it refuses the file by its
+    version; files without NumPy scalar parameters keep format version 1."""
+    plain = _quiet(DeepNNClassifier((3,), max_iter=2, random_state=0).fit, X, Y)
+    typed = _quiet(DeepNNClassifier((3,), max_iter=2, random_state=0,
+                                    learning_rate=np.float32(0.01)).fit, X, Y)
+    for est, version in ((plain, 1), (typed, 3)):
+        save_model(est, tmp_path / "m.h5")
+        assert read_model_file(tmp_path / "m.h5")["metadata"]["format_version"] == version

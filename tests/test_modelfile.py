@@ -138,8 +138,8 @@ CORPUS = {
     "truncated-1-byte": ("multi", _raw(lambda b: b[:-1]), "truncated or corrupt", R),
     "foreign-hdf5": ("multi", _foreign, "no 'format' attribute", R),
     "other-format": ("multi", _attr("format", "keras"), "its format is 'keras'", R),
-    "newer-format": ("multi", _attr("format_version", 3), "format version 3; this "
-                     "sknn_scratch reads format versions up to 2 .upgrade", R),
+    "newer-format": ("multi", _attr("format_version", 4), "format version 4; this "
+                     "sknn_scratch reads format versions up to 3 .upgrade", R),
     "unknown-class": ("multi", _attr("class_name", "MLPClassifier"),
                       "unknown estimator class 'MLPClassifier'", R),
     "missing-layer": ("multi", _h5(lambda f: f.__delitem__("coefs_/1")),

@@ -453,8 +453,8 @@ def test_newer_format_version_is_refused_clearly(pipe_file, tmp_path, monkeypatc
     shutil.copy(pipe_file[1], path)
     _set_attr("/", "format_version", _modelfile.FORMAT_VERSION + 1)(path)
     for load in (load_model, runtime.load, read_model_file):
-        with pytest.raises(ValueError, match="format version 3; this sknn_scratch "
-                                             "reads format versions up to 2 .upgrade"):
+        with pytest.raises(ValueError, match="format version 4; this sknn_scratch "
+                                             "reads format versions up to 3 .upgrade"):
             load(path)
     # and a reader from before pipelines (format version 1) refuses a pipeline file
     monkeypatch.setattr(_modelfile, "FORMAT_VERSION", 1)
