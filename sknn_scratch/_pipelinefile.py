@@ -190,5 +190,5 @@ def _count(value, n_features):
     if isinstance(value, np.ndarray):
         return (value.shape == (n_features,) and value.dtype.kind in "iuf"
                 and bool(np.all(value >= 0)))  # NaN fails too
-    return (isinstance(value, (int, float, np.integer, np.floating))
-            and not isinstance(value, (bool, np.bool_)) and value >= 0 and value == value)
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and value >= 0 and value == value)
