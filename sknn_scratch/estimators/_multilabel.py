@@ -39,6 +39,13 @@ def check_target(estimator, y, name="y"):
             f"multiclass outputs use {_MULTIOUTPUT}.")
     if kind != "multilabel-indicator":  # continuous-multioutput etc.
         return False  # check_classification_targets names the problem
+    values = np.unique(y)
+    if not np.isin(values, (0, 1)).all():  # scikit-learn allows any two integers
+        raise ValueError(
+            f"A multilabel indicator `{name}` holds only 0 and 1 (or False and True), "
+            f"but `{name}` holds {values.tolist()}. Mark each sample's labels with 1 "
+            "and the others with 0 (sklearn.preprocessing.MultiLabelBinarizer builds "
+            "it from lists of labels).")
     if not getattr(estimator, "_accepts_multilabel", False):
         raise ValueError(
             f"{cls} does not support multilabel targets: `{name}` is an indicator "
