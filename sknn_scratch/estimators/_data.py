@@ -58,8 +58,9 @@ def training_classes(estimator, y, classes, first):
         _multilabel.check_same_kind(estimator, multilabel)
     if multilabel:
         _multilabel.check_class_weight(estimator.class_weight)
-        return _multilabel.label_classes(
-            y, estimator.classes_ if classes is None and not first else classes)
+        if not first:
+            _multilabel.label_classes(y, estimator.classes_, "the fitted classes_")
+        return _multilabel.label_classes(y, classes)
     if classes is None:
         return unique_labels(y) if first else estimator.classes_
     classes = unique_labels(classes)

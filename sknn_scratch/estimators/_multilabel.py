@@ -60,7 +60,7 @@ def indicator(y):
     return np.asarray(y) != 0
 
 
-def label_classes(y, classes, name="classes"):
+def label_classes(y, classes=None, name="classes"):
     """``classes_`` of a multilabel model, ``arange(n_labels)``; a ``ValueError``
     when ``classes`` (given, or the fitted ones) are not those column indices."""
     n_labels = y.shape[1]
@@ -68,10 +68,10 @@ def label_classes(y, classes, name="classes"):
     if classes is not None and not np.array_equal(np.asarray(classes), expected):
         shown = np.asarray(classes).tolist()
         raise ValueError(
-            f"For a multilabel indicator y the classes are its column indices "
-            f"0..{n_labels - 1} (as in MLPClassifier), but {name} is {shown[:20]}. "
-            f"Pass classes=np.arange(y.shape[1]), i.e. {expected.tolist()[:20]}, and "
-            "keep the same columns in every batch.")
+            f"The multilabel indicator y has {n_labels} label columns, so its classes "
+            f"are the column indices 0..{n_labels - 1} (as in MLPClassifier), but "
+            f"{name} is {shown[:20]}. Give every batch the same label columns, and "
+            "pass classes=np.arange(y.shape[1]) on the first call to partial_fit.")
     return expected
 
 

@@ -11,8 +11,10 @@ import warnings
 import h5py
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_multilabel_classification
 from sklearn.metrics import accuracy_score
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._base import binary_log_loss
 from sklearn.preprocessing import StandardScaler
@@ -167,6 +169,12 @@ def test_indicator_dtypes_give_the_same_model(y):
     np.testing.assert_array_equal(est.predict_proba(X), ref.predict_proba(X))
 
 
+def test_a_sparse_indicator_gives_the_same_model():
+    ref = _quiet(_small(DeepNNClassifier).fit, X, Y)
+    est = _quiet(_small(DeepNNClassifier).fit, X, sp.csr_matrix(Y))
+    np.testing.assert_array_equal(est.predict_proba(X), ref.predict_proba(X))
+
+
 def test_integer_sample_weight_acts_as_repeated_rows():
     params = dict(solver="gd", batch_size=None, tol=None, max_iter=20)
     w = np.ones(len(X))
@@ -208,7 +216,7 @@ def test_partial_fit_needs_classes_on_the_first_call():
 
 
 def test_partial_fit_refuses_classes_that_are_not_label_indices():
-    with pytest.raises(ValueError, match=r"column indices 0\.\.3.*np.arange"):
+    with pytest.raises(ValueError, match=r"4 label columns.*0\.\.3.*np.arange"):
         _small(DeepNNClassifier).partial_fit(X, Y, classes=["a", "b", "c", "d"])
 
 
@@ -224,7 +232,7 @@ def test_partial_fit_refuses_mixed_kinds_and_leaves_the_model_alone():
     multi = _small(DeepNNClassifier).partial_fit(X, Y, classes=np.arange(4))
     _unchanged(multi, lambda: multi.partial_fit(X, Y[:, 0]),
                "1-d array of class labels.*multilabel indicator y of 4 labels")
-    _unchanged(multi, lambda: multi.partial_fit(X, Y[:, :3]), r"column indices 0\.\.2")
+    _unchanged(multi, lambda: multi.partial_fit(X, Y[:, :3]), r"3 label columns.*fitted classes_ is \[0, 1, 2, 3\]")
     labels = _small(DeepNNClassifier).partial_fit(X, Y[:, 0] + Y[:, 1],
                                                   classes=[0, 1, 2])
     # [0, 1, 2] are also the label indices of a 3-column indicator: still refused
@@ -242,6 +250,11 @@ def test_warm_start_refuses_mixed_kinds():
 def test_logistic_regression_refuses_multilabel_pointing_to_multioutputclassifier():
     with pytest.raises(ValueError, match="MultiOutputClassifier.*ShallowNNClassifier"):
         ScratchLogisticRegression().fit(X, Y)
+
+
+def test_the_suggested_multioutputclassifier_fits_logistic_regression_per_label():
+    est = MultiOutputClassifier(ScratchLogisticRegression()).fit(X, Y)
+    assert est.predict(X).shape == Y.shape
 
 
 def test_multiclass_multioutput_refused():
