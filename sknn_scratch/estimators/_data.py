@@ -19,6 +19,7 @@ def validate_training_data(estimator, X, y, reset):
     ``y`` comes back 1-d (class labels) or, for a multilabel indicator matrix
     (:mod:`._multilabel`), 2-d boolean of shape (n_samples, n_labels).
     """
+    _multilabel.refuse_label_lists(y)
     X, y = validate_data(estimator, X, y, reset=reset, accept_sparse="csr",
                          dtype=FLOAT_DTYPES, order="C", multi_output=True)
     return X, _targets(estimator, y, "y")
@@ -197,6 +198,7 @@ def validate_dev_set(estimator, X_val, y_val, sample_weight_val, classes,
         return None
     if X_val is None or y_val is None:
         raise ValueError("X_val and y_val must be given together (or neither).")
+    _multilabel.refuse_label_lists(y_val, "y_val")
     X_val, y_val = validate_data(estimator, X_val, y_val, reset=False,
                                  accept_sparse="csr", dtype=FLOAT_DTYPES, order="C",
                                  multi_output=True)

@@ -55,6 +55,19 @@ def check_target(estimator, y, name="y"):
     return True
 
 
+def refuse_label_lists(y, name="y"):
+    """A list of label lists of different lengths (``[[0, 1], [2]]``): numpy's
+    error ("inhomogeneous shape") would not say what to do, so say it."""
+    if (isinstance(y, (list, tuple)) and y
+            and all(isinstance(row, (list, tuple, set, frozenset)) for row in y)
+            and len({len(row) for row in y}) > 1):
+        raise ValueError(
+            f"`{name}` is a list of lists of labels, which scikit-learn no longer "
+            f"takes as multilabel targets. Turn it into an indicator matrix (one 0/1 "
+            "column per label) with sklearn.preprocessing.MultiLabelBinarizer()"
+            f".fit_transform({name}).")
+
+
 def indicator(y):
     """The indicator matrix as booleans (0/1, True/False or 0.0/1.0 in)."""
     return np.asarray(y) != 0

@@ -329,3 +329,11 @@ def test_a_fresh_process_fits_the_same_multilabel_model():
     Xr, Yr = make_multilabel_classification(200, 10, n_classes=4, random_state=0)
     est = _quiet(DeepNNClassifier((8,), max_iter=30, random_state=0).fit, Xr, Yr)
     assert bytes.fromhex(out) == est.predict_proba(Xr).tobytes()
+
+
+@pytest.mark.parametrize("y", [[[0, 1], [2]] * 100, [(0,), (1, 2)] * 100],
+                         ids=["lists", "tuples"])
+def test_lists_of_labels_get_a_pointer_to_multilabelbinarizer(y):
+    # numpy's own error ("inhomogeneous shape") says nothing of labels
+    with pytest.raises(ValueError, match="lists of labels.*MultiLabelBinarizer"):
+        _small(DeepNNClassifier).fit(X, y)
