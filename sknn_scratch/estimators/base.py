@@ -254,9 +254,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         return codes, dataclasses.replace(arch, multilabel=multilabel)
 
     @property
-    def _is_multilabel(self):
-        """Fitted on a multilabel ``y``: sigmoid outputs, one per label
-        (MLPClassifier's sign: ``out_activation_='logistic'`` for several outputs)."""
+    def _is_multilabel(self):  # MLPClassifier's sign: several 'logistic' outputs
         return getattr(self, "out_activation_", None) == "logistic" and self.n_outputs_ > 1
 
     def _architecture_change(self, arch):
@@ -339,8 +337,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.coefs_, self.intercepts_ = coefs, intercepts
         self.n_layers_ = arch.n_layers + 1
         self.n_outputs_ = arch.layer_sizes[-1]
-        self.out_activation_ = ("logistic" if self.n_outputs_ == 1 or arch.multilabel
-                                else "softmax")
+        self.out_activation_ = "logistic" if arch.multilabel or self.n_outputs_ == 1 else "softmax"
         self.history_ = history
         self.loss_curve_ = curve
         self.loss_ = curve[-1] if history else np.nan
