@@ -337,3 +337,12 @@ def test_lists_of_labels_get_a_pointer_to_multilabelbinarizer(y):
     # numpy's own error ("inhomogeneous shape") says nothing of labels
     with pytest.raises(ValueError, match="lists of labels.*MultiLabelBinarizer"):
         _small(DeepNNClassifier).fit(X, y)
+
+
+def test_callbacks_score_the_intermediate_multilabel_model():
+    callback = pytest.importorskip("sklearn.callback")
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    est = _small(DeepNNClassifier, max_iter=3, tol=None).set_callbacks(monitor).fit(X, Y)
+    rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
+    assert len(rows) == 3
+    assert rows[-1]["accuracy"] == pytest.approx(est.score(X, Y))  # subset accuracy
