@@ -144,7 +144,13 @@ class FitTask:
         built lazily, from copies (the loop keeps updating its arrays in place).
         """
         def attributes():
-            return {"classes_": self.classes,
+            # out_activation_ / n_outputs_ say whether the outputs are per-label
+            # sigmoids (a multilabel y, validated to 2-d) or a softmax
+            n_outputs = coefs[-1].shape[1]
+            multilabel = self._data["y"].ndim == 2
+            return {"classes_": self.classes, "n_outputs_": n_outputs,
+                    "out_activation_": ("logistic" if multilabel or n_outputs == 1
+                                        else "softmax"),
                     "coefs_": [W.copy() for W in coefs],
                     "intercepts_": [b.copy() for b in intercepts]}
 

@@ -164,7 +164,7 @@ class _Reader(H5Reader):
         super().__init__(handle, path)
         self.training_state = training_state
 
-    def classes(self, n_outputs):
+    def classes(self, n_outputs, multilabel=False):
         raw = self.array("classes_", 1, "biufS")
         spec = self.attr(self.h["classes_"], "dtype", str, "classes_")
         if not LABEL_DTYPE.fullmatch(spec):
@@ -199,7 +199,10 @@ class _Reader(H5Reader):
             self.fail("'classes_' must hold distinct labels in sorted order, got "
                       f"{classes.tolist()[:10]}")
         k = classes.shape[0]
-        if n_outputs != (1 if k == 2 else k):
+        if multilabel and not np.array_equal(classes, np.arange(n_outputs)):
+            self.fail(f"'classes_' of a multilabel model must be its label indices "
+                      f"0..{n_outputs - 1}, got {classes.tolist()[:10]}")
+        if not multilabel and n_outputs != (1 if k == 2 else k):
             self.fail(f"'classes_' has {k} classes, which need "
                       f"{1 if k == 2 else k} output unit(s), but the last layer of "
                       f"coefs_ has {n_outputs}")
@@ -322,12 +325,15 @@ class _Reader(H5Reader):
             self.fail(f"n_layers_ is {meta['n_layers_']}, but the file holds "
                       f"{n_layers} weight matrices (n_layers_ should be {n_layers + 1})")
         n_out = coefs[-1].shape[1]
-        out = "logistic" if n_out == 1 else "softmax"
+        # 'logistic' over several outputs: a multilabel net, a sigmoid per label
+        multilabel = (n_out > 1 and meta["out_activation_"] == "logistic"
+                      and class_name != "ScratchLogisticRegression")
+        out = "logistic" if n_out == 1 or multilabel else "softmax"
         if meta["n_outputs_"] != n_out or meta["out_activation_"] != out:
             self.fail(f"n_outputs_={meta['n_outputs_']} and out_activation_="
                       f"{meta['out_activation_']!r} do not match the last layer's "
                       f"{n_out} output(s) ({out!r})")
-        classes = self.classes(n_out)
+        classes = self.classes(n_out, multilabel)
 
         attributes = {key: meta[key] for key in ROOT_ATTRS if key.endswith("_")}
         attributes.update(classes_=classes, coefs_=coefs, intercepts_=intercepts)

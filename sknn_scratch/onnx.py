@@ -99,6 +99,12 @@ def _label_classes(scope, estimator):
 def convert_sknn_classifier(scope, operator, container):
     """skl2onnx converter: the net's logits, then probabilities and labels."""
     est = operator.raw_operator
+    if est._is_multilabel:
+        raise RuntimeError(
+            f"{type(est).__name__} was fitted on a multilabel y (an indicator matrix "
+            f"of {est.n_outputs_} labels), which the ONNX export does not cover: its "
+            "graph gives one class label per sample. Serve the model file with "
+            "sknn_scratch.runtime, whose predict returns the indicator matrix.")
     if container.target_opset < MIN_OPSET:
         raise RuntimeError(
             f"the {type(est).__name__} converter needs target_opset >= {MIN_OPSET} "

@@ -94,8 +94,9 @@ def load(path):
                       for s in pipeline["steps"])
         if steps:  # the pipeline's input is its first step's
             names = pipeline["steps"][0]["feature_names_in_"]
+    multilabel = attrs["out_activation_"] == "logistic" and attrs["n_outputs_"] > 1
     return RuntimeModel(class_name, coefs, intercepts, attrs["classes_"], activation,
-                        names, preprocessing=steps,
+                        names, preprocessing=steps, multilabel=multilabel,
                         step_names=None if pipeline is None else pipeline["step_names"])
 
 
@@ -206,6 +207,8 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
     step_names : list of str or None
         Every step name of a saved pipeline (the net's last), else None.
     classes_ : ndarray of shape (n_classes,)
+        For a multilabel model, the label indices ``0..n_labels-1``; its
+        ``predict`` returns an indicator matrix of shape (n_samples, n_labels).
     coefs_, intercepts_ : list of ndarray
     activation : str
     n_features_in_ : int
@@ -213,14 +216,16 @@ class RuntimeModel(predict.PredictFromLogitsMixin):
     """
 
     def __init__(self, class_name, coefs, intercepts, classes, activation,
-                 feature_names_in=None, *, preprocessing=(), step_names=None):
+                 feature_names_in=None, *, preprocessing=(), step_names=None,
+                 multilabel=False):
         self.class_name = class_name
         self.preprocessing, self.step_names = tuple(preprocessing), step_names
         self.coefs_, self.intercepts_ = list(coefs), list(intercepts)
         self.classes_ = classes
         self.activation = activation
         self.feature_names_in_ = feature_names_in
-        self._arch = predict.architecture(self.coefs_, activation)
+        self._is_multilabel = multilabel  # predict: an indicator matrix
+        self._arch = predict.architecture(self.coefs_, activation, multilabel)
         self.n_features_in_ = self._arch.layer_sizes[0]
 
     def __repr__(self):

@@ -221,7 +221,7 @@ def check_network_gradients(arch, coefs, intercepts, X, Y, sample_weight, alpha=
         # loss functions rather than taken from backward(): the gradient is checked
         # against an objective computed independently of backprop's code path
         Z = network.forward(arch, coefs, intercepts, X, masks)[0][-1]
-        return (losses.weighted_loss(Z, Y, sample_weight, weight_sum)
+        return (losses.weighted_loss(Z, Y, sample_weight, weight_sum, arch.multilabel)
                 + losses.l2_penalty(coefs, alpha, weight_sum))
 
     loss, dW, db = network.loss_and_gradients(arch, coefs, intercepts, X, Y,

@@ -7,31 +7,54 @@ the output delta collapses to ``A - Y``:
   dl/da = (a - y) / (a (1 - a)) and da/dz = a (1 - a), so dl/dz = a - y.
 * multiclass: softmax over K units, ``l = -sum_k y_k log a_k``.
   dl/dz_j = sum_k (-y_k / a_k) * a_k (1[k=j] - a_j) = a_j - y_j.
+* multilabel (``multilabel=True``, an indicator ``Y`` of K labels): K independent
+  sigmoid units, the binary loss summed over the labels (MLPClassifier's
+  ``binary_log_loss``), ``l = -sum_k [y_k log a_k + (1-y_k) log(1-a_k)]``.
+  Each term depends on its own z_k only, so dl/dz_k = a_k - y_k as in the binary
+  case: the same ``A - Y``.
 
 Losses are computed from the logits ``Z`` with log-sum-exp, so a saturated output
 (|z| ~ 1e4) never evaluates ``log(0)``:
 
 * binary:  l = log(1 + e^z) - y z = logaddexp(0, z) - y z
 * softmax: l = logsumexp(z) - z_y
+* multilabel: l = sum_k logaddexp(0, z_k) - y_k z_k
+
+A model that knows nothing scores the *chance loss* (:func:`chance_loss`): every
+class at probability 1/K is log K (log 2 for binary); every label at 1/2 is
+K log 2, the multilabel floor a loss is measured against.
 
 The loss of a batch is the weighted mean ``sum_i w_i l_i / sum_i w_i``.
 """
 
 import functools
+import math
 
 import numpy as np
 
 from .activations import inplace_activation
 
 
-def n_outputs(n_classes):
-    """Number of output units: 1 sigmoid unit for two classes, K softmax units else."""
-    return 1 if n_classes == 2 else n_classes
+def n_outputs(n_classes, multilabel=False):
+    """Number of output units: 1 sigmoid unit for two classes, K softmax units else;
+    one sigmoid unit per label for ``multilabel``."""
+    return n_classes if multilabel or n_classes != 2 else 1
+
+
+def chance_loss(n_outputs, multilabel=False):
+    """Loss of the uninformed model (see module docstring): K log 2 for K labels,
+    log K for K classes (log 2 for the one binary unit)."""
+    return n_outputs * math.log(2) if multilabel else math.log(max(2, n_outputs))
 
 
 def one_hot(codes, n_classes, dtype=np.float64):
-    """Targets ``Y`` for the output layer: shape (m, 1) for binary, (m, K) one-hot else."""
+    """Targets ``Y`` for the output layer: shape (m, 1) for binary, (m, K) one-hot else.
+
+    2-d ``codes`` are a multilabel indicator (m, K) already: returned as ``dtype``.
+    """
     codes = np.asarray(codes)
+    if codes.ndim == 2:
+        return codes.astype(dtype)
     if n_classes == 2:
         return codes.reshape(-1, 1).astype(dtype)
     Y = np.zeros((codes.shape[0], n_classes), dtype=dtype)
@@ -45,9 +68,10 @@ def log_softmax(Z):
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def inplace_output(Z):
-    """Turn output logits into probabilities in place: sigmoid (1 column) or softmax."""
-    if Z.shape[1] == 1:
+def inplace_output(Z, multilabel=False):
+    """Turn output logits into probabilities in place: sigmoid (1 column or
+    ``multilabel``, column by column) or softmax."""
+    if multilabel or Z.shape[1] == 1:
         return inplace_activation("sigmoid", Z)
     Z -= Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)
@@ -55,8 +79,11 @@ def inplace_output(Z):
     return Z
 
 
-def log_proba(Z):
-    """Class log-probabilities of shape (m, K) from logits (K = 2 for one column)."""
+def log_proba(Z, multilabel=False):
+    """Class log-probabilities of shape (m, K) from logits (K = 2 for one column);
+    for ``multilabel``, each label's ``log sigma(z_k)``, shape (m, K)."""
+    if multilabel:
+        return -np.logaddexp(0, -Z)  # log sigma(z) = -log(1 + e^-z)
     if Z.shape[1] == 1:
         z = Z[:, 0]
         # log sigma(z) = -log(1 + e^-z); log(1 - sigma(z)) = -log(1 + e^z)
@@ -64,19 +91,23 @@ def log_proba(Z):
     return log_softmax(Z)
 
 
-def sample_losses(Z, Y):
-    """Per-sample cross-entropy ``l_i`` from logits ``Z`` and targets ``Y`` (same shape)."""
+def sample_losses(Z, Y, multilabel=False):
+    """Per-sample cross-entropy ``l_i`` from logits ``Z`` and targets ``Y`` (same shape);
+    for ``multilabel``, the binary cross-entropies of the labels summed."""
+    if multilabel:
+        # l_i = sum_k log(1 + e^z_ik) - y_ik z_ik  (module docstring)
+        return (np.logaddexp(0, Z) - Y * Z).sum(axis=1)
     if Z.shape[1] == 1:
         z, y = Z[:, 0], Y[:, 0]
         return np.logaddexp(0, z) - y * z
     return -(Y * log_softmax(Z)).sum(axis=1)
 
 
-def weighted_loss(Z, Y, sample_weight, weight_sum=None):
+def weighted_loss(Z, Y, sample_weight, weight_sum=None, multilabel=False):
     """Weighted mean cross-entropy ``sum w l / sum w`` (``weight_sum`` overrides ``sum w``)."""
     if weight_sum is None:
         weight_sum = sample_weight.sum()
-    return float(sample_losses(Z, Y) @ sample_weight) / weight_sum
+    return float(sample_losses(Z, Y, multilabel) @ sample_weight) / weight_sum
 
 
 def l2_penalty(coefs, alpha, weight_sum, squared_norm=None):
@@ -105,7 +136,7 @@ def _largest_safe_exponent(dtype, n_terms):
     return float(np.log(np.finfo(dtype).max / n_terms)) - 1.0
 
 
-def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum):
+def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum, multilabel=False):
     """The batch's weighted loss, and ``Z`` turned into ``dJ/dZ[L]`` in place.
 
     The same numbers as :func:`weighted_loss`, then :func:`inplace_output` and
@@ -113,9 +144,10 @@ def inplace_loss_and_delta(Z, Y, sample_weight, weight_sum):
     and row sums computed once for both (the training step's path: on a
     (256, 10) batch the separate calls cost more than the update of 100k weights).
     """
-    if Z.shape[1] == 1:
-        loss = weighted_loss(Z, Y, sample_weight, weight_sum)
-        return loss, inplace_output_delta(inplace_output(Z), Y, sample_weight, weight_sum)
+    if multilabel or Z.shape[1] == 1:  # sigmoid units: dl/dz_k = a_k - y_k each
+        loss = weighted_loss(Z, Y, sample_weight, weight_sum, multilabel)
+        return loss, inplace_output_delta(inplace_output(Z, multilabel), Y,
+                                          sample_weight, weight_sum)
     # Shift each row by its true class's logit z_y (Y one-hot): softmax is
     # shift-invariant, and l = logsumexp(z) - z_y = log sum_k e^(z_k - z_y), a sum
     # that contains e^0 = 1, so no cancellation and no log(0). A row's maximum

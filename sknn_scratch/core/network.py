@@ -8,7 +8,8 @@ Layout is scikit-learn's (rows are samples). For layer ``l = 1..L``::
 
 The notes write ``Z = W A + b`` with samples as columns; everything here is that
 formula transposed, which is why the gradients read ``A.T @ dZ`` instead of
-``dZ @ A.T``. Probabilities come from :mod:`losses` (sigmoid or softmax).
+``dZ @ A.T``. Probabilities come from :mod:`losses` (sigmoid or softmax, or a
+sigmoid per label for a multilabel ``Architecture``).
 
 Inverted dropout: ``masks[l]`` (for hidden layer ``l``, shape of ``A[l]``) holds
 ``1/keep_prob`` for kept units and 0 for dropped ones, so the expected value of
@@ -30,11 +31,13 @@ class Architecture:
     """Shape and activation of a net: all an estimator asks the core for.
 
     ``layer_sizes`` is ``(n_features, *hidden, n_outputs)``; no hidden layer is a
-    logistic regression.
+    logistic regression. ``multilabel`` makes the outputs independent sigmoid
+    units (one per label) instead of a softmax (see :mod:`losses`).
     """
 
     layer_sizes: tuple
     activation: str = "relu"
+    multilabel: bool = False
 
     @property
     def n_layers(self):
@@ -42,7 +45,8 @@ class Architecture:
 
     def __repr__(self):
         arrows = " -> ".join(str(n) for n in self.layer_sizes)
-        return f"Architecture({arrows}, activation={self.activation!r})"
+        labels = ", multilabel=True" if self.multilabel else ""
+        return f"Architecture({arrows}, activation={self.activation!r}{labels})"
 
 
 class Workspace:
@@ -220,8 +224,10 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         weight_sum = float(sample_weight.sum())
     Z_out = outputs[-1]
     m = Z_out.shape[0]
-    # Output delta: dZ[L] = (A[L] - Y) w / sum w  (matched sigmoid/softmax + CE)
-    loss, dZ = losses.inplace_loss_and_delta(Z_out, Y, sample_weight, weight_sum)
+    # Output delta: dZ[L] = (A[L] - Y) w / sum w  (matched sigmoid/softmax + CE;
+    # per-label sigmoids with the summed binary CE give the same A - Y)
+    loss, dZ = losses.inplace_loss_and_delta(Z_out, Y, sample_weight, weight_sum,
+                                             arch.multilabel)
     squares = 0.0  # sum_l ||W[l]||^2, for the penalty term of the loss
 
     L = arch.n_layers

@@ -18,10 +18,10 @@ from . import losses, network
 CHUNK_ELEMENTS = 1 << 22
 
 
-def architecture(coefs, activation="identity"):
+def architecture(coefs, activation="identity", multilabel=False):
     """The :class:`~sknn_scratch.core.network.Architecture` of stored weights."""
     sizes = (coefs[0].shape[0],) + tuple(W.shape[1] for W in coefs)
-    return network.Architecture(sizes, activation)
+    return network.Architecture(sizes, activation, multilabel)
 
 
 def logits(arch, coefs, intercepts, X):
@@ -62,18 +62,20 @@ def decision(Z):
 _LOG_PROBA_TEMPORARIES = 8
 
 
-def log_proba(Z):
-    """Class log-probabilities, shape (m, n_classes), never ``log(0)``."""
-    n_classes = max(2, Z.shape[1])
-    return _by_rows(lambda rows: losses.log_proba(Z[rows]), Z.shape[0], n_classes,
-                    _LOG_PROBA_TEMPORARIES * n_classes)
-
-
-def proba(Z):
-    """Class probabilities: ``exp`` of :func:`log_proba` (so the two agree exactly)."""
-    n_classes = max(2, Z.shape[1])
-    return _by_rows(lambda rows: np.exp(losses.log_proba(Z[rows])), Z.shape[0],
+def log_proba(Z, multilabel=False):
+    """Class log-probabilities, shape (m, n_classes), never ``log(0)``; for
+    ``multilabel``, each label's log-probability, shape (m, n_labels)."""
+    n_classes = Z.shape[1] if multilabel else max(2, Z.shape[1])
+    return _by_rows(lambda rows: losses.log_proba(Z[rows], multilabel), Z.shape[0],
                     n_classes, _LOG_PROBA_TEMPORARIES * n_classes)
+
+
+def proba(Z, multilabel=False):
+    """Class probabilities: ``exp`` of :func:`log_proba` (so the two agree exactly);
+    for ``multilabel``, each label's sigmoid (rows need not sum to 1)."""
+    n_classes = Z.shape[1] if multilabel else max(2, Z.shape[1])
+    return _by_rows(lambda rows: np.exp(losses.log_proba(Z[rows], multilabel)),
+                    Z.shape[0], n_classes, _LOG_PROBA_TEMPORARIES * n_classes)
 
 
 def class_indices(Z):
@@ -85,25 +87,44 @@ def class_indices(Z):
     return (Z[:, 0] > 0).astype(int) if Z.shape[1] == 1 else Z.argmax(axis=1)
 
 
+def indicator(Z):
+    """Multilabel prediction: 1 where a label's probability sigma(z) is above 1/2,
+    i.e. its logit is positive (a tie at 0 gives 0, as for binary). Integers of
+    shape (m, n_labels), as MLPClassifier's ``predict``."""
+    return (Z > 0).astype(np.int64)
+
+
 class PredictFromLogitsMixin:
     """``decision_function`` / ``predict_log_proba`` / ``predict_proba`` / ``predict``
     for any object with ``classes_`` and a ``_logits(X)`` method (which validates
-    ``X``): shared by the estimators and the NumPy-only runtime."""
+    ``X``): shared by the estimators and the NumPy-only runtime. ``_is_multilabel``
+    (read after ``_logits``) says whether the outputs are per-label sigmoids."""
+
+    _is_multilabel = False
 
     def decision_function(self, X):
         """Output logits: shape (n_samples,) for two classes (log-odds of
-        ``classes_[1]``), (n_samples, n_classes) otherwise."""
+        ``classes_[1]``), (n_samples, n_classes) otherwise (multilabel: each
+        label's log-odds)."""
         return decision(self._logits(X))
 
     def predict_log_proba(self, X):
         """Log of class probabilities, computed from the logits (never ``log(0)``)."""
-        return log_proba(self._logits(X))
+        Z = self._logits(X)
+        return log_proba(Z, self._is_multilabel)
 
     def predict_proba(self, X):
-        """Class probabilities of shape (n_samples, n_classes); rows sum to 1."""
-        return proba(self._logits(X))
+        """Class probabilities of shape (n_samples, n_classes); rows sum to 1.
+
+        Multilabel: each label's probability, shape (n_samples, n_labels).
+        """
+        Z = self._logits(X)
+        return proba(Z, self._is_multilabel)
 
     def predict(self, X):
-        """Most probable class for each sample."""
-        index = class_indices(self._logits(X))  # _logits checks fitted first
-        return self.classes_[index]
+        """Most probable class for each sample; multilabel: an indicator matrix of
+        shape (n_samples, n_labels), 1 where a label's probability is above 1/2."""
+        Z = self._logits(X)  # checks fitted first
+        if self._is_multilabel:
+            return indicator(Z)
+        return self.classes_[class_indices(Z)]

@@ -3,20 +3,74 @@
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._compat import _check_sample_weight
+from . import _multilabel
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
 def validate_training_data(estimator, X, y, reset):
-    """``validate_data`` for fit/partial_fit: CSR or dense float64/float32, finite."""
+    """``validate_data`` for fit/partial_fit: CSR or dense float64/float32, finite.
+
+    ``y`` comes back 1-d (class labels) or, for a multilabel indicator matrix
+    (:mod:`._multilabel`), 2-d boolean of shape (n_samples, n_labels).
+    """
+    _multilabel.refuse_label_lists(y)
     X, y = validate_data(estimator, X, y, reset=reset, accept_sparse="csr",
-                         dtype=FLOAT_DTYPES, order="C")
+                         dtype=FLOAT_DTYPES, order="C", multi_output=True)
+    return X, _targets(estimator, y, "y")
+
+
+def _targets(estimator, y, name):
+    """Checked targets: 1-d labels, or a boolean indicator matrix (multilabel)."""
+    if sp.issparse(y):
+        y = y.toarray()
+    if y.ndim == 2 and y.shape[1] == 1:  # a column: labels (DataConversionWarning)
+        y = column_or_1d(y, warn=True)
+    multilabel = _multilabel.check_target(estimator, y, name)
     check_classification_targets(y)  # "Unknown label type: continuous" etc.
-    return X, y
+    return _multilabel.indicator(y) if multilabel else y
+
+
+def fit_classes(estimator, y, warm):
+    """``classes_`` for ``fit``: y's; with ``warm`` (a warm start) they must be the
+    fitted model's, and y of the same kind (labels or multilabel)."""
+    if warm:
+        _multilabel.check_same_kind(estimator, y.ndim == 2)
+    classes = training_classes(estimator, y, None, first=True)
+    if warm and not np.array_equal(classes, estimator.classes_):
+        raise ValueError(
+            f"warm_start can only continue with the same classes: fitted on "
+            f"{estimator.classes_.tolist()}, got {classes.tolist()}."
+        )
+    return classes
+
+
+def training_classes(estimator, y, classes, first):
+    """``classes_`` for this fit or partial_fit call from ``y`` and the ``classes``
+    argument (None: all of y's for ``fit``, the fitted ones for a later
+    partial_fit), checked against the fitted model's."""
+    multilabel = y.ndim == 2
+    if not first:
+        _multilabel.check_same_kind(estimator, multilabel)
+    if multilabel:
+        _multilabel.check_class_weight(estimator.class_weight)
+        if not first:
+            _multilabel.label_classes(y, estimator.classes_, "the fitted classes_")
+        return _multilabel.label_classes(y, classes)
+    if classes is None:
+        return unique_labels(y) if first else estimator.classes_
+    classes = unique_labels(classes)
+    if not first and not np.array_equal(classes, estimator.classes_):
+        raise ValueError(
+            f"`classes={classes.tolist()}` is not the same as on the first "
+            f"call to partial_fit, {estimator.classes_.tolist()}."
+        )
+    return classes
 
 
 def validate_predict_data(estimator, X):
@@ -134,18 +188,32 @@ def check_two_classes(codes, classes):
         )
 
 
-def validate_dev_set(estimator, X_val, y_val, sample_weight_val, classes):
-    """Check an explicit dev set; returns None or ``(X_val, codes_val, sw_val)``."""
+def validate_dev_set(estimator, X_val, y_val, sample_weight_val, classes,
+                     multilabel=False):
+    """Check an explicit dev set; returns None or ``(X_val, codes_val, sw_val)``
+    (``codes_val`` an indicator matrix when ``multilabel``, as ``y`` must be)."""
     if X_val is None and y_val is None:
         if sample_weight_val is not None:
             raise ValueError("sample_weight_val was given without X_val and y_val.")
         return None
     if X_val is None or y_val is None:
         raise ValueError("X_val and y_val must be given together (or neither).")
+    _multilabel.refuse_label_lists(y_val, "y_val")
     X_val, y_val = validate_data(estimator, X_val, y_val, reset=False,
-                                 accept_sparse="csr", dtype=FLOAT_DTYPES, order="C")
-    check_classification_targets(y_val)
-    codes = encode_labels(y_val, classes, name="y_val")
+                                 accept_sparse="csr", dtype=FLOAT_DTYPES, order="C",
+                                 multi_output=True)
+    y_val = _targets(estimator, y_val, "y_val")
+    if multilabel != (y_val.ndim == 2):
+        kinds = ("a multilabel indicator matrix", "a 1-d array of class labels")
+        raise ValueError(f"y_val must be {kinds[not multilabel]}, as y is, but it "
+                         f"is {kinds[multilabel]}.")
+    if multilabel and y_val.shape[1] != len(classes):
+        raise ValueError(f"y_val has {y_val.shape[1]} label columns, but y has "
+                         f"{len(classes)}: they must describe the same labels.")
+    if multilabel:
+        codes = y_val
+    else:
+        codes = encode_labels(y_val, classes, name="y_val")
     try:
         sw = _check_sample_weight(sample_weight_val, X_val, dtype=X_val.dtype,
                                   ensure_non_negative=True, copy=True)

@@ -71,9 +71,11 @@ def split_validation(X, codes, sw, fraction, rng):
             f"that leaves {problem}. Use another validation_fraction, more data, or "
             "pass X_val/y_val."
         )
-    counts = np.bincount(codes[weighted])
-    counts = counts[counts > 0]
-    stratifiable = counts.min() >= 2 and min(n_val, n_train) >= counts.size
+    stratifiable = codes.ndim == 1  # not a multilabel indicator (as MLPClassifier)
+    if stratifiable:
+        counts = np.bincount(codes[weighted])
+        counts = counts[counts > 0]
+        stratifiable = counts.min() >= 2 and min(n_val, n_train) >= counts.size
     train, val = train_test_split(
         weighted, test_size=fraction, random_state=seed,
         stratify=codes[weighted] if stratifiable else None)

@@ -7,13 +7,13 @@ once, on top of :mod:`sknn_scratch.core` and :mod:`sknn_scratch.training`.
 """
 
 import copy
+import dataclasses
 import functools
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .. import _callbacks
@@ -81,6 +81,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     }
 
     # -- what subclasses provide -------------------------------------------------
+    #: Whether a multilabel indicator ``y`` is fitted (one sigmoid output per label).
+    _accepts_multilabel = True
+
     #: The parameter that sets the hidden layers (named when they change).
     _layers_parameter = None
 
@@ -146,13 +149,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         """
         warm = self.warm_start and hasattr(self, "classes_")
         X, y = _data.validate_training_data(self, X, y, reset=not warm)
-        classes = unique_labels(y)
-        if warm and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"warm_start can only continue with the same classes: fitted on "
-                f"{self.classes_.tolist()}, got {classes.tolist()}."
-            )
-        dev = _data.validate_dev_set(self, X_val, y_val, sample_weight_val, classes)
+        classes = _data.fit_classes(self, y, warm)
+        dev = _data.validate_dev_set(self, X_val, y_val, sample_weight_val, classes,
+                                     multilabel=y.ndim == 2)
         return self._fit(X, y, sample_weight, classes, incremental=False, resume=warm,
                          dev=dev)
 
@@ -202,15 +201,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
                 "the resulting weights as the class_weight parameter."
             )
         X, y = _data.validate_training_data(self, X, y, reset=first)
-        if classes is not None:
-            classes = unique_labels(classes)
-            if not first and not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    f"`classes={classes.tolist()}` is not the same as on the first "
-                    f"call to partial_fit, {self.classes_.tolist()}."
-                )
-        else:
-            classes = self.classes_
+        classes = _data.training_classes(self, y, classes, first)
         if len(classes) < 2:
             raise ValueError(
                 "partial_fit needs at least 2 classes in `classes`, got only one "
@@ -220,10 +211,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
                          resume=not first)
 
     def _fit(self, X, y, sample_weight, classes, *, incremental, resume, dev=None):
-        codes = _data.encode_labels(y, classes)
-        if not incremental:
-            _data.check_two_classes(codes, classes)
-        arch = self._architecture(X.shape[1], losses.n_outputs(len(classes)))
+        codes, arch = self._targets_and_architecture(X, y, classes, incremental)
         if resume:
             resume = self._can_resume(arch, incremental)
         if resume:  # the model's dtype wins, as in MLPClassifier
@@ -254,6 +242,20 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             self._store(outcome, classes, arch, rng, resume)
         _fitting.warn_about(self, outcome, incremental)
         return self
+
+    def _targets_and_architecture(self, X, y, classes, incremental):
+        """The targets as the loop takes them (label codes, or the indicator
+        matrix of a multilabel ``y``) and the network they need."""
+        multilabel = y.ndim == 2
+        codes = y if multilabel else _data.encode_labels(y, classes)
+        if not (incremental or multilabel):
+            _data.check_two_classes(codes, classes)
+        arch = self._architecture(X.shape[1], losses.n_outputs(len(classes), multilabel))
+        return codes, dataclasses.replace(arch, multilabel=multilabel)
+
+    @property
+    def _is_multilabel(self):  # MLPClassifier's sign: several 'logistic' outputs
+        return getattr(self, "out_activation_", None) == "logistic" and self.n_outputs_ > 1
 
     def _architecture_change(self, arch):
         """How ``arch`` differs from the fitted network's layer sizes, or None."""
@@ -335,7 +337,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.coefs_, self.intercepts_ = coefs, intercepts
         self.n_layers_ = arch.n_layers + 1
         self.n_outputs_ = arch.layer_sizes[-1]
-        self.out_activation_ = "logistic" if self.n_outputs_ == 1 else "softmax"
+        self.out_activation_ = "logistic" if arch.multilabel or self.n_outputs_ == 1 else "softmax"
         self.history_ = history
         self.loss_curve_ = curve
         self.loss_ = curve[-1] if history else np.nan
@@ -360,20 +362,16 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         est = self if fitted else clone(self)
         validate_params(self)  # as fit would: InvalidParameterError naming it
         X, y = _data.validate_training_data(est, X, y, reset=not fitted)
-        classes = self.classes_ if fitted else unique_labels(y)
-        codes = _data.encode_labels(y, classes)
+        classes = _data.training_classes(est, y, None, first=not fitted)
+        # validates the layer-size parameters as fit would (InvalidParameterError)
+        codes, arch = est._targets_and_architecture(X, y, classes, fitted)
         sw = _data.combined_weights(sample_weight, X, codes, self.class_weight, classes)
-        if not fitted:
-            _data.check_two_classes(codes, classes)
         # a copy of the estimator draws the generator, so that a RandomState passed
         # as random_state is not advanced (clone deep-copies it)
         rng = clone(self)._new_rng()
-        # validates the layer-size parameters as fit would (InvalidParameterError)
-        arch = est._architecture(X.shape[1], losses.n_outputs(len(classes)))
         if fitted:  # the fitted weights' own architecture, as predict uses
             coefs, intercepts = dense_weights(self.coefs_), self.intercepts_
-            check_weight_shapes(coefs, intercepts, X.shape[1],
-                                 losses.n_outputs(len(classes)))
+            check_weight_shapes(coefs, intercepts, X.shape[1], arch.layer_sizes[-1])
             arch = self._arch()
         else:
             coefs, intercepts = network.init_params(arch, self._init_name(), rng)
@@ -387,7 +385,8 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     # -- prediction ---------------------------------------------------------------
     # The maths is in core.predict, shared with the NumPy-only sknn_scratch.runtime.
     def _arch(self):
-        return predict.architecture(self.coefs_, getattr(self, "activation", "identity"))
+        return predict.architecture(self.coefs_, getattr(self, "activation", "identity"),
+                                    self._is_multilabel)
 
     def _logits(self, X):
         check_is_fitted(self)
@@ -398,4 +397,5 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = self._accepts_multilabel
         return tags

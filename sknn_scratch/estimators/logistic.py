@@ -98,6 +98,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     0.99
     """
 
+    _accepts_multilabel = False  # as LogisticRegression: see _multilabel
+
     _parameter_constraints = {
         **BaseScratchClassifier._parameter_constraints,
         "solver": [StrOptions({"newton", "gd", "momentum", "rmsprop", "adam"})],

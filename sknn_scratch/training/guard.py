@@ -99,7 +99,7 @@ class DivergenceGuard:
         # the epoch loss is sum_b w_b J_b / sum w with J_b = mean loss + alpha/2
         # ||W||^2 / w_b: the L2 term once per batch, i.e. divided by sum w / n_batches
         self.penalty_weight = self.total_weight / math.ceil(n_samples / batch)
-        self.chance_loss = math.log(max(2, arch.layer_sizes[-1]))
+        self.chance_loss = losses.chance_loss(arch.layer_sizes[-1], arch.multilabel)
         self.augmentation_nonfinite = False  # set by the loop's train_epoch
         # Plain full batch on every row: the first epoch's loss is this very
         # objective at the starting weights, so it is taken from there (one
@@ -134,7 +134,7 @@ class DivergenceGuard:
                 part = slice(start, start + CHUNK_ROWS)  # of the sample
                 X = self.X[part if self.rows is None else self.rows[part]]
                 Z = network.logits(self.arch, coefs, intercepts, X)
-                total += float(losses.sample_losses(Z, self.Y[part]) @ self.w[part])
+                total += float(losses.sample_losses(Z, self.Y[part], self.arch.multilabel) @ self.w[part])
             loss = total / float(self.w.sum())
             return float(loss + losses.l2_penalty(coefs, self.settings.alpha,
                                                   self.penalty_weight))

@@ -320,14 +320,21 @@ def make_evaluator(arch, X_val, Y_val, sample_weight_val):
     """
     from ..core import losses
 
-    truth = Y_val[:, 0] > 0.5 if Y_val.shape[1] == 1 else Y_val.argmax(axis=1)
+    multilabel = arch.multilabel  # then the score is the subset accuracy
+    if multilabel or Y_val.shape[1] == 1:
+        truth = Y_val > 0.5
+    else:
+        truth = Y_val.argmax(axis=1)
     weight_sum = float(sample_weight_val.sum())
 
     def evaluate(coefs, intercepts):
         Z = network.logits(arch, coefs, intercepts, X_val)
-        loss = losses.weighted_loss(Z, Y_val, sample_weight_val, weight_sum)
-        guess = Z[:, 0] > 0 if Z.shape[1] == 1 else Z.argmax(axis=1)
-        score = float((guess == truth) @ sample_weight_val) / weight_sum
+        loss = losses.weighted_loss(Z, Y_val, sample_weight_val, weight_sum, multilabel)
+        guess = Z > 0 if multilabel or Z.shape[1] == 1 else Z.argmax(axis=1)
+        hits = guess == truth
+        if hits.ndim == 2:  # every label right
+            hits = hits.all(axis=1)
+        score = float(hits @ sample_weight_val) / weight_sum
         return loss, score
 
     return evaluate
