@@ -12,11 +12,17 @@ FRAGMENTS = {
         Learning-rate decay per epoch, for the epoch number ``t = 1, 2, ...``
         (numbered from 1 as in the notes and in ``history_``, so epoch 1 already
         runs decayed; see :mod:`sknn_scratch.optim.schedules`):
-        ``lr0 / (1 + decay_rate * t)``, ``lr0 * decay_rate ** t``,
+        ``lr0 / (1 + decay_rate * (t // decay_steps))``, ``lr0 * decay_rate ** t``,
         ``lr0 * decay_rate ** (t // decay_steps)``, ``lr0 / sqrt(t)``. The rate
         used is in ``history_``.
-    decay_rate : float, default=1.0
-    decay_steps : int, default=10
+    decay_rate : float or None, default=None
+        None is the schedule's own default: 1 for 'inverse_time' (the notes'),
+        0.95 for 'exponential' (the notes' 0.95^epoch_num), 0.5 for 'step'. A
+        value that leaves the schedule constant (>= 1 for 'exponential' and
+        'step', 0 for 'inverse_time') raises ValueError at fit.
+    decay_steps : int or None, default=None
+        Epochs between decays of 'step' (None: 10) and 'inverse_time' (None: 1,
+        every epoch; e.g. 1000 gives the notes' fixed-interval decay).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training rows that carry weight
         (stratified when every class has 2 rows or more, else at random; or use

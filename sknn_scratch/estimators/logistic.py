@@ -108,7 +108,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     def __init__(self, C=1.0, *, solver="newton", learning_rate=0.01, batch_size=None,
                  max_iter=100, tol=1e-4, n_iter_no_change=10, momentum=0.9,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, init="zeros",
-                 learning_rate_schedule="constant", decay_rate=1.0, decay_steps=10,
+                 learning_rate_schedule="constant", decay_rate=None, decay_steps=None,
                  early_stopping=False, validation_fraction=0.1,
                  class_weight=None, warm_start=False, random_state=None, verbose=0):
         self.C = C

@@ -61,7 +61,7 @@ class ShallowNNClassifier(BaseScratchClassifier):
                  batch_size="auto", learning_rate=0.05, max_iter=200, tol=1e-4,
                  n_iter_no_change=10, momentum=0.9, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, init="auto",
-                 learning_rate_schedule="constant", decay_rate=1.0, decay_steps=10,
+                 learning_rate_schedule="constant", decay_rate=None, decay_steps=None,
                  early_stopping=False, validation_fraction=0.1,
                  dropout=0.0, max_grad_norm=None, augmentation=None,
                  class_weight=None, warm_start=False, random_state=None, verbose=0):
