@@ -180,7 +180,7 @@ def _warn_dead_layers(est, name):
     fractions = est.dead_fraction_
     warned = False
     for layer, fraction in enumerate(fractions):
-        if fraction >= diagnostics.DEAD_LAYER_FRACTION:
+        if fraction > diagnostics.DEAD_LAYER_FRACTION:
             since = dead_since(est.history_, layer, fraction)
             message = diagnostics.dead_layer_message(
                 layer, len(fractions), fraction, est.coefs_[layer].shape[1], since,

@@ -4,11 +4,14 @@ A hidden unit is *dead* in an epoch when it output exactly 0 for every training
 sample of that epoch (a ReLU whose ``z = a_prev W + b`` stayed negative: its
 gradient is 0 too, so gradient descent never brings it back; the notes' "dying
 ReLU"). After each mini-batch's forward pass the loop hands the batch's
-activations ``A[l]`` (before dropout) to :meth:`UnitActivity.observe`, which keeps
-each unit's largest (and, for activations that can be negative, smallest) output
-of the batch. Nothing is recomputed: one reduction over ``A[l]`` per layer, about
-``1 / n[l-1]`` of the layer's matrix product. The weights change during the
-epoch, so a unit counts as alive if any batch woke it.
+activations ``A[l]`` (before dropout) to :meth:`UnitActivity.observe`. For ReLU
+(``A >= 0``) it keeps each unit's sum over the batch's rows, as the BLAS product
+``1^T A`` (the way backprop sums ``db``, ~3x faster than a reduction): a sum of
+non-negative numbers is 0 exactly when all of them are. For activations that
+can be negative it keeps each unit's largest and smallest output. Nothing is
+recomputed: one pass over ``A[l]`` per layer, about ``1 / n[l-1]`` of the
+layer's matrix product. The weights change during the epoch, so a unit counts
+as alive if any batch woke it.
 """
 
 import numpy as np
@@ -22,7 +25,7 @@ class UnitActivity:
 
     def __init__(self, arch, dtype):
         hidden = arch.layer_sizes[1:-1]
-        # relu outputs are >= 0: the largest is 0 exactly when all are
+        # relu outputs are >= 0: their sum is 0 exactly when all are
         self.signed = arch.activation != "relu"
         self.high = [np.zeros((_ROWS, n), dtype) for n in hidden]
         self.low = [np.zeros((_ROWS, n), dtype) for n in hidden] if self.signed else None
@@ -34,13 +37,18 @@ class UnitActivity:
             alive[:] = False
         self.rows = 0
 
-    def observe(self, outputs, m):
-        """Record batch activations ``outputs[l][:m]`` of each hidden layer ``l``."""
+    def observe(self, workspace, m):
+        """Record a batch's activations ``workspace.Z[l][:m]`` of each hidden layer
+        (``workspace``: the :class:`~sknn_scratch.core.network.Workspace` of the
+        forward pass)."""
         i = self.rows
         for l, high in enumerate(self.high):
-            outputs[l][:m].max(axis=0, out=high[i])
+            A = workspace.Z[l][:m]
             if self.signed:
-                outputs[l][:m].min(axis=0, out=self.low[l][i])
+                A.max(axis=0, out=high[i])
+                A.min(axis=0, out=self.low[l][i])
+            else:  # relu: the column sums 1^T A, >= 0
+                np.matmul(workspace.ones[:m], A, out=high[i])
         self.rows += 1
         if self.rows == _ROWS:
             self._fold()

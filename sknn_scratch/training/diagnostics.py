@@ -167,7 +167,7 @@ def _zero_gradient_hint(records, layers, activation):
 
 #: A loss that fell by less than this fraction of its start never improved meaningfully.
 MEANINGFUL_IMPROVEMENT = 0.01
-#: Hidden layers with at least this fraction of dead units are warned about.
+#: Hidden layers with more than this fraction of dead units (most) are warned about.
 DEAD_LAYER_FRACTION = 0.5
 
 

@@ -163,7 +163,7 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight,
             workspace)
         if activity is not None:  # backward leaves the hidden A[l] in workspace.Z
-            activity.observe(workspace.Z, Xb.shape[0])
+            activity.observe(workspace, Xb.shape[0])
         if (guard is not None and settings.augmentation is not None
                 and not math.isfinite(loss) and not _all_finite(Xb)):
             guard.augmentation_nonfinite = True  # rare path: checked only then
