@@ -244,8 +244,8 @@ def one_class_message(label, n_present):
         f"y has {n_present} classes: it has learned nothing beyond the class "
         "frequencies. See the other warnings (dead units, an early stop by tol) for "
         "the cause; the usual fixes are a smaller learning_rate, standardised inputs "
-        "(StandardScaler), tol=None, or class_weight='balanced' when that class "
-        "dominates y."
+        "(StandardScaler), tol=None, a weaker L2 penalty (a smaller alpha, a larger "
+        "C), or class_weight='balanced' when that class dominates y."
     )
 
 
