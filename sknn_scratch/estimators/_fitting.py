@@ -152,8 +152,10 @@ def warn_about(est, result, incremental, stop, data):
     outcome = fit_outcome(est._arch(), est.coefs_, est.intercepts_, *data,
                           len(est.classes_))
     if stop[0] == "tol":
+        resumed = len(est.history_) > len(result.records)  # warm_start: may be optimal
         message = diagnostics.poor_stop_message(
-            [r["loss"] for r in result.records], result.start_loss, outcome, est.tol,
+            [r["loss"] for r in result.records], None if resumed else result.start_loss,
+            outcome, est.tol,
             est.n_iter_no_change, est.max_iter, est.learning_rate)
         if message:
             warnings.warn(f"{name}: {message}", ConvergenceWarning, stacklevel=7)

@@ -178,15 +178,17 @@ def poor_stop_message(losses, start_loss, outcome, tol, n_iter_no_change, max_it
     Poor: the loss never fell by :data:`MEANINGFUL_IMPROVEMENT` of its starting
     value, or not below the cross-entropy of predicting the class frequencies
     (``outcome.prior_loss``), or the training accuracy is no better than
-    predicting the majority class. The symptom is read off the epochs the
+    predicting the majority class. ``start_loss=None`` (a resumed fit, whose
+    start may already be the optimum) skips the first test. The symptom is read
+    off the epochs the
     plateau test looked at: a loss that rose by more than ``tol`` in any of them
     oscillates (the learning rate is too large, or the inputs unscaled);
     otherwise it is flat (the rate is too small).
     """
     best = min(losses)
-    start = start_loss if start_loss is not None and np.isfinite(start_loss) else losses[0]
     findings = []
-    if best > start * (1.0 - MEANINGFUL_IMPROVEMENT):
+    if start_loss is not None and best > start_loss * (1.0 - MEANINGFUL_IMPROVEMENT):
+        start = start_loss
         findings.append(f"the loss never improved meaningfully on its starting value "
                         f"({start:.4g} at the start, best {best:.4g})")
     elif best >= outcome.prior_loss:

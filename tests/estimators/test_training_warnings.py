@@ -170,3 +170,15 @@ def test_the_default_exponential_schedule_decays_by_095():
                               max_iter=3, tol=None, random_state=0).fit(X, y)
     assert [r["learning_rate"] for r in est.history_] == pytest.approx(
         [0.2 * 0.95, 0.2 * 0.95**2, 0.2 * 0.95**3], rel=1e-14)
+
+
+def test_a_warm_start_that_stops_at_once_is_not_a_poor_stop():
+    # the continued fit starts at the optimum, so its loss cannot improve on its
+    # start: that is no sign of a poor model
+    X, y = make_moons(200, noise=0.1, random_state=0)
+    est = ShallowNNClassifier(n_hidden=8, learning_rate=0.05, max_iter=1000,
+                              warm_start=True, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.fit(X, y)
+    assert est.stop_reason_ == "tol" and est.n_iter_ <= 12

@@ -122,3 +122,10 @@ def test_poor_stop_message_in_both_directions():
                                          _outcome(0.62, 0.6, 0.655), 1e-4, 2, 100, 1e-5)
     assert "no lower than 0.655" in flat and "The loss is flat" in flat
     assert "majority" not in flat
+
+
+def test_a_resumed_fit_is_not_judged_by_its_starting_loss():
+    # warm_start from the optimum: the loss cannot improve on its start
+    args = ([0.1, 0.1, 0.1], _outcome(0.95, 0.6, 0.67), 1e-4, 1, 100, 0.01)
+    assert "never improved" in diagnostics.poor_stop_message(args[0], 0.1, *args[1:])
+    assert diagnostics.poor_stop_message(args[0], None, *args[1:]) is None
