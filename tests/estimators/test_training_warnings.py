@@ -80,7 +80,7 @@ def test_a_dead_layer_is_named_with_the_epoch_it_died():
         warnings.simplefilter("always")
         X, y, est = _dying_moons()
     caught = [(w.category, str(w.message)) for w in record]
-    dead = [m for c, m in caught if "dead units" in m]
+    dead = [m for c, m in caught if m.startswith("DeepNNClassifier: dead units")]
     assert len(dead) == 1
     assert "all 2 units of hidden layer 2 (of 2)" in dead[0]
     assert "since epoch 2" in dead[0]
