@@ -38,9 +38,11 @@ def explain_stop(result, *, solver, max_iter, tol, n_iter_no_change, incremental
             f"Newton's method converged at iteration {len(records)}: the largest "
             f"entry of the gradient is at most tol={tol}.")
     if reason == "stalled":
-        return "line_search", result.message or (
-            f"Newton's method stopped at iteration {len(records)}: no step lowers the "
-            "objective any more (tol=None: it runs until then).")
+        if tol is None or not result.message:  # tol=None asks to run until then
+            return "line_search", (
+                f"Newton's method stopped at iteration {len(records)}: no step lowers "
+                "the objective any more (tol=None: it runs until then).")
+        return "line_search", result.message
     if reason == "tol":
         best = min(r["loss"] for r in records)
         return "tol", (

@@ -89,6 +89,15 @@ def test_newton_converged_and_newton_max_iter(data):
     assert _markers(est) == ["max_iter"]
 
 
+def test_newton_with_tol_none_runs_until_no_step_helps(data):
+    X, y = data
+    est = ScratchLogisticRegression(tol=None).fit(X, y)
+    assert est.stop_reason_ == "line_search"
+    assert est.stop_message_ == (
+        f"Newton's method stopped at iteration {est.n_iter_}: no step lowers the "
+        "objective any more (tol=None: it runs until then).")
+
+
 def test_partial_fit_and_warm_start_record_each_calls_reason(data):
     X, y = data
     est = ShallowNNClassifier(random_state=0)
