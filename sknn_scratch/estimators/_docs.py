@@ -44,6 +44,16 @@ FRAGMENTS = {
         the fit warns and starts afresh. ``partial_fit`` always continues, and
         refuses changed layer sizes.
 """,
+    "stop_attributes": """\
+    stop_reason_, stop_message_ : str
+        Why the last ``fit``/``partial_fit`` call ended: a code ('max_iter',
+        'partial_fit', 'tol', 'early_stopping', 'diverged', 'callback',
+        'converged', 'line_search'; see :mod:`sknn_scratch.training.stops`) and
+        a sentence. Each call's last ``history_`` record holds the code too.
+    dead_fraction_ : list of float
+        Per hidden layer, the fraction of units that output 0 for every training
+        sample in the last epoch (each epoch's is ``history_[k]['dead_fraction']``).
+""",
     "net_regularisation": """\
     dropout : float in [0, 1), default=0.0
         Inverted dropout: the fraction of hidden units dropped in each training

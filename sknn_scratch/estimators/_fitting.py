@@ -130,6 +130,24 @@ def explain_stop(est, result, incremental):
                               incremental=incremental)
 
 
+def mark_stop(records, stop):
+    """A call's records with ``'stop_reason'``: ``stop``'s code on the last, None
+    on the others (and ``'dead_fraction'`` [] on Newton's: no hidden layer)."""
+    for record in records:
+        record["stop_reason"] = None
+        record.setdefault("dead_fraction", [])
+    if records:
+        records[-1]["stop_reason"] = stop[0]
+    return records
+
+
+def last_dead_fraction(history, arch):
+    """``dead_fraction_``: per hidden layer, the last epoch's (NaN: no epoch kept)."""
+    if history:
+        return list(history[-1]["dead_fraction"])
+    return [float("nan")] * (arch.n_layers - 1)
+
+
 def warn_about(est, result, incremental, stop, data):
     """Turn what went wrong into one warning each, naming cause and fix.
 
@@ -155,8 +173,7 @@ def warn_about(est, result, incremental, stop, data):
         resumed = len(est.history_) > len(result.records)  # warm_start: may be optimal
         message = diagnostics.poor_stop_message(
             [r["loss"] for r in result.records], None if resumed else result.start_loss,
-            outcome, est.tol,
-            est.n_iter_no_change, est.max_iter, est.learning_rate)
+            outcome, est.tol, est.n_iter_no_change, est.max_iter, est.learning_rate)
         if message:
             warnings.warn(f"{name}: {message}", ConvergenceWarning, stacklevel=7)
     if outcome.n_predicted == 1 and outcome.n_present > 1:

@@ -301,16 +301,10 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         only, so that a call's work does not grow with the epochs already run.
         ``history_`` (and ``loss_curve_``) hold every epoch since the model was
         initialised, ``n_iter_`` those of this call (MLPClassifier's meaning),
-        ``t_`` the training samples seen in all of them. ``stop`` is the code
-        and sentence of :func:`_fitting.explain_stop`: ``stop_reason_`` and
-        ``stop_message_``, and the ``'stop_reason'`` of this call's last record.
+        ``t_`` the training samples seen in all of them; ``stop``:
+        :func:`_fitting.explain_stop`'s code and sentence.
         """
-        records = result.records
-        for record in records:
-            record["stop_reason"] = None
-            record.setdefault("dead_fraction", [])  # Newton: no hidden layer
-        if records:
-            records[-1]["stop_reason"] = stop[0]
+        records = _fitting.mark_stop(result.records, stop)
         if resume:
             history, curve = self.history_, self.loss_curve_
             val_scores, val_losses = self.validation_scores_, self.validation_loss_curve_
@@ -360,9 +354,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self._optimizer_state = opt_state
         self._rng = rng
         self.stop_reason_, self.stop_message_ = stop
-        # per hidden layer, from the last epoch (history_ holds every epoch's)
-        self.dead_fraction_ = (list(history[-1]["dead_fraction"]) if history
-                               else [float("nan")] * (arch.n_layers - 1))
+        self.dead_fraction_ = _fitting.last_dead_fraction(history, arch)
 
     def _objective_inputs(self, X, y, sample_weight=None):
         """Everything the training objective needs at the current point, in float64.

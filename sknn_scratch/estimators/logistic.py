@@ -86,6 +86,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         The (internally scaled) objective after each epoch / iteration, since
         initialisation.
     history_ : list of dict
+    <<stop_attributes>>
 
     Examples
     --------

@@ -44,6 +44,7 @@ class ShallowNNClassifier(BaseScratchClassifier):
         As MLPClassifier: ``n_iter_`` counts the epochs of the last ``fit`` or
         ``partial_fit`` call, ``t_`` the training samples seen, ``loss_curve_``
         and ``history_`` (one dict per epoch) every epoch since initialisation.
+    <<stop_attributes>>
 
     Examples
     --------
