@@ -34,7 +34,7 @@ class UnitActivity:
 
     def start_epoch(self):
         for alive in self.alive:
-            alive[:] = False
+            alive.fill(False)
         self.rows = 0
 
     def observe(self, workspace, m):
@@ -56,15 +56,15 @@ class UnitActivity:
     def _fold(self):
         n = self.rows
         for l, alive in enumerate(self.alive):
-            alive |= (self.high[l][:n] != 0).any(axis=0)
+            alive |= self.high[l][:n].any(axis=0)  # nonzero (or NaN): some output
             if self.signed:
-                alive |= (self.low[l][:n] != 0).any(axis=0)
+                alive |= self.low[l][:n].any(axis=0)
         self.rows = 0
 
     def dead_fractions(self):
         """Fraction of dead units per hidden layer over the epoch so far."""
         self._fold()
-        return [float(1.0 - alive.mean()) for alive in self.alive]
+        return [(alive.size - np.count_nonzero(alive)) / alive.size for alive in self.alive]
 
 
 def dead_since(history, layer, threshold):
