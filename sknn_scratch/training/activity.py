@@ -64,7 +64,8 @@ class UnitActivity:
     def dead_fractions(self):
         """Fraction of dead units per hidden layer over the epoch so far."""
         self._fold()
-        return [(alive.size - np.count_nonzero(alive)) / alive.size for alive in self.alive]
+        return [float(alive.size - np.count_nonzero(alive)) / alive.size
+                for alive in self.alive]
 
 
 def dead_since(history, layer, threshold):
