@@ -58,7 +58,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         ``max_iter`` epochs (as ``SGDClassifier(tol=None)``; the notes' fixed
         iteration counts); Newton then stops only when no step lowers the
         objective any more.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        np.inf never stops on the loss plateau (as MLPClassifier accepts it).
     momentum, beta_1, beta_2, epsilon : float
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'zeros', 'random', 'xavier', 'he'}, default='zeros'

@@ -27,7 +27,8 @@ class ShallowNNClassifier(BaseScratchClassifier):
         Stop when the loss has not improved by ``tol`` for ``n_iter_no_change``
         consecutive epochs; None runs all ``max_iter`` epochs (the notes' fixed
         iteration counts, as ``SGDClassifier(tol=None)``).
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        np.inf never stops on the loss plateau (as MLPClassifier accepts it).
     momentum, beta_1, beta_2, epsilon : float
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'auto', 'random', 'xavier', 'he'}, default='auto'
