@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     Hidden,
     Interval,
     InvalidParameterError,
+    Options,
     StrOptions,
 )
 from sklearn.utils.validation import _check_sample_weight  # noqa: F401

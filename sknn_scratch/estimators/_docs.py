@@ -12,11 +12,17 @@ FRAGMENTS = {
         Learning-rate decay per epoch, for the epoch number ``t = 1, 2, ...``
         (numbered from 1 as in the notes and in ``history_``, so epoch 1 already
         runs decayed; see :mod:`sknn_scratch.optim.schedules`):
-        ``lr0 / (1 + decay_rate * t)``, ``lr0 * decay_rate ** t``,
+        ``lr0 / (1 + decay_rate * (t // decay_steps))``, ``lr0 * decay_rate ** t``,
         ``lr0 * decay_rate ** (t // decay_steps)``, ``lr0 / sqrt(t)``. The rate
         used is in ``history_``.
-    decay_rate : float, default=1.0
-    decay_steps : int, default=10
+    decay_rate : float or None, default=None
+        None is the schedule's own default: 1 for 'inverse_time' (the notes'),
+        0.95 for 'exponential' (the notes' 0.95^epoch_num), 0.5 for 'step'. A
+        value that leaves the schedule constant (>= 1 for 'exponential' and
+        'step', 0 for 'inverse_time') raises ValueError at fit.
+    decay_steps : int or None, default=None
+        Epochs between decays of 'step' (None: 10) and 'inverse_time' (None: 1,
+        every epoch; e.g. 1000 gives the notes' fixed-interval decay).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training rows that carry weight
         (stratified when every class has 2 rows or more, else at random; or use
@@ -37,6 +43,16 @@ FRAGMENTS = {
         classes and features required). If the layer sizes were changed since,
         the fit warns and starts afresh. ``partial_fit`` always continues, and
         refuses changed layer sizes.
+""",
+    "stop_attributes": """\
+    stop_reason_, stop_message_ : str
+        Why the last ``fit``/``partial_fit`` call ended: a code ('max_iter',
+        'partial_fit', 'tol', 'early_stopping', 'diverged', 'callback',
+        'converged', 'line_search'; see :mod:`sknn_scratch.training.stops`) and
+        a sentence. Each call's last ``history_`` record holds the code too.
+    dead_fraction_ : list of float
+        Per hidden layer, the fraction of units that output 0 for every training
+        sample in the last epoch (each epoch's is ``history_[k]['dead_fraction']``).
 """,
     "net_regularisation": """\
     dropout : float in [0, 1), default=0.0

@@ -15,9 +15,12 @@ from sklearn.model_selection import train_test_split
 
 from ..core import losses
 from ..optim import make_optimizer
-from ..training import diagnostics
+from ..optim.schedules import resolve_schedule
+from ..training import diagnostics, stops
+from ..training.activity import dead_since
 from ..training.callbacks import ConvergenceMonitor, EarlyStopping
 from ..training.loop import LoopSettings, make_evaluator, run_training
+from ..training.outcome import fit_outcome
 
 
 class DivergenceWarning(ConvergenceWarning):
@@ -29,17 +32,13 @@ class TrainingDiagnosticWarning(UserWarning):
 
 
 def loop_settings(est, n_samples):
-    if est.decay_rate == 0 and est.learning_rate_schedule in ("exponential", "step"):
-        raise ValueError(
-            f"decay_rate=0 makes the '{est.learning_rate_schedule}' schedule's learning "
-            "rate learning_rate * 0**k = 0 (from epoch 1 for 'exponential', from epoch "
-            "decay_steps for 'step'): nothing would train. Use a decay_rate in (0, 1), "
-            "or learning_rate_schedule='constant'.")
+    decay_rate, decay_steps = resolve_schedule(
+        est.learning_rate_schedule, est.decay_rate, est.decay_steps)
     batch_size = min(200, n_samples) if est.batch_size == "auto" else est.batch_size
     return LoopSettings(
         learning_rate=est.learning_rate, batch_size=batch_size,
-        schedule=est.learning_rate_schedule, decay_rate=est.decay_rate,
-        decay_steps=est.decay_steps, alpha=est._alpha(),
+        schedule=est.learning_rate_schedule, decay_rate=decay_rate,
+        decay_steps=decay_steps, alpha=est._alpha(),
         dropout=getattr(est, "dropout", 0.0),
         max_grad_norm=getattr(est, "max_grad_norm", None),
         augmentation=getattr(est, "augmentation", None))
@@ -133,17 +132,65 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
     return result
 
 
-def warn_about(est, result, incremental, X=None):
-    """Turn what went wrong into one warning each, naming cause and fix."""
+def explain_stop(est, result, incremental):
+    """``(code, sentence)``: why this fit ended (see :mod:`..training.stops`)."""
+    return stops.explain_stop(result, solver=est.solver, max_iter=est.max_iter,
+                              tol=est.tol, n_iter_no_change=est.n_iter_no_change,
+                              incremental=incremental)
+
+
+def mark_stop(records, stop):
+    """A call's records with ``'stop_reason'``: ``stop``'s code on the last, None
+    on the others (and ``'dead_fraction'`` [] on Newton's: no hidden layer)."""
+    for record in records:
+        record["stop_reason"] = None
+        record.setdefault("dead_fraction", [])
+    if records:
+        records[-1]["stop_reason"] = stop[0]
+    return records
+
+
+def last_dead_fraction(history, arch):
+    """``dead_fraction_``: per hidden layer, the last epoch's (NaN: no epoch kept)."""
+    if history:
+        return list(history[-1]["dead_fraction"])
+    return [float("nan")] * (arch.n_layers - 1)
+
+
+def warn_about(est, result, incremental, stop, data):
+    """Turn what went wrong into one warning each, naming cause and fix.
+
+    ``stop`` is :func:`explain_stop`'s code and sentence; ``data`` the training
+    ``(X, codes, sample_weight)``, for the end-of-fit checks of ``fit`` (one
+    forward pass: see :mod:`..training.outcome`; ``partial_fit`` skips them).
+    """
     name = type(est).__name__
     if result.stop_reason == "diverged":
         warnings.warn(f"{name}: {result.message}", DivergenceWarning, stacklevel=7)
         return
-    hint = diagnostics.vanishing_hint(result.records, getattr(est, "activation", None),
-                                      getattr(est, "init", None))
-    if hint:
-        warnings.warn(f"{name}: {hint}", TrainingDiagnosticWarning, stacklevel=7)
-    if result.stop_reason in (None, "stalled") and not incremental and est.tol is not None:
+    dead = _warn_dead_layers(est, name)
+    if not dead:  # dead units explain zero gradients themselves
+        hint = diagnostics.vanishing_hint(result.records, getattr(est, "activation", None),
+                                          getattr(est, "init", None))
+        if hint:
+            warnings.warn(f"{name}: {hint}", TrainingDiagnosticWarning, stacklevel=7)
+    if incremental or not result.records:
+        return
+    outcome = fit_outcome(est._arch(), est.coefs_, est.intercepts_, *data,
+                          len(est.classes_))
+    if stop[0] == "tol":
+        resumed = len(est.history_) > len(result.records)  # warm_start: may be optimal
+        message = diagnostics.poor_stop_message(
+            [r["loss"] for r in result.records], None if resumed else result.start_loss,
+            outcome, est.tol, est.n_iter_no_change, est.max_iter, est.learning_rate)
+        if message:
+            warnings.warn(f"{name}: {message}", ConvergenceWarning, stacklevel=7)
+    if outcome.n_predicted == 1 and outcome.n_present > 1:
+        label = est.classes_[outcome.predicted]
+        message = diagnostics.one_class_message(label.item() if hasattr(label, "item")
+                                                else label, outcome.n_present)
+        warnings.warn(f"{name}: {message}", TrainingDiagnosticWarning, stacklevel=7)
+    if result.stop_reason in (None, "stalled") and est.tol is not None:
         if result.message:  # Newton's method says why it stopped short
             warnings.warn(f"{name}: {result.message}", ConvergenceWarning, stacklevel=7)
             return
@@ -154,6 +201,21 @@ def warn_about(est, result, incremental, X=None):
             f"by tol={est.tol} (last change {change:.3g}, loss {curve[-1]:.6g}). "
             "Increase max_iter or the learning rate.",
             ConvergenceWarning, stacklevel=7)
+
+
+def _warn_dead_layers(est, name):
+    """Warn about each hidden layer whose last epoch left most units dead."""
+    fractions = est.dead_fraction_
+    warned = False
+    for layer, fraction in enumerate(fractions):
+        if fraction > diagnostics.DEAD_LAYER_FRACTION:
+            since = dead_since(est.history_, layer, fraction)
+            message = diagnostics.dead_layer_message(
+                layer, len(fractions), fraction, est.coefs_[layer].shape[1], since,
+                getattr(est, "activation", None))
+            warnings.warn(f"{name}: {message}", TrainingDiagnosticWarning, stacklevel=8)
+            warned = True
+    return warned
 
 
 def warn_if_unscaled(est, X):

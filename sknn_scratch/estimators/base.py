@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .. import _callbacks
 from .._callbacks import CallbackSupportMixin, with_callbacks
-from .._compat import (Interval, IntervalNotBool, StrOptions, _fit_context,
+from .._compat import (Interval, IntervalNotBool, Options, StrOptions, _fit_context,
                        validate_params)
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
@@ -64,14 +64,15 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         "batch_size": [StrOptions({"auto"}), POSITIVE_INT, None],
         "max_iter": [POSITIVE_INT],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "n_iter_no_change": [POSITIVE_INT],
+        # np.inf (never stop on the loss plateau) as MLPClassifier accepts it
+        "n_iter_no_change": [POSITIVE_INT, Options(Real, {np.inf})],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions(set(SCHEDULES))],
-        "decay_rate": [Interval(Real, 0, None, closed="left")],
-        "decay_steps": [POSITIVE_INT],
+        "decay_rate": [Interval(Real, 0, None, closed="left"), None],
+        "decay_steps": [POSITIVE_INT, None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -239,8 +240,11 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
                 outcome = _fitting.train_first_order(
                     self, arch, coefs, intercepts, X, codes, sw, len(classes), rng,
                     incremental=incremental, resume=resume, dev=dev)
-            self._store(outcome, classes, arch, rng, resume)
-        _fitting.warn_about(self, outcome, incremental)
+            stop = _fitting.explain_stop(self, outcome, incremental)
+            self._store(outcome, classes, arch, rng, resume, stop)
+        if self.verbose:
+            print(f"Training stopped ({stop[0]}): {stop[1]}")
+        _fitting.warn_about(self, outcome, incremental, stop, (X, codes, sw))
         return self
 
     def _targets_and_architecture(self, X, y, classes, incremental):
@@ -291,7 +295,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         """Loop monitors beyond the estimator's own: one callback subtask per epoch."""
         return _callbacks.epoch_subtasks(self)
 
-    def _store(self, result, classes, arch, rng, resume):
+    def _store(self, result, classes, arch, rng, resume, stop):
         """Set every fitted attribute at once, after training succeeded.
 
         A resumed fit (``warm_start``, ``partial_fit``) extends ``history_`` and
@@ -299,9 +303,10 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         only, so that a call's work does not grow with the epochs already run.
         ``history_`` (and ``loss_curve_``) hold every epoch since the model was
         initialised, ``n_iter_`` those of this call (MLPClassifier's meaning),
-        ``t_`` the training samples seen in all of them.
+        ``t_`` the training samples seen in all of them; ``stop``:
+        :func:`_fitting.explain_stop`'s code and sentence.
         """
-        records = result.records
+        records = _fitting.mark_stop(result.records, stop)
         if resume:
             history, curve = self.history_, self.loss_curve_
             val_scores, val_losses = self.validation_scores_, self.validation_loss_curve_
@@ -350,6 +355,8 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.best_validation_score_ = best_score
         self._optimizer_state = opt_state
         self._rng = rng
+        self.stop_reason_, self.stop_message_ = stop
+        self.dead_fraction_ = _fitting.last_dead_fraction(history, arch)
 
     def _objective_inputs(self, X, y, sample_weight=None):
         """Everything the training objective needs at the current point, in float64.

@@ -58,7 +58,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         ``max_iter`` epochs (as ``SGDClassifier(tol=None)``; the notes' fixed
         iteration counts); Newton then stops only when no step lowers the
         objective any more.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        np.inf never stops on the loss plateau (as MLPClassifier accepts it).
     momentum, beta_1, beta_2, epsilon : float
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'zeros', 'random', 'xavier', 'he'}, default='zeros'
@@ -86,6 +87,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         The (internally scaled) objective after each epoch / iteration, since
         initialisation.
     history_ : list of dict
+    <<stop_attributes>>
 
     Examples
     --------
@@ -110,7 +112,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     def __init__(self, C=1.0, *, solver="newton", learning_rate=0.01, batch_size=None,
                  max_iter=100, tol=1e-4, n_iter_no_change=10, momentum=0.9,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, init="zeros",
-                 learning_rate_schedule="constant", decay_rate=1.0, decay_steps=10,
+                 learning_rate_schedule="constant", decay_rate=None, decay_steps=None,
                  early_stopping=False, validation_fraction=0.1,
                  class_weight=None, warm_start=False, random_state=None, verbose=0):
         self.C = C

@@ -27,7 +27,8 @@ class ShallowNNClassifier(BaseScratchClassifier):
         Stop when the loss has not improved by ``tol`` for ``n_iter_no_change``
         consecutive epochs; None runs all ``max_iter`` epochs (the notes' fixed
         iteration counts, as ``SGDClassifier(tol=None)``).
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        np.inf never stops on the loss plateau (as MLPClassifier accepts it).
     momentum, beta_1, beta_2, epsilon : float
         Hyperparameters of the 'momentum', 'rmsprop' and 'adam' solvers.
     init : {'auto', 'random', 'xavier', 'he'}, default='auto'
@@ -44,6 +45,7 @@ class ShallowNNClassifier(BaseScratchClassifier):
         As MLPClassifier: ``n_iter_`` counts the epochs of the last ``fit`` or
         ``partial_fit`` call, ``t_`` the training samples seen, ``loss_curve_``
         and ``history_`` (one dict per epoch) every epoch since initialisation.
+    <<stop_attributes>>
 
     Examples
     --------
@@ -61,7 +63,7 @@ class ShallowNNClassifier(BaseScratchClassifier):
                  batch_size="auto", learning_rate=0.05, max_iter=200, tol=1e-4,
                  n_iter_no_change=10, momentum=0.9, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, init="auto",
-                 learning_rate_schedule="constant", decay_rate=1.0, decay_steps=10,
+                 learning_rate_schedule="constant", decay_rate=None, decay_steps=None,
                  early_stopping=False, validation_fraction=0.1,
                  dropout=0.0, max_grad_norm=None, augmentation=None,
                  class_weight=None, warm_start=False, random_state=None, verbose=0):

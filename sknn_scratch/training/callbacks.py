@@ -12,7 +12,7 @@ class ConvergenceMonitor:
     never true.
     """
 
-    reason = "converged"
+    reason = "tol"  # the loss plateau test (see training.stops)
 
     def __init__(self, tol, n_iter_no_change, best_loss=float("inf"), no_improvement=0):
         self.tol = tol

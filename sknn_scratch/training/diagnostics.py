@@ -124,9 +124,15 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
 
 
 def vanishing_hint(records, activation, init):
-    """Hint when the first layer's gradients are orders of magnitude below the last's."""
+    """Hint when the first layer's gradients are orders of magnitude below the last's,
+    or when some layer's gradient is exactly 0 at the last epoch (nothing flows)."""
     norms = [r["grad_norms"] for r in records if r.get("grad_norms")]
-    if not norms or len(norms[0]) < 3:  # needs at least two hidden layers
+    if not norms or len(norms[0]) < 2:  # needs at least one hidden layer
+        return None
+    zero = [l for l, g in enumerate(norms[-1]) if g == 0]
+    if zero:
+        return _zero_gradient_hint(records, zero, activation)
+    if len(norms[0]) < 3:  # the ratio needs at least two hidden layers
         return None
     first = np.median([n[0] for n in norms])
     last = np.median([n[-1] for n in norms])
@@ -138,6 +144,110 @@ def vanishing_hint(records, activation, init):
         f"({last:.2e}), so the early layers barely learn. With activation="
         f"{activation!r} and init={init!r}, try activation='relu' with init='he' (or "
         "init='auto'), or fewer layers."
+    )
+
+
+def _zero_gradient_hint(records, layers, activation):
+    since = None
+    for record in reversed(records):
+        norms = record.get("grad_norms")
+        if not norms or any(norms[l] != 0 for l in layers):
+            break
+        since = record["epoch"]
+    names = ", ".join(f"{l + 1}" for l in layers)
+    return (
+        f"vanishing gradients: the gradient of layer(s) {names} (numbered from the "
+        f"input; {len(records[-1]['grad_norms'])} in all) is exactly 0 since epoch "
+        f"{since}, so those weights no longer change. Exactly zero gradients come "
+        "from dead units: hidden units that output 0 for every sample (dead ReLUs, "
+        f"activation={activation!r}) pass no gradient back. Try activation="
+        "'leaky_relu', a smaller learning_rate, wider layers or another random_state."
+    )
+
+
+#: A loss that fell by less than this fraction of its start never improved meaningfully.
+MEANINGFUL_IMPROVEMENT = 0.01
+#: Hidden layers with more than this fraction of dead units (most) are warned about.
+DEAD_LAYER_FRACTION = 0.5
+
+
+def poor_stop_message(losses, start_loss, outcome, tol, n_iter_no_change, max_iter,
+                      learning_rate):
+    """Why a stop by the loss plateau test (``tol``) left a poor model, or None.
+
+    Poor: the loss never fell by :data:`MEANINGFUL_IMPROVEMENT` of its starting
+    value, or not below the cross-entropy of predicting the class frequencies
+    (``outcome.prior_loss``), or the training accuracy is no better than
+    predicting the majority class. ``start_loss=None`` (a resumed fit, whose
+    start may already be the optimum) skips the first test. The symptom is read
+    off the epochs the
+    plateau test looked at: a loss that rose by more than ``tol`` in any of them
+    oscillates (the learning rate is too large, or the inputs unscaled);
+    otherwise it is flat (the rate is too small).
+    """
+    best = min(losses)
+    findings = []
+    if start_loss is not None and best > start_loss * (1.0 - MEANINGFUL_IMPROVEMENT):
+        start = start_loss
+        findings.append(f"the loss never improved meaningfully on its starting value "
+                        f"({start:.4g} at the start, best {best:.4g})")
+    elif best >= outcome.prior_loss:
+        findings.append(f"the loss (best {best:.4g}) is no lower than {outcome.prior_loss:.4g},"
+                        " the cross-entropy of predicting the class frequencies without "
+                        "looking at X")
+    if outcome.accuracy <= outcome.majority:
+        findings.append(f"the training accuracy ({outcome.accuracy:.1%}) is no better "
+                        f"than predicting the majority class ({outcome.majority:.1%})")
+    if not findings:
+        return None
+    # the symptom, over the epochs the plateau test looked at
+    window = np.asarray(losses[-(n_iter_no_change + 2):])
+    steps = np.diff(window)
+    rises = int((steps > tol).sum())
+    if rises:
+        symptom = (f"The loss oscillates (it rose by more than tol in {rises} of the last "
+                   f"{steps.size} epochs): the learning rate ({learning_rate!r}) is too "
+                   "large for these inputs, or the inputs are unscaled.")
+        rate = "a smaller learning_rate"
+    else:
+        symptom = (f"The loss is flat (no epoch changed it by more than tol): the "
+                   f"learning rate ({learning_rate!r}) is too small.")
+        rate = "a larger learning_rate"
+    return (
+        f"the loss plateau test (tol={tol}, n_iter_no_change={n_iter_no_change}) stopped "
+        f"training after {len(losses)} of max_iter={max_iter} epochs, but "
+        f"{'; and '.join(findings)}. {symptom} Fixes: {rate}, standardised inputs "
+        "(make_pipeline(StandardScaler(), model)), or tol=None to run every one of the "
+        "max_iter epochs, as the notes do."
+    )
+
+
+def dead_layer_message(layer, n_hidden, fraction, n_units, since, activation):
+    """A hidden layer (0-based ``layer``) whose ``fraction`` of units is dead."""
+    n_dead = round(fraction * n_units)
+    share = "all" if n_dead == n_units else f"{n_dead} of the"
+    when = f" since epoch {since}" if since is not None else ""
+    consequence = (" With the whole layer dead the output no longer depends on X: the "
+                   "net predicts the same for every sample." if n_dead == n_units else "")
+    return (
+        f"dead units: {share} {n_units} units of hidden layer {layer + 1} (of "
+        f"{n_hidden}) output exactly 0 for every training sample{when}, so no gradient "
+        f"flows through them and gradient descent cannot revive them (dead ReLU, "
+        f"activation={activation!r}).{consequence} Fixes: activation='leaky_relu' "
+        "(a small slope for z < 0 keeps a gradient), a smaller learning_rate, a wider "
+        "layer, or another random_state."
+    )
+
+
+def one_class_message(label, n_present):
+    """The model predicts ``label`` for every training sample of a y with more classes."""
+    return (
+        f"the model predicts the class {label!r} for every training sample, although "
+        f"y has {n_present} classes: it has learned nothing beyond the class "
+        "frequencies. See the other warnings (dead units, an early stop by tol) for "
+        "the cause; the usual fixes are a smaller learning_rate, standardised inputs "
+        "(StandardScaler), tol=None, a weaker L2 penalty (a smaller alpha, a larger "
+        "C), or class_weight='balanced' when that class dominates y."
     )
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from ..core import network
 from ..core.flat import FlatLayout, base_vector
 from ..optim.schedules import learning_rate_at
+from .activity import UnitActivity
 from .guard import DivergenceGuard
 from .batches import augment_batch, effective_batch_size, iter_batches
 
@@ -39,8 +40,8 @@ class LoopSettings:
     learning_rate: float = 0.001
     batch_size: int = None
     schedule: str = "constant"
-    decay_rate: float = 1.0
-    decay_steps: int = 10
+    decay_rate: float = None  # None: the schedule's default (optim.schedules)
+    decay_steps: int = None
     alpha: float = 0.0
     dropout: float = 0.0
     max_grad_norm: float = None
@@ -54,8 +55,9 @@ class TrainingResult:
     intercepts: list
     opt_state: dict
     records: list = field(default_factory=list)
-    stop_reason: str = None  # None (ran out of epochs), 'converged', 'diverged', ...
+    stop_reason: str = None  # None (ran out of epochs), 'tol', 'diverged', ...
     message: str = None
+    start_loss: float = None  # the objective at the starting weights
     n_samples: int = 0  # rows trained on per epoch (an estimator's t_ counts them)
 
 
@@ -104,11 +106,12 @@ def _gather(source, rows, buffer):
 
 
 def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-                settings, lr, rng, workspace=None, guard=None):
+                settings, lr, rng, workspace=None, guard=None, activity=None):
     """One pass over the data; updates ``coefs``, ``intercepts`` and ``opt_state``
     in place (``workspace``: reusable buffers from :func:`make_workspace`;
     ``guard``: a :class:`~.guard.DivergenceGuard` told when an augmented batch
-    with a non-finite loss held NaN or inf).
+    with a non-finite loss held NaN or inf; ``activity``: a
+    :class:`~.activity.UnitActivity` shown each batch's hidden activations).
 
     ``Y`` holds the one-hot targets in any dtype (bool keeps them small): each
     batch is converted to the weights' dtype in the workspace.
@@ -159,6 +162,8 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         loss, dW, db = network.loss_and_gradients(
             arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight,
             workspace)
+        if activity is not None:  # backward leaves the hidden A[l] in workspace.Z
+            activity.observe(workspace, Xb.shape[0])
         if (guard is not None and settings.augmentation is not None
                 and not math.isfinite(loss) and not _all_finite(Xb)):
             guard.augmentation_nonfinite = True  # rare path: checked only then
@@ -245,21 +250,25 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     # copied): the fallbacks when an epoch's result must be discarded
     saved, previous = np.empty_like(theta), np.empty_like(theta)
     problem = None
+    activity = UnitActivity(arch, dtype) if arch.n_layers > 1 else None
     for epoch in range(first_epoch, first_epoch + max_epochs):
         # schedules number epochs from 1, as history_ does (optim.schedules)
         lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch + 1,
                               settings.decay_rate, settings.decay_steps)
         saved, previous = previous, saved
         np.copyto(saved, theta)
+        if activity is not None:
+            activity.start_epoch()
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-            settings, lr, rng, workspace, guard)
+            settings, lr, rng, workspace, guard, activity)
         problem = guard.epoch_problem(loss, theta, opt_state)
         if problem is not None:
             np.copyto(theta, saved)
             break
         record = {"epoch": epoch + 1, "loss": loss, "val_loss": None, "val_score": None,
-                  "learning_rate": lr, "grad_norms": grad_norms}
+                  "learning_rate": lr, "grad_norms": grad_norms,
+                  "dead_fraction": [] if activity is None else activity.dead_fractions()}
         if evaluate is not None:
             record["val_loss"], record["val_score"] = evaluate(coefs, intercepts)
         result.records.append(record)
@@ -289,6 +298,7 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
             "loss" if problem == "final" else problem,
             after_last_step=problem == "final")
     result.coefs, result.intercepts, result.opt_state = coefs, intercepts, opt_state
+    result.start_loss = getattr(guard, "reference", None)
     for monitor in monitors:
         if hasattr(monitor, "finish"):
             monitor.finish(result)

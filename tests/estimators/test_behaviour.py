@@ -172,13 +172,14 @@ def test_same_random_state_gives_bit_identical_weights(blobs):
         np.testing.assert_array_equal(Wa, Wb)
 
 
-def test_verbose_prints_one_line_per_epoch(blobs, capsys):
+def test_verbose_prints_one_line_per_epoch_then_why_it_stopped(blobs, capsys):
     X, y = blobs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         DeepNNClassifier(verbose=1, max_iter=3, tol=0, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and lines[0].startswith("Iteration 1, loss = ")
+    assert len(lines) == 4 and lines[0].startswith("Iteration 1, loss = ")
+    assert lines[3].startswith("Training stopped (max_iter): reached max_iter=3 epochs")
 
 
 def test_hidden_layer_sizes_must_be_positive(blobs):

@@ -1,6 +1,7 @@
 """The course's published results on the cat/non-cat data (skipped without the data)."""
 
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -20,8 +21,10 @@ def test_logistic_regression_reproduces_the_course_99_70(cats):
     clf = ScratchLogisticRegression(C=np.inf, solver="gd", batch_size=None,
                                     learning_rate=0.005, max_iter=2000, tol=None,
                                     init="zeros")
-    clf.fit(cats.train.data, cats.train.target)
-    assert clf.n_iter_ == 2000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the notes' recipe raises no false alarm
+        clf.fit(cats.train.data, cats.train.target)
+    assert clf.n_iter_ == 2000 and clf.stop_reason_ == "max_iter"
     assert round(clf.score(cats.train.data, cats.train.target), 2) == 0.99
     assert round(clf.score(cats.test.data, cats.test.target), 2) == 0.70
     # the notes print the cost before update i: 0.693147 at i=0, 0.140872 at i=1900
@@ -50,9 +53,11 @@ def _course_four_layer_scores(X_train, y_train, X_test, y_test, seed):
     net = DeepNNClassifier((20, 7, 5), activation="relu", init="xavier", solver="gd",
                            batch_size=None, learning_rate=0.0075, max_iter=2500,
                            tol=None, alpha=0.0, random_state=seed)
-    with threadpool_limits(1):  # two seeds run side by side, one core each
+    with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # two seeds side by side, one core each
         net.fit(X_train, y_train)
-    return net.score(X_train, y_train), net.score(X_test, y_test)
+    return (net.score(X_train, y_train), net.score(X_test, y_test),
+            [str(w.message) for w in caught])
 
 
 def test_four_layer_net_matches_the_course_over_seeds(cats):
@@ -66,7 +71,8 @@ def test_four_layer_net_matches_the_course_over_seeds(cats):
         delayed(_course_four_layer_scores)(cats.train.data, cats.train.target,
                                            cats.test.data, cats.test.target, seed)
         for seed in range(8))
-    train_scores, test_scores = zip(*scores)
+    train_scores, test_scores, said = zip(*scores)
+    assert [m for messages in said for m in messages] == []  # no false alarm
     assert min(train_scores) >= 0.95
     assert np.median(test_scores) >= 0.72
     assert max(test_scores) >= 0.76

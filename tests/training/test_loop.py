@@ -389,18 +389,19 @@ def test_convergence_monitor_treats_a_nan_best_loss_as_none_yet():
     assert monitor.best_loss == pytest.approx(0.43)
 
 
-def test_convergence_monitor_reason_is_converged_and_repr_readable():
+def test_convergence_monitor_reason_is_tol_and_repr_readable():
+    # 'tol' (the loss plateau test), not 'converged': that is Newton's gradient test
     monitor = ConvergenceMonitor(tol=1e-4, n_iter_no_change=10)
-    assert monitor.reason == "converged"
+    assert monitor.reason == "tol"
     assert "n_iter_no_change=10" in repr(monitor)
 
 
-def test_run_training_with_convergence_monitor_stops_as_converged():
+def test_run_training_with_convergence_monitor_stops_by_tol():
     arch, coefs, intercepts, X, Y, w = net_problem()
     result = run_training(arch, coefs, intercepts, GD(), {"t": 0}, X, Y, w,
                           LoopSettings(learning_rate=1e-9), np.random.default_rng(0),
                           max_epochs=50, monitors=[ConvergenceMonitor(1e-4, 3)])
-    assert result.stop_reason == "converged"
+    assert result.stop_reason == "tol"
     # epoch 1 sets the best loss; epochs 2..5 do not improve it by tol: counts 1..4,
     # and 4 > n_iter_no_change = 3 stops at epoch 5
     assert len(result.records) == 5

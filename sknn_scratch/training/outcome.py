@@ -1,0 +1,64 @@
+"""What a finished fit predicts on its training data: the end-of-fit checks' input.
+
+One forward pass (no cache) over the training rows, or over
+:data:`~.guard.SAMPLE_ROWS` rows spread over them for large data
+(:func:`~.guard.sample_rows`), :data:`CHUNK_ROWS` at a time: the weighted training
+accuracy, the weighted share of the largest class (what predicting the majority
+class scores) and how many classes the model predicts at all.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core import network
+from .guard import sample_rows
+
+#: Rows per forward pass of the check.
+CHUNK_ROWS = 256
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    accuracy: float  # weighted training accuracy (on the sample of rows)
+    majority: float  # weighted share of the most frequent class
+    n_predicted: int  # classes predicted for at least one (weighted) row
+    n_present: int  # classes with positive weight in y
+    prior_loss: float  # cross-entropy of predicting the class frequencies (nats)
+    predicted: object  # the one class predicted, when n_predicted == 1 (a code)
+
+
+def class_prior_loss(shares):
+    """Cross-entropy of always predicting the class frequencies ``shares``:
+    their entropy ``-sum p log p``, the loss a model that ignores X can reach."""
+    shares = np.asarray(shares, dtype=float)
+    shares = shares[shares > 0]
+    return float(-(shares * np.log(shares)).sum())
+
+
+def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes):
+    """A :class:`FitOutcome` of the weights on ``(X, codes, sample_weight)``."""
+    rows = sample_rows(X.shape[0])
+    if not isinstance(rows, slice):
+        codes, sample_weight = codes[rows], sample_weight[rows]
+    weight = np.asarray(sample_weight, dtype=np.float64)
+    total = float(weight.sum())
+    shares = np.bincount(codes, weights=weight, minlength=n_classes) / total
+    predicted = np.zeros(n_classes)
+    correct = 0.0
+    with np.errstate(all="ignore"):
+        for start in range(0, weight.shape[0], CHUNK_ROWS):
+            part = slice(start, start + CHUNK_ROWS)
+            Xc = X[part if isinstance(rows, slice) else rows[part]]
+            Z = network.logits(arch, coefs, intercepts, Xc)
+            guess = (Z[:, 0] > 0).astype(np.intp) if Z.shape[1] == 1 else Z.argmax(1)
+            w = weight[part]
+            predicted += np.bincount(guess, weights=w, minlength=n_classes)
+            correct += float(w @ (guess == codes[part]))
+    used = np.flatnonzero(predicted > 0)
+    return FitOutcome(
+        accuracy=correct / total if math.isfinite(total) and total else math.nan,
+        majority=float(shares.max()), n_predicted=int(used.size),
+        n_present=int((shares > 0).sum()), prior_loss=class_prior_loss(shares),
+        predicted=int(used[0]) if used.size == 1 else None)
