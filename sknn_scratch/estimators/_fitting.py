@@ -186,9 +186,13 @@ def warn_about(est, result, incremental, stop, data):
         if message:
             warnings.warn(f"{name}: {message}", ConvergenceWarning, stacklevel=7)
     if outcome.n_predicted == 1 and outcome.n_present > 1:
-        label = est.classes_[outcome.predicted]
-        message = diagnostics.one_class_message(label.item() if hasattr(label, "item")
-                                                else label, outcome.n_present)
+        if isinstance(outcome.predicted, tuple):  # a multilabel y: one label set
+            message = diagnostics.one_label_set_message(list(outcome.predicted),
+                                                        outcome.n_present)
+        else:
+            label = est.classes_[outcome.predicted]
+            message = diagnostics.one_class_message(
+                label.item() if hasattr(label, "item") else label, outcome.n_present)
         warnings.warn(f"{name}: {message}", TrainingDiagnosticWarning, stacklevel=7)
     if result.stop_reason in (None, "stalled") and est.tol is not None:
         if result.message:  # Newton's method says why it stopped short

@@ -251,6 +251,17 @@ def one_class_message(label, n_present):
     )
 
 
+def one_label_set_message(labels, n_present):
+    """A multilabel model predicts the label set ``labels`` (indices) for every sample."""
+    return (
+        f"the model predicts the labels {labels} for every training sample, although "
+        f"y has {n_present} label sets: it has learned nothing beyond the label "
+        "frequencies. See the other warnings (dead units, an early stop by tol) for "
+        "the cause; the usual fixes are a smaller learning_rate, standardised inputs "
+        "(StandardScaler), tol=None or a weaker L2 penalty (a smaller alpha)."
+    )
+
+
 def explosion_message(epoch, first_loss, loss, learning_rate, solver,
                       weights_finite=True, cause=None, after_last_step=False,
                       state_finite=True):

@@ -26,7 +26,8 @@ class FitOutcome:
     n_predicted: int  # classes predicted for at least one (weighted) row
     n_present: int  # classes with positive weight in y
     prior_loss: float  # cross-entropy of predicting the class frequencies (nats)
-    predicted: object  # the one class predicted, when n_predicted == 1 (a code)
+    predicted: object  # the one class predicted, when n_predicted == 1 (a code;
+    #                    for a multilabel y, the tuple of predicted label indices)
 
 
 def class_prior_loss(shares):
@@ -38,12 +39,17 @@ def class_prior_loss(shares):
 
 
 def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes):
-    """A :class:`FitOutcome` of the weights on ``(X, codes, sample_weight)``."""
+    """A :class:`FitOutcome` of the weights on ``(X, codes, sample_weight)``.
+
+    ``codes`` are class codes, or a multilabel indicator matrix (n, n_labels).
+    """
     rows = sample_rows(X.shape[0])
     if not isinstance(rows, slice):
         codes, sample_weight = codes[rows], sample_weight[rows]
     weight = np.asarray(sample_weight, dtype=np.float64)
     total = float(weight.sum())
+    if np.ndim(codes) == 2:
+        return _multilabel_outcome(arch, coefs, intercepts, X, rows, codes, weight, total)
     shares = np.bincount(codes, weights=weight, minlength=n_classes) / total
     predicted = np.zeros(n_classes)
     correct = 0.0
@@ -62,3 +68,28 @@ def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes):
         majority=float(shares.max()), n_predicted=int(used.size),
         n_present=int((shares > 0).sum()), prior_loss=class_prior_loss(shares),
         predicted=int(used[0]) if used.size == 1 else None)
+
+
+def _multilabel_outcome(arch, coefs, intercepts, X, rows, Y, weight, total):
+    """:func:`fit_outcome` for an indicator ``Y``: label sets play the classes."""
+    Y = np.asarray(Y.toarray() if hasattr(Y, "toarray") else Y) > 0
+    shares = (weight @ Y) / total  # each label's weighted frequency
+    majority_set = shares >= 0.5
+    present = {tuple(r) for r in Y[weight > 0]}
+    predicted, correct = set(), 0.0
+    with np.errstate(all="ignore"):
+        for start in range(0, weight.shape[0], CHUNK_ROWS):
+            part = slice(start, start + CHUNK_ROWS)
+            Xc = X[part if isinstance(rows, slice) else rows[part]]
+            guess = network.logits(arch, coefs, intercepts, Xc) > 0  # sigmoid(z) > 1/2
+            w = weight[part]
+            correct += float(w @ (guess == Y[part]).all(axis=1))
+            predicted.update(tuple(r) for r in guess[w > 0])
+    # each label's binary entropy -p log p - (1 - p) log(1 - p), summed over labels
+    prior = sum(class_prior_loss([p, 1.0 - p]) for p in shares)
+    only = next(iter(predicted)) if len(predicted) == 1 else None
+    return FitOutcome(
+        accuracy=correct / total if math.isfinite(total) and total else math.nan,
+        majority=float(weight @ (Y == majority_set).all(axis=1)) / total,
+        n_predicted=len(predicted), n_present=len(present), prior_loss=prior,
+        predicted=None if only is None else tuple(int(k) for k in np.flatnonzero(only)))

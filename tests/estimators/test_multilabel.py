@@ -23,6 +23,7 @@ from sklearn.utils import get_tags
 from sknn_scratch import (DeepNNClassifier, ScratchLogisticRegression,
                           ShallowNNClassifier, check_gradients, runtime)
 from sknn_scratch.core import losses, network
+from sknn_scratch.estimators._fitting import TrainingDiagnosticWarning
 from sknn_scratch.core.gradcheck import check_network_gradients
 from sknn_scratch.io import load_model, save_model
 from sknn_scratch.training.guard import DivergenceGuard
@@ -346,3 +347,43 @@ def test_callbacks_score_the_intermediate_multilabel_model():
     rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
     assert len(rows) == 3
     assert rows[-1]["accuracy"] == pytest.approx(est.score(X, Y))  # subset accuracy
+
+
+# -- the end-of-fit checks on a multilabel y (the merged issue-11 diagnostics) ------------
+def test_fit_outcome_of_a_hand_made_multilabel_model():
+    from sknn_scratch.training.outcome import fit_outcome
+
+    # two labels, logits z = (x - 0.5, 0.5 - x): label 0 for x > 0.5, label 1 below
+    arch = network.Architecture((1, 2), "identity", multilabel=True)
+    X = np.array([[0.0], [1.0], [2.0], [0.2]])
+    Y_ = np.array([[0, 1], [1, 0], [1, 1], [0, 0]])
+    w = np.array([1.0, 1.0, 2.0, 0.0])  # the last row weighs nothing
+    out = fit_outcome(arch, [np.array([[1.0, -1.0]])], [np.array([-0.5, 0.5])], X, Y_, w, 2)
+    # predicted sets: (0,1) (1,0) (1,0): rows 0, 1 right (w 2 of 4), row 2 wrong
+    assert out.accuracy == pytest.approx(0.5)
+    # label shares (weighted): label 0 in 3/4, label 1 in 3/4 -> the majority set (1, 1)
+    # is right on row 2 only: 2/4
+    assert out.majority == pytest.approx(0.5)
+    p = 0.75
+    entropy = -(p * math.log(p) + (1 - p) * math.log(1 - p))
+    assert out.prior_loss == pytest.approx(2 * entropy, rel=1e-12)  # summed over labels
+    assert out.n_present == 3 and out.n_predicted == 2 and out.predicted is None
+
+
+@pytest.mark.parametrize("cls", NETS)
+def test_an_ordinary_multilabel_fit_at_the_default_tol_is_quiet(cls):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = _small(cls, max_iter=3000, learning_rate=0.01).fit(X, Y)
+    assert model.stop_reason_ == "tol"
+
+
+def test_one_label_set_for_every_sample_warns():
+    # inputs that carry nothing: the net can only learn the label frequencies, and
+    # predicts label 0 (in every row of y) and none of the others (in a quarter each)
+    Y4 = np.repeat([[1, 0, 0, 0], [1, 1, 0, 0], [1, 0, 1, 0], [1, 0, 0, 1]], 50, axis=0)
+    with pytest.warns(TrainingDiagnosticWarning, match=r"predicts the labels \[0\] for "
+                      "every training sample, although y has 4 label sets"):
+        model = DeepNNClassifier((8,), max_iter=300, learning_rate=0.01, tol=None,
+                                 random_state=0).fit(np.zeros_like(X), Y4)
+    assert (model.predict(X) == [1, 0, 0, 0]).all()
