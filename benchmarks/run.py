@@ -14,6 +14,8 @@ Sections (one module each, ``run(quick) -> (rows, results)``):
   f  scaling.py   s/epoch against rows and width
   g  outofcore.py ``sknn-scratch train`` on growing HDF5 files: peak RSS
   h  deployment.py (when present) latency of estimator / runtime / onnxruntime
+  i  logistic.py  LR at defaults vs LogisticRegression: sparse, wide, multiclass
+  j  sparsenet.py DeepNNClassifier epoch on CSR input vs MLPClassifier
 
 A full run (all sections) prints the table and writes benchmarks/results.json and
 benchmarks/RESULTS.md. By default BLAS is limited to one thread and times are CPU
@@ -40,11 +42,13 @@ import sklearn  # noqa: E402
 import _common as C  # noqa: E402
 
 SECTIONS = {"a": "epoch", "b": "course", "c": "newton", "d": "memory", "e": "predict",
-            "f": "scaling", "g": "outofcore", "h": "deployment"}
+            "f": "scaling", "g": "outofcore", "h": "deployment",
+            "i": "logistic", "j": "sparsenet"}
 TITLES = {"a": "epoch time vs MLPClassifier", "b": "course cat net vs the notes' loop",
           "c": "Newton logistic regression vs lbfgs", "d": "fit memory",
           "e": "predict_proba on 1M rows", "f": "scaling", "g": "out-of-core training",
-          "h": "deployment latency"}
+          "h": "deployment latency", "i": "LR at defaults on sparse, wide, multiclass",
+          "j": "nets on sparse input"}
 COLUMNS = (("section", "sec"), ("what", "measurement"), ("ours", "sknn_scratch"),
            ("reference", "reference"), ("result", "result"), ("target", "target"),
            ("ok", "ok"))
