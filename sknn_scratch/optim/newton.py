@@ -178,8 +178,7 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         hvp = make_hvp(theta)
         hvp, inverse_diagonal = hvp if isinstance(hvp, tuple) else (hvp, None)
         p = conjugate_gradient(hvp, -g, forcing_tolerance(gnorm, tol, grad_max <= tol),
-                               max_cg,
-                               inverse_diagonal)
+                               max_cg, inverse_diagonal)
         if not np.all(np.isfinite(p)):
             failure = "overflow"
             break
@@ -193,9 +192,9 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
                                                    ROUND_OFF * max(abs(f), 1.0)):
             converged = True
             if it < max_iter and slope < 0:
-                # p is already paid for: one more step costs one evaluation and,
-                # the convergence being quadratic, squares what is left (so that
-                # fits on weighted and on repeated rows agree to ~1e-9, say).
+                # p is already paid for: one more step costs one evaluation and
+                # takes the gradient down by the tenth CG solved it to (so that
+                # fits on weighted and on repeated rows agree to ~1e-7, say).
                 found = line_search(fun_grad, theta, f, g, p, slope)
                 if found is not None and np.max(np.abs(found[2])) <= tol:
                     it += 1
