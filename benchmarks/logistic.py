@@ -116,7 +116,7 @@ def objective(X, y, coef, intercept, C_=1.0):
 def run(quick=False, verbose=False, only=None):
     rows, results = [], {}
     for name, X, y, note in datasets(quick):
-        if only is not None and name not in only:
+        if only is not None and name.replace(" ", "_") not in only:
             continue
         candidates = {"ours": ScratchLogisticRegression,
                       "lbfgs": lambda: LogisticRegression(max_iter=100)}
@@ -155,5 +155,5 @@ if __name__ == "__main__":
     import sys
 
     with C.thread_limit(1):
-        names = [a.replace("_", " ") for a in sys.argv[1:] if a != "--quick"]
+        names = [a for a in sys.argv[1:] if a != "--quick"]  # e.g. sparse_binary
         run(quick="--quick" in sys.argv, verbose=True, only=names or None)
