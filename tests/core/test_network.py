@@ -272,7 +272,9 @@ def test_sparse_input_gradients_through_a_workspace_equal_dense(n_features):
     # wide first layer is stored column by column; sparse and dense must agree there.
     rng = np.random.default_rng(3)
     arch = Architecture((n_features, 5, 3), "relu")
-    coefs = [rng.standard_normal((n_features, 5)), rng.standard_normal((5, 3))]
+    # the wide layer's weights column by column too, as the training loop keeps them
+    coefs = [np.asfortranarray(rng.standard_normal((n_features, 5))),
+             rng.standard_normal((5, 3))]
     intercepts = [rng.standard_normal(5), rng.standard_normal(3)]
     X = rng.standard_normal((12, n_features)) * (rng.random((12, n_features)) < 0.2)
     Y = losses.one_hot(np.arange(12) % 3, 3)
