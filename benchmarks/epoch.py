@@ -32,7 +32,10 @@ import _common as C
 from lean import GemmFloor, LeanNumpyNet
 
 N_SAMPLES, N_FEATURES, N_CLASSES, HIDDEN, BATCH = 20_000, 256, 10, (256, 128), 256
-TARGETS = {"float64": (0.70, 0.80), "float32": (0.65, 0.65)}  # ratio, share of peak
+#: Issue 14's targets (the core stays NumPy): per dtype, epoch time over
+#: MLPClassifier's, share of GEMM peak, and for float64 the epoch at most 5% above
+#: the lean NumPy loop's (lean.py) measured in the same run (None: no such target).
+TARGETS = {"float64": (0.78, 0.60, 1.05), "float32": (0.65, 0.60, None)}
 
 
 def data(n_samples=N_SAMPLES, n_features=N_FEATURES, seed=0):
@@ -70,7 +73,7 @@ def _measure(X64, y, dtype, quick, label):
     ours, mlp = timing["ours"]["epoch_s"], timing["mlp"]["epoch_s"]
     ratio = ours / mlp
     share = FLOPS / ours / peak
-    target_ratio, target_share = TARGETS[name]
+    target_ratio, target_share, target_lean = TARGETS[name]
     results = {**timing, "gemm_peak_flops": peak, "ratio": ratio,
                "share_of_peak": share, "mlp_share_of_peak": FLOPS / mlp / peak,
                "blas_threads": C.blas_threads_in_use(), "clock": C.CLOCK}
@@ -81,6 +84,12 @@ def _measure(X64, y, dtype, quick, label):
                   f"MLP {FLOPS / mlp / peak:.0%}",
                   f"{FLOPS / ours / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s",
                   f">= {target_share:.0%}", share >= target_share)]
+    lean = timing["lean"]["epoch_s"]
+    results["lean_ratio"] = ours / lean
+    if target_lean is not None:
+        rows.append(C.row("a", f"epoch {name}, {label}: vs the lean NumPy loop",
+                          f"{ours:.3f}", f"lean {lean:.3f}", f"{ours / lean:.2f}x",
+                          f"<= {target_lean:.2f}x", ours / lean <= target_lean))
     for who, what in (("lean", "same training as a lean NumPy loop"),
                       ("gemm", "its 8 matrix products alone")):
         t = timing[who]["epoch_s"]

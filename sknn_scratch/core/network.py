@@ -98,6 +98,24 @@ def _matmul(A, B, out):
     return np.matmul(A, B, out=out)
 
 
+def _sparse_weight_gradient(A, dZ, out):
+    """``A^T dZ`` for sparse ``A``, into ``out`` (a workspace view) when given.
+
+    A wide layer's gradient is stored column by column: each column is then written
+    as one contiguous product ``A^T dZ[:, k]``, instead of a row-ordered result
+    copied across (a strided pass over n_features x n_outputs at every mini-batch).
+    """
+    AT = A.T
+    if out is None:
+        return np.asarray(AT @ dZ)
+    if out.flags.c_contiguous or dZ.shape[1] == 1:
+        out[...] = AT @ dZ
+    else:
+        for k in range(dZ.shape[1]):
+            out[:, k] = AT @ dZ[:, k]
+    return out
+
+
 def _add_penalty(grad, W, factor, scratch=None):
     """``grad += factor * W`` and return ``||W||^2``, through ``scratch``.
 
@@ -236,11 +254,9 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
     for l in range(L - 1, -1, -1):
         # dW[l] = A[l-1]^T dZ[l] + alpha W[l] / sum w ;  db[l] = sum_rows dZ[l]
         A = inputs[l]
-        if not isinstance(A, np.ndarray):  # sparse X: the product allocates
-            coef_grads[l] = A.T @ dZ
-            if ws is not None:
-                ws.dW[l][...] = coef_grads[l]
-                coef_grads[l] = ws.dW[l]
+        if not isinstance(A, np.ndarray):  # sparse X
+            coef_grads[l] = _sparse_weight_gradient(A, dZ, None if ws is None
+                                                    else ws.dW[l])
         elif is_wide(A.shape[1], dZ.shape[1]):
             # A wide layer with few outputs (the cat net's 12288 -> 20): computed as
             # (dZ^T A)^T, the product writes long contiguous rows, ~2x faster in

@@ -131,3 +131,14 @@ def test_inverse_diagonal_bound_layout_and_zero_columns():
     np.testing.assert_allclose(inv, [1, 1, 1, 1 / 2.5, 1 / 2.5, 1 / 2.5, 4, 4, 4])
     np.testing.assert_allclose(
         inverse_diagonal_bound(sp.csr_matrix(X), np.ones(2), 2.0, 0.0, 3), inv)
+
+
+def test_inverse_diagonal_bound_of_sparse_x_with_duplicate_entries_sums_them_first():
+    # scipy reads duplicate (row, column) entries as their sum: x = 1 + 2 = 3 here, so
+    # the diagonal is 1/4 * 3^2 / 2 (two rows of weight 1, S = 2), not 1/4 (1 + 4) / 2.
+    X = sp.csr_matrix((np.array([1.0, 2.0]), np.array([0, 0]), np.array([0, 2, 2])),
+                      shape=(2, 1))
+    assert not X.has_canonical_format
+    inv = inverse_diagonal_bound(X, np.ones(2), 2.0, 0.0, 1)
+    np.testing.assert_allclose(inv, [1 / (0.25 * 9 / 2), 4.0])
+    assert not X.has_canonical_format  # the caller's matrix is left as it was

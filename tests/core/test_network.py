@@ -266,6 +266,29 @@ def test_sparse_csr_input_gives_same_loss_and_gradients_as_dense(to_sparse, dept
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("n_features", [6, 80])  # 80 -> 5 is a wide layer (transposed)
+def test_sparse_input_gradients_through_a_workspace_equal_dense(n_features):
+    # The training path: gradients written into the workspace's flat vector, whose
+    # wide first layer is stored column by column; sparse and dense must agree there.
+    rng = np.random.default_rng(3)
+    arch = Architecture((n_features, 5, 3), "relu")
+    # the wide layer's weights column by column too, as the training loop keeps them
+    coefs = [np.asfortranarray(rng.standard_normal((n_features, 5))),
+             rng.standard_normal((5, 3))]
+    intercepts = [rng.standard_normal(5), rng.standard_normal(3)]
+    X = rng.standard_normal((12, n_features)) * (rng.random((12, n_features)) < 0.2)
+    Y = losses.one_hot(np.arange(12) % 3, 3)
+    w = rng.uniform(0.5, 2.0, 12)
+    dense = network.loss_and_gradients(arch, coefs, intercepts, X, Y, w, 0.1,
+                                       workspace=network.Workspace(arch, 12))
+    dense = (dense[0], [g.copy() for g in dense[1] + dense[2]])
+    sparse = network.loss_and_gradients(arch, coefs, intercepts, sp.csr_matrix(X), Y,
+                                        w, 0.1, workspace=network.Workspace(arch, 12))
+    assert sparse[0] == pytest.approx(dense[0], rel=1e-13)
+    for a, b in zip(sparse[1] + sparse[2], dense[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
 # -- Architecture ----------------------------------------------------------------------
 def test_architecture_n_layers_counts_weight_matrices():
     assert Architecture((4, 1)).n_layers == 1

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from sknn_scratch.optim.newton import NewtonResult, conjugate_gradient, newton_cg
+from sknn_scratch.optim.newton import (
+    NewtonResult,
+    conjugate_gradient,
+    forcing_tolerance,
+    newton_cg,
+)
 
 
 def spd_system(n=6, seed=0):
@@ -236,3 +241,35 @@ def test_newton_cg_accepts_a_round_off_level_step_that_shrinks_the_gradient():
                     tol=1e-12)
     assert res.converged and res.failure is None
     np.testing.assert_array_equal(res.theta, [1.0])
+
+
+# -- issue 14: CG never solves more tightly than the stopping rule needs -----------------
+def test_forcing_tolerance_far_from_tol_is_sklearns_forcing_term():
+    # ||g|| = 0.04: min(0.5, sqrt(0.04)) * 0.04 = 0.2 * 0.04 = 0.008, far above tol / 2
+    assert forcing_tolerance(0.04, 1e-4) == pytest.approx(0.008, rel=1e-12)
+
+
+def test_forcing_tolerance_near_tol_stops_at_half_of_tol_and_half_of_the_gradient():
+    # ||g|| = 1e-3: the forcing term sqrt(1e-3) * 1e-3 = 3.2e-5 would over-solve; tol / 2
+    assert forcing_tolerance(1e-3, 1e-4) == pytest.approx(5e-5, rel=1e-12)
+    # ||g|| = 8e-5 (still above tol in the largest entry, say): never above ||g|| / 2
+    assert forcing_tolerance(8e-5, 1e-4) == pytest.approx(4e-5, rel=1e-12)
+
+
+def test_forcing_tolerance_while_confirming_is_a_tenth_of_the_gradient():
+    assert forcing_tolerance(1e-5, 1e-4, confirming=True) == pytest.approx(1e-6, rel=1e-12)
+
+
+def test_newton_cg_with_the_tol_floor_still_reaches_tol_and_the_decrement():
+    # An ill-conditioned quadratic (condition 1e6): the floor of tol / 2 must not stop
+    # CG short of a step that brings the gradient below tol, and the Newton decrement
+    # (tol^2 |f|) must still be reached: f within 1e-8 relative of the minimum.
+    A, b = spd_system(n=30, seed=4)
+    _, vectors = np.linalg.eigh(A)
+    A = (vectors * np.logspace(-3, 3, 30)) @ vectors.T
+    res = newton_cg(*quadratic(A, b), np.zeros(30), tol=1e-4, max_iter=100)
+    x_star = np.linalg.solve(A, b)
+    f_star = -0.5 * b @ x_star
+    assert res.converged
+    assert np.max(np.abs(A @ res.theta - b)) <= 1e-4
+    assert res.losses[-1] - f_star <= 1e-8 * abs(f_star)

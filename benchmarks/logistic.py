@@ -1,0 +1,159 @@
+"""(i) ScratchLogisticRegression vs LogisticRegression, both at their defaults (C=1).
+
+The data users bring to logistic regression: sparse, wide, multiclass. For each
+shape both estimators are fitted at their defaults and compared on the objective
+both minimise,
+
+    C * sum_i log-loss_i + 1/2 ||coef||^2     (intercept not penalised),
+
+with the multinomial loss and all ``n_classes`` coefficient rows penalised for more
+than two classes (what scikit-learn's lbfgs minimises since 1.5). Target (issue
+14): our objective at least as low as lbfgs' (to 1e-6 relative) in at most 1x
+its fit time, both measured in this run (CPU time, one BLAS thread, interleaved
+repeats, minimum).
+
+The synthetic shapes are generated here with fixed seeds. Labels come from a
+sparse "true" linear model plus noise (drawn from its sigmoid / softmax
+probabilities), so the problem is neither separable nor pure noise:
+
+* sparse binary and sparse 10-class CSR 50,000 x 50,000, 0.2% non-zeros, all 1
+  (bag-of-words presence), column frequencies skewed as in text (Zipf-like);
+* dense 10-class 20,000 x 300 standard-normal;
+* dense wide binary 2,000 x 20,000 standard-normal;
+* breast_cancer and digits (standardised) and the cat images (x / 255, when
+  SKNN_SCRATCH_DATA points at them).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from sknn_scratch import ScratchLogisticRegression
+
+import _common as C
+
+#: Relative slack on the objective (the issue's "to 1e-6 relative").
+SLACK = 1e-6
+TIME_TARGET = 1.0
+
+
+def sparse_binary_features(n_samples, n_features, density, rng):
+    """CSR of 0/1 with ``density`` non-zeros, column frequencies Zipf-like."""
+    per_row = max(1, int(round(density * n_features)))
+    # column popularity ~ 1 / rank^0.8 (skewed as words are), in random order
+    popularity = 1.0 / np.arange(1, n_features + 1) ** 0.8
+    popularity = rng.permutation(popularity / popularity.sum())
+    cols = rng.choice(n_features, size=(n_samples, per_row), p=popularity)
+    rows = np.repeat(np.arange(n_samples), per_row)
+    X = sp.csr_matrix((np.ones(rows.size), (rows, cols.ravel())),
+                      shape=(n_samples, n_features))
+    X.sum_duplicates()
+    X.data[:] = 1.0  # presence, not counts
+    return X
+
+
+def labels(X, n_classes, rng, informative=0.05, signal=1.0):
+    """Labels drawn from a sparse true linear model's probabilities."""
+    n_features = X.shape[1]
+    k = 1 if n_classes == 2 else n_classes
+    W = np.zeros((n_features, k))
+    chosen = rng.random((n_features, k)) < informative
+    W[chosen] = rng.standard_normal(chosen.sum())
+    Z = np.asarray(X @ W)
+    Z *= signal / max(Z.std(), 1e-12)  # logits of standard deviation `signal`
+    if k == 1:
+        return (rng.random(Z.shape[0]) < 1 / (1 + np.exp(-Z[:, 0]))).astype(int)
+    Z += rng.gumbel(size=Z.shape)  # argmax of logits + Gumbel noise ~ softmax draw
+    return Z.argmax(axis=1)
+
+
+def datasets(quick=False):
+    """``(name, X, y, note)`` for each shape (note: how it was shrunk, if it was)."""
+    out = []
+    n_sparse = 20_000 if quick else 50_000
+    note = "" if not quick else " (quick: 20,000 rows)"
+    rng = np.random.default_rng(14)
+    X = sparse_binary_features(n_sparse, 50_000, 0.002, rng)
+    out.append(("sparse binary", X, labels(X, 2, rng, signal=3.0), note))
+    rng = np.random.default_rng(15)
+    X = sparse_binary_features(n_sparse, 50_000, 0.002, rng)
+    out.append(("sparse 10-class", X, labels(X, 10, rng, signal=3.0), note))
+    rng = np.random.default_rng(16)
+    X = rng.standard_normal((20_000, 300))
+    out.append(("dense 10-class", X, labels(X, 10, rng, signal=2.0), ""))
+    rng = np.random.default_rng(17)
+    X = rng.standard_normal((2_000, 20_000))
+    out.append(("dense wide", X, labels(X, 2, rng, informative=0.01, signal=2.0), ""))
+    for name, loader in (("breast_cancer", load_breast_cancer), ("digits", load_digits)):
+        X, y = loader(return_X_y=True)
+        out.append((name, StandardScaler().fit_transform(X), y, ""))
+    folder = C.catvnoncat_dir()
+    if folder is not None:
+        from sknn_scratch.datasets import load_catvnoncat
+
+        cats = load_catvnoncat(folder)
+        out.append(("cat", cats.train.data, cats.train.target, ""))
+    return out
+
+
+def objective(X, y, coef, intercept, C_=1.0):
+    """``C sum log-loss + 1/2 ||coef||^2`` (binary: one row; else multinomial)."""
+    classes = np.unique(y)
+    Z = np.asarray(X @ coef.T) + intercept
+    if coef.shape[0] == 1:
+        z, t = Z[:, 0], (y == classes[1])
+        loss = np.logaddexp(0.0, z) - np.where(t, z, 0.0)  # -log sigmoid(+-z)
+    else:
+        codes = np.searchsorted(classes, y)
+        top = Z.max(axis=1)
+        log_norm = top + np.log(np.exp(Z - top[:, None]).sum(axis=1))
+        loss = log_norm - Z[np.arange(Z.shape[0]), codes]
+    return float(C_ * loss.sum() + 0.5 * np.sum(np.asarray(coef) ** 2))
+
+
+def run(quick=False, verbose=False, only=None):
+    rows, results = [], {}
+    for name, X, y, note in datasets(quick):
+        if only is not None and name.replace(" ", "_") not in only:
+            continue
+        candidates = {"ours": ScratchLogisticRegression,
+                      "lbfgs": lambda: LogisticRegression(max_iter=100)}
+        repeats = 2 if quick or X.shape[0] * X.shape[1] > 1e7 else 5
+        times = {k: [] for k in candidates}
+        fitted = {}
+        for _ in range(repeats):
+            for key, make in candidates.items():
+                with C.quiet():
+                    t, fitted[key] = C.timed(lambda: make().fit(X, y))
+                times[key].append(t)
+        best = {k: min(v) for k, v in times.items()}
+        obj = {k: objective(X, y, m.coef_, m.intercept_) for k, m in fitted.items()}
+        ratio = best["ours"] / best["lbfgs"]
+        low_enough = obj["ours"] <= obj["lbfgs"] * (1 + SLACK)
+        results[name] = {"shape": X.shape, "nnz": int(X.nnz) if sp.issparse(X) else None,
+                         "n_classes": int(np.unique(y).size), "time_s": times,
+                         "min_s": best, "ratio": ratio, "objective": obj,
+                         "n_iter": {k: int(np.max(m.n_iter_)) for k, m in fitted.items()}}
+        shape = f"{X.shape[0]:,}x{X.shape[1]:,}" + (" CSR" if sp.issparse(X) else "")
+        n_iter = results[name]["n_iter"]
+        rows.append(C.row(
+            "j", f"LR {name} {shape}{note}: fit s, objective",
+            f"{best['ours']:.3f}, {obj['ours']:.6g}",
+            f"lbfgs {best['lbfgs']:.3f}, {obj['lbfgs']:.6g}",
+            f"{ratio:.2f}x; objective {obj['ours'] / obj['lbfgs'] - 1:+.1e} rel.; "
+            f"{n_iter['ours']} vs {n_iter['lbfgs']} iterations",
+            f"<= {TIME_TARGET:.2f}x, obj <= lbfgs", ratio <= TIME_TARGET and low_enough))
+        if verbose:
+            print(rows[-1]["what"], rows[-1]["ours"], rows[-1]["reference"],
+                  rows[-1]["result"], flush=True)
+    return rows, results
+
+
+if __name__ == "__main__":
+    import sys
+
+    with C.thread_limit(1):
+        names = [a for a in sys.argv[1:] if a != "--quick"]  # e.g. sparse_binary
+        run(quick="--quick" in sys.argv, verbose=True, only=names or None)
