@@ -64,17 +64,44 @@ def _report(name, baseline, train, dev, diagnosis):
 
 
 # ------------------------------------------------------------ loss curves
-def test_loss_curve_of_one_estimator_draws_raw_and_smoothed(fitted):
+def test_loss_curve_draws_the_real_loss_with_a_faint_ewa_overlay(fitted):
     fig = plot_loss_curves(fitted)
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
     assert len(ax.get_lines()) == 2
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
-    assert _legend(ax) == ["DeepNNClassifier train"]
-    raw, smoothed = ax.get_lines()
-    np.testing.assert_allclose(raw.get_ydata(), fitted.loss_curve_)
-    np.testing.assert_array_equal(raw.get_xdata(), np.arange(1, fitted.n_iter_ + 1))
-    assert raw.get_alpha() < 1.0 and raw.get_linewidth() < smoothed.get_linewidth()
+    assert _legend(ax) == ["DeepNNClassifier train"]  # the overlay stays out of it
+    real, smoothed = ax.get_lines()
+    np.testing.assert_allclose(real.get_ydata(), fitted.loss_curve_)
+    np.testing.assert_array_equal(real.get_xdata(), np.arange(1, fitted.n_iter_ + 1))
+    assert real.get_alpha() is None and smoothed.get_alpha() < 1.0
+    assert smoothed.get_linewidth() < real.get_linewidth()
+    # iris fits in one batch (batch_size 'auto' = 150): one step per epoch
+    assert "EWA of the epoch losses" in ax.get_title()
+
+
+def test_ewa_is_taken_over_the_mini_batch_losses_at_their_steps():
+    # two epochs of two steps: x at the end of each step; y the bias-corrected
+    # EWA (beta 0.5) of 4, 0, 2, 2: v = 2, 1, 1.5, 1.75, divided by
+    # 1 - 0.5**t = .5, .75, .875, .9375 gives 4, 4/3, 12/7, 28/15
+    history = [{"loss": 2.0, "val_loss": None, "batch_losses": [4.0, 0.0]},
+               {"loss": 2.0, "val_loss": None, "batch_losses": [2.0, 2.0]}]
+    ax = plot_loss_curves({"h": history}, smoothing=0.5).axes[0]
+    real, smoothed = ax.get_lines()
+    np.testing.assert_array_equal(real.get_ydata(), [2.0, 2.0])
+    np.testing.assert_allclose(smoothed.get_xdata(), [0.5, 1.0, 1.5, 2.0])
+    np.testing.assert_allclose(smoothed.get_ydata(), [4.0, 4 / 3, 12 / 7, 28 / 15])
+
+
+def test_newton_iterations_are_marked_not_drawn_as_epochs(iris, fitted):
+    from sknn_scratch import ScratchLogisticRegression
+
+    X, y = iris
+    newton = ScratchLogisticRegression(solver="newton").fit(X, y == 0)
+    ax = plot_loss_curves({"lr": newton, "net": fitted}).axes[0]
+    assert _legend(ax) == ["lr train (Newton iterations)", "net train"]
+    assert ax.get_lines()[0].get_linestyle() == ":"
+    assert "Newton iteration" in ax.get_xlabel()
 
 
 def test_dict_of_estimators_gives_two_lines_each_with_names(fitted):
@@ -87,9 +114,9 @@ def test_dict_of_estimators_gives_two_lines_each_with_names(fitted):
 def test_validation_loss_is_drawn_dashed_when_present():
     model = SimpleNamespace(loss_curve_=[3.0, 2.0, 1.0], validation_loss_curve_=[3.5, 2.5, 2.0])
     ax = plot_loss_curves({"net": model}).axes[0]
-    assert len(ax.get_lines()) == 4
+    assert len(ax.get_lines()) == 3  # train, validation, EWA of train
     assert _legend(ax) == ["net train", "net validation"]
-    assert ax.get_lines()[3].get_linestyle() == "--"
+    assert ax.get_lines()[1].get_linestyle() == "--"
 
 
 def test_validation_loss_none_is_skipped():
@@ -161,12 +188,12 @@ def test_pyplot_is_never_imported(fitted):
         pytest.skip("pyplot was imported by something else in this session")
     plot_loss_curves(fitted)
     plot_bias_variance(_report("m", 0.0, 0.1, 0.2, "high bias"))
-    assert "matplotlib.pyplot" not in sys.modules
+    assert "matplotlib.pyplot" not in sys.modules  # scikit-learn's Displays import it
 
 
 def test_missing_matplotlib_gives_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"plot_loss_curves requires matplotlib: "
+    with pytest.raises(ImportError, match=r"requires matplotlib: "
                                           r"pip install sknn-scratch\[plot\]"):
         plot_loss_curves([1.0, 0.5])
 
