@@ -69,6 +69,14 @@ class DecisionBoundaryGridDisplay:
         nrows = math.ceil(n / ncols)
         fig = Figure(figsize=(3.2 * ncols, 3.0 * nrows), layout="constrained")
         axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
+        # two classes: one colour map for regions and points; more: class i in
+        # matplotlib's colour Ci, regions and points alike
+        classes, codes = np.unique(y, return_inverse=True)
+        if classes.size <= 2:
+            region, points = {"cmap": "coolwarm"}, {"c": codes, "cmap": "coolwarm"}
+        else:
+            colors = [f"C{i % 10}" for i in range(classes.size)]
+            region, points = {"multiclass_colors": colors}, {"c": np.array(colors)[codes]}
         displays = {}
         for ax, (title, est) in zip(axes, estimators.items()):
             if est is None or isinstance(est, str):
@@ -79,9 +87,9 @@ class DecisionBoundaryGridDisplay:
             else:
                 displays[title] = DecisionBoundaryDisplay.from_estimator(
                     est, X, response_method=response_method,
-                    grid_resolution=grid_resolution, ax=ax, alpha=0.5, cmap="coolwarm")
-                ax.scatter(X[:, 0], X[:, 1], c=y, s=8, cmap="coolwarm", edgecolors="k",
-                           linewidths=0.2)
+                    grid_resolution=grid_resolution, ax=ax, alpha=0.5, **region)
+                ax.scatter(X[:, 0], X[:, 1], s=8, edgecolors="k", linewidths=0.2,
+                           **points)
             ax.set_title(title, fontsize="small")
         for ax in axes[n:]:
             ax.set_axis_off()

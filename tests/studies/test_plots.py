@@ -287,3 +287,77 @@ def test_bias_variance_rejects_other_objects():
         plot_bias_variance({"x": {"train_error": 0.1}})
     with pytest.raises(ValueError, match="non-empty dict"):
         plot_bias_variance({})
+
+
+def test_bias_variance_y_axis_says_what_a_neg_log_loss_bar_is():
+    # 1 - neg_log_loss = 1 + log loss: bars above 1 are not error rates
+    report = BiasVarianceReport(
+        train_error=1.03, dev_error=1.14, baseline_error=0.0, avoidable_bias=1.03,
+        variance=0.11, diagnosis="high bias", advice=(), estimator=SimpleNamespace(),
+        scoring="neg_log_loss")
+    ax = plot_bias_variance({"m": report}).axes[0]
+    assert ax.get_ylabel() == "1 - neg_log_loss = 1 + log_loss (not an error rate)"
+
+
+def test_a_make_scorer_report_is_named_by_its_metric_not_scorer_class():
+    from sklearn.metrics import log_loss, make_scorer
+
+    scorer = make_scorer(log_loss, greater_is_better=False, response_method="predict_proba")
+    report = BiasVarianceReport(
+        train_error=1.0, dev_error=1.0, baseline_error=0.0, avoidable_bias=1.0,
+        variance=0.0, diagnosis="high bias", advice=(), estimator=SimpleNamespace(),
+        scoring=scorer)
+    label = plot_bias_variance({"m": report}).axes[0].get_ylabel()
+    assert "neg_log_loss" in label and "_Scorer" not in label
+
+
+def test_bias_variance_value_labels_stand_upright_and_short():
+    # neighbouring labels such as 0.000 and 0.001 ran together ("0.0000.001")
+    ax = plot_bias_variance({"m": _report("m", 0.0, 0.0004, 0.0012, "good fit")}).axes[0]
+    texts = [t for t in ax.texts]
+    assert [t.get_text() for t in texts] == ["0", "0.0004", "0.0012"]
+    assert all(t.get_rotation() == 90 for t in texts)
+
+
+# ------------------------------------------------------------ Displays on a given ax
+def test_displays_draw_on_the_given_ax_and_keep_figure_and_ax(fitted, iris):
+    from sknn_scratch.studies import (BiasVarianceDisplay, DecisionBoundaryGridDisplay,
+                                      LossCurveDisplay)
+    from sknn_scratch.studies.curve_displays import error_learning_curve
+
+    fig = Figure()
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    loss = LossCurveDisplay.from_estimator(fitted, ax=ax1)
+    assert loss.ax_ is ax1 and loss.figure_ is fig and ax1.get_lines()
+    again = loss.plot(ax=ax3, smoothing=0.9)  # redraw elsewhere
+    assert again.ax_ is ax3 and len(ax3.get_lines()) == 2
+    bars = BiasVarianceDisplay.from_estimator(fitted, *iris, *iris, ax=ax2)
+    assert bars.ax_ is ax2 and bars.figure_ is fig and len(ax2.patches) == 3
+    X, y = iris
+    curve = error_learning_curve(_mlp(max_iter=3), X, y, train_sizes=(0.5, 1.0), cv=2,
+                                 ax=ax3)
+    assert curve.ax_ is ax3 and curve.figure_ is fig
+    np.testing.assert_array_less(-1e-12, curve.test_scores)  # errors, not scores
+    grid = DecisionBoundaryGridDisplay.from_estimators(
+        {"net": _mlp(max_iter=3).fit(X[:, :2], y), "refused": "no model"}, X[:, :2], y)
+    assert len(grid.axes_) == 2 and not grid.axes_[1].axison
+    with pytest.raises(ValueError, match="2 features"):
+        DecisionBoundaryGridDisplay.from_estimators({"net": fitted}, X, y)
+
+
+def test_boundaries_of_three_classes_colour_regions_and_points_alike():
+    from sklearn.datasets import make_blobs
+    from sklearn.linear_model import LogisticRegression
+
+    from sknn_scratch.studies import DecisionBoundaryGridDisplay
+
+    X, y = make_blobs(60, centers=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn warned that cmap was ignored
+        grid = DecisionBoundaryGridDisplay.from_estimators(
+            {"lr": LogisticRegression().fit(X, y)}, X, y)
+    points = grid.axes_[0].collections[-1].get_facecolors()
+    from matplotlib.colors import to_rgba
+
+    for k in range(3):
+        np.testing.assert_allclose(points[y == k], [to_rgba(f"C{k}")] * (y == k).sum())
