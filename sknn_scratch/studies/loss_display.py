@@ -110,7 +110,8 @@ class LossCurveDisplay:
     ax_ : matplotlib Axes
     lines_ : dict of str to list of Line2D
         Per model name, its lines: the loss, then the validation loss when
-        recorded, then the EWA overlay when ``smoothing`` is on.
+        recorded, then the EWA overlay when ``smoothing`` is on (never over
+        Newton iterations).
     """
 
     def __init__(self, curves):
@@ -154,7 +155,7 @@ class LossCurveDisplay:
         beta = check_smoothing(smoothing)
         self.figure_, self.ax_ = new_axes(ax, "LossCurveDisplay")
         self.lines_ = {}
-        self.smoothed_ = None
+        self.smoothed_ = set()
         any_newton = False
         for i, curve in enumerate(self.curves):
             color = f"C{i % 10}"
@@ -169,14 +170,15 @@ class LossCurveDisplay:
                 lines += self.ax_.plot(x, curve.val_loss, "o--" if newton else "--",
                                        color=color, lw=1.2, ms=3,
                                        label=f"{curve.name} validation{suffix}")
-            if beta:
+            if beta and not newton:  # a handful of Newton steps need no smoothing
                 lines += self._plot_ewa(curve, beta, color)
             self.lines_[curve.name] = lines
         self.ax_.set_xlabel("epoch (Newton iteration for dotted lines)" if any_newton
                             else "epoch")
         self.ax_.set_ylabel("loss")
+        smoothed = " or ".join(sorted(self.smoothed_, reverse=True))
         self.ax_.set_title("Loss curves" + (
-            f"\n(faint: EWA of the {self.smoothed_}, beta={beta:g})" if beta else ""))
+            f"\n(faint: EWA of the {smoothed}, beta={beta:g})" if smoothed else ""))
         self.ax_.legend(fontsize="small")
         return self
 
@@ -191,6 +193,6 @@ class LossCurveDisplay:
             x, values, what = epoch + (j + 1) / k, curve.step_losses, "mini-batch losses"
         else:
             x, values, what = np.arange(1, curve.loss.size + 1), curve.loss, "epoch losses"
-        self.smoothed_ = what  # named in the title, kept out of the legend
+        self.smoothed_.add(what)  # named in the title, kept out of the legend
         return self.ax_.plot(x, ewa(values, beta, bias_correction=True), color=color,
                              lw=1.0, alpha=0.45, label=f"_{curve.name} EWA")

@@ -101,6 +101,7 @@ def test_newton_iterations_are_marked_not_drawn_as_epochs(iris, fitted):
     ax = plot_loss_curves({"lr": newton, "net": fitted}).axes[0]
     assert _legend(ax) == ["lr train (Newton iterations)", "net train"]
     assert ax.get_lines()[0].get_linestyle() == ":"
+    assert len(ax.get_lines()) == 3  # no EWA over a handful of Newton steps
     assert "Newton iteration" in ax.get_xlabel()
 
 
