@@ -98,14 +98,16 @@ def test_study_on_2d_data_draws_boundaries_with_progress_and_phase_times(
         tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert main(["study", "--dataset", "moons", "--max-iter", "5", "--no-learning-curve",
-                 "--out", str(tmp_path)]) == 0
-    err = capsys.readouterr().err  # capsys: not a terminal, so lines
+                 "--grid", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    err = captured.err  # capsys: not a terminal, so lines
     assert "fits ..." in err and "[1/5] fitting ScratchLogisticRegression" in err
+    assert err.count("[CV] END") == 6 and "[CV]" not in captured.out  # grid: 6 fits
     assert "figures:" in err
     assert (tmp_path / "decision_boundaries.png").read_bytes()[:4] == b"\x89PNG"
     report = (tmp_path / "report.md").read_text()
     assert "![Decision boundaries](decision_boundaries.png)" in report
-    assert "| fits |" in report and "| figures |" in report
+    assert "| fits |" in report and "| grid search |" in report and "| figures |" in report
 
 
 def test_study_on_other_data_says_there_is_no_boundary_figure_and_quiet_is_silent(
