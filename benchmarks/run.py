@@ -17,6 +17,8 @@ Sections (one module each, ``run(quick) -> (rows, results)``):
   i  diagnostics.py cost of dead-unit counting and the end-of-fit check per epoch
   j  logistic.py  LR at defaults vs LogisticRegression: sparse, wide, multiclass
   k  sparsenet.py DeepNNClassifier epoch on CSR input vs MLPClassifier
+  l  lessons.py   the three lesson presets in full: wall time (2 processes) and
+                  accuracies beside the course's
 
 A full run (all sections) prints the table and writes benchmarks/results.json and
 benchmarks/RESULTS.md. By default BLAS is limited to one thread and times are CPU
@@ -44,12 +46,13 @@ import _common as C  # noqa: E402
 
 SECTIONS = {"a": "epoch", "b": "course", "c": "newton", "d": "memory", "e": "predict",
             "f": "scaling", "g": "outofcore", "h": "deployment", "i": "diagnostics",
-            "j": "logistic", "k": "sparsenet"}
+            "j": "logistic", "k": "sparsenet", "l": "lessons"}
 TITLES = {"a": "epoch time vs MLPClassifier", "b": "course cat net vs the notes' loop",
           "c": "Newton logistic regression vs lbfgs", "d": "fit memory",
           "e": "predict_proba on 1M rows", "f": "scaling", "g": "out-of-core training",
           "h": "deployment latency", "i": "training diagnostics' cost",
-          "j": "LR at defaults on sparse, wide, multiclass", "k": "nets on sparse input"}
+          "j": "LR at defaults on sparse, wide, multiclass", "k": "nets on sparse input",
+          "l": "lesson presets"}
 COLUMNS = (("section", "sec"), ("what", "measurement"), ("ours", "sknn_scratch"),
            ("reference", "reference"), ("result", "result"), ("target", "target"),
            ("ok", "ok"))

@@ -66,11 +66,33 @@ def _progress_printer(quiet):
     return report
 
 
+def _run_lesson(args, out, progress):
+    """``--preset hidden-units|init|optimizers``: a lesson of the notes."""
+    from .studies.lesson_report import run_lesson_preset
+    from .studies.lessons import LESSON_DATASETS
+
+    needed = LESSON_DATASETS[args.preset]
+    if args.dataset != needed:
+        raise UsageError(f"--preset {args.preset} needs --dataset {needed}")
+    if args.grid or args.scheduler:
+        raise UsageError(f"--grid and --scheduler do not apply to --preset {args.preset}")
+    start = time.perf_counter()
+    run_lesson_preset(args.preset, out, random_state=args.random_state,
+                      max_iter=args.max_iter, n_jobs=args.n_jobs, progress=progress)
+    progress.say(f"wrote {out}/ (report.md, results.json, figures) in "
+                 f"{time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def cmd_study(args):
+    import contextlib
+
     from sklearn.base import clone
 
     from .studies import study
+    from .studies.lessons import LESSON_DATASETS
     from .studies.outputs import write_figures, write_report_md, write_results_json
+    from .studies.progress import StudyProgress
 
     if args.preset == "course" and args.dataset != "catvnoncat":
         raise UsageError("--preset course needs --dataset catvnoncat")
@@ -78,6 +100,9 @@ def cmd_study(args):
     existing = next(p for p in (out, *out.parents) if p.exists())
     if not existing.is_dir():
         raise UsageError(f"--out {args.out}: '{existing}' exists and is not a folder")
+    progress = StudyProgress(args.quiet)
+    if args.preset in LESSON_DATASETS:
+        return _run_lesson(args, out, progress)
     course = args.preset == "course"
     data = study.load_study_data(args.dataset, data_dir=args.data_dir,
                                  random_state=args.random_state, course=course)
@@ -90,7 +115,8 @@ def cmd_study(args):
                                       scale=data.scaled_inputs)
     start = time.perf_counter()
     _attach_progress_bars(models, args.quiet)
-    results = study.run_study(data, models, progress=_progress_printer(args.quiet))
+    with progress.phase("fits"):
+        results = study.run_study(data, models, progress=_progress_printer(args.quiet))
     table = study.format_table(results, course=course)
     print(table)
 
@@ -98,8 +124,15 @@ def cmd_study(args):
     if args.grid or args.scheduler:
         from .studies.grid import format_grid, grid_search
 
-        search = grid_search(data, max_iter=args.max_iter, random_state=args.random_state,
-                             scheduler=args.scheduler, scale=data.scaled_inputs)
+        bar = progress.progress_bar()
+        # without a terminal, GridSearchCV's own line per fitted candidate, on
+        # stderr (it prints to stdout, which holds the tables)
+        lines = 0 if args.quiet or bar is not None else 2
+        with progress.phase("grid search"), contextlib.redirect_stdout(sys.stderr):
+            search = grid_search(data, max_iter=args.max_iter,
+                                 random_state=args.random_state,
+                                 scheduler=args.scheduler, scale=data.scaled_inputs,
+                                 verbose=lines, callbacks=() if bar is None else (bar,))
         grid_table = format_grid(search)
         print("\nGrid search (fitted on train, scored on dev):\n" + grid_table)
         extra = ("## Grid search (fitted on train, scored on dev)\n\n```\n" + grid_table
@@ -112,12 +145,12 @@ def cmd_study(args):
     lc_model = None if args.no_learning_curve else clone(
         results[min(2, len(results) - 1)].model)
     figures = write_figures(out, data, results, learning_curve_model=lc_model,
-                            random_state=args.random_state)
+                            random_state=args.random_state, progress=progress)
     write_report_md(out / "report.md", data, results, figures, course=course,
-                    extra=extra)
+                    extra=(extra + "\n\n" if extra else "") + progress.format_timings())
     if not args.quiet:
         print(f"wrote {out}/ (report.md, results.json"
-              + "".join(f", {name}" for _, name in figures)
+              + "".join(f", {name}" for _, name in figures if name)
               + f") in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0
 
@@ -277,11 +310,17 @@ def build_parser():
     p = sub.add_parser("study", help="train/dev/test study of the three estimators "
                        "beside sklearn's LogisticRegression and MLPClassifier")
     p.add_argument("--dataset", default="digits",
-                   choices=["digits", "breast_cancer", "iris", "catvnoncat"])
+                   choices=["digits", "breast_cancer", "iris", "catvnoncat", "flower",
+                            "moons", "circles"],
+                   help="flower, moons and circles are 2-D: the report adds their "
+                        "decision boundaries")
     p.add_argument("--data-dir", default=None,
                    help="folder with the course's cat files (default $SKNN_SCRATCH_DATA)")
-    p.add_argument("--preset", default="default", choices=["default", "course"],
-                   help="'course': the notes' three cat models (needs catvnoncat)")
+    p.add_argument("--preset", default="default",
+                   choices=["default", "course", "hidden-units", "init", "optimizers"],
+                   help="'course': the notes' three cat models (needs catvnoncat); the "
+                        "notes' lessons: 'hidden-units' (flower), 'init' (circles), "
+                        "'optimizers' (moons)")
     p.add_argument("--max-iter", type=int, default=None,
                    help="epochs for the iterative models (default: each model's own)")
     p.add_argument("--random-state", type=int, default=0)
@@ -293,6 +332,8 @@ def build_parser():
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run --grid on this dask.distributed scheduler ('local' starts "
                         "a LocalCluster here); implies --grid")
+    p.add_argument("--n-jobs", type=_positive_int, default=2,
+                   help="processes for a lesson preset's independent fits (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_study)
 

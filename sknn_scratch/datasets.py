@@ -19,7 +19,10 @@ import h5py
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._flower import make_flower
+
 __all__ = [
+    "make_flower",
     "load_catvnoncat",
     "load_h5_dataset",
     "save_h5_dataset",

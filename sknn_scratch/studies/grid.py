@@ -56,14 +56,20 @@ def dask_backend(scheduler):
 
 
 def grid_search(data, *, grid=None, max_iter=None, random_state=0, scheduler=None,
-                scale=True):
-    """Fit every candidate on train, score on dev; returns the fitted search."""
+                scale=True, verbose=0, callbacks=()):
+    """Fit every candidate on train, score on dev; returns the fitted search.
+
+    ``verbose`` is GridSearchCV's (2: a line per fitted candidate); ``callbacks``
+    (e.g. scikit-learn's ProgressBar) are set on the search.
+    """
     net = DeepNNClassifier(random_state=random_state,
                            **({} if max_iter is None else {"max_iter": max_iter}))
     pipe = make_pipeline(StandardScaler(), net) if scale else make_pipeline(net)
     search = GridSearchCV(pipe, grid or DEFAULT_GRID,
                           cv=dev_split(len(data.y_train), len(data.y_dev)),
-                          refit=False, return_train_score=True)
+                          refit=False, return_train_score=True, verbose=verbose)
+    if callbacks:
+        search.set_callbacks(*callbacks)
     X = np.concatenate([data.X_train, data.X_dev])
     y = np.concatenate([data.y_train, data.y_dev])
     context = dask_backend(scheduler) if scheduler else contextlib.nullcontext()

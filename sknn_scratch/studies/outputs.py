@@ -1,4 +1,4 @@
-"""Files a study writes: report.md, results.json and the three figures."""
+"""Files a study writes: report.md, results.json and the figures."""
 
 import json
 import sys
@@ -53,34 +53,70 @@ def write_report_md(path, data, results, figures, course=False, extra=""):
     if extra:
         lines += [extra, ""]
     for title, name in figures:
-        lines += [f"## {title}", "", f"![{title}]({name})", ""]
+        lines += [f"## {title}", ""]
+        lines += [f"![{title}]({name})" if name else
+                  f"No boundary figure (not 2-D: the data has {data.X_train.shape[1]} "
+                  "features).", ""]
     Path(path).write_text("\n".join(lines), encoding="utf-8")
 
 
-def write_figures(out, data, results, *, learning_curve_model=None, random_state=0):
-    """Save the three PNGs; returns [(title, filename)] or [] without matplotlib."""
+def _without_callbacks(model):
+    """``model`` with no callbacks (a ProgressBar would draw one bar per clone
+    of a learning curve: about 50 "Pipeline - fit" bars)."""
+    if hasattr(model, "set_callbacks"):
+        model.set_callbacks()
+    for _, step in getattr(model, "steps", ()):
+        if hasattr(step, "set_callbacks"):
+            step.set_callbacks()
+    return model
+
+
+def write_figures(out, data, results, *, learning_curve_model=None, random_state=0,
+                  progress=None):
+    """Save the PNGs; returns [(title, filename)] or [] without matplotlib.
+
+    A ``("Decision boundaries", None)`` entry says that the data is not 2-D.
+    ``progress``: a :class:`~.progress.StudyProgress` timing the learning curve
+    (one line per training size) and the other figures.
+    """
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         print("note: matplotlib is not installed, so no figures were written "
               "(pip install 'sknn-scratch[plot]')", file=sys.stderr)
         return []
-    from .plots import plot_bias_variance, plot_learning_curve, plot_loss_curves
+    from .bias_variance_display import BiasVarianceDisplay
+    from .boundaries import DecisionBoundaryGridDisplay
+    from .curve_displays import error_learning_curve
+    from .loss_display import LossCurveDisplay
+    from .progress import StudyProgress
 
+    progress = progress or StudyProgress(quiet=True)
     figures = []
-    curves = {r.name: _unwrap(r.model) for r in results
-              if getattr(_unwrap(r.model), "loss_curve_", None)}
-    if curves:
-        plot_loss_curves(curves).savefig(Path(out) / "loss_curves.png", dpi=100)
-        figures.append(("Loss curves", "loss_curves.png"))
     if learning_curve_model is not None:
-        with warnings.catch_warnings():
+        with progress.phase("learning curve (3-fold CV)") as unit, \
+                warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            fig = plot_learning_curve(learning_curve_model, data.X_train, data.y_train,
-                                      cv=3, shuffle=True, random_state=random_state)
-        fig.savefig(Path(out) / "learning_curves.png", dpi=100)
+            display = error_learning_curve(
+                _without_callbacks(learning_curve_model), data.X_train, data.y_train,
+                cv=3, shuffle=True, random_state=random_state, progress=unit)
+        display.figure_.savefig(Path(out) / "learning_curves.png", dpi=100)
         figures.append(("Learning curve", "learning_curves.png"))
-    plot_bias_variance({r.name: r.report for r in results}).savefig(
-        Path(out) / "bias_variance.png", dpi=100)
-    figures.append(("Bias and variance", "bias_variance.png"))
+    with progress.phase("figures"):
+        curves = {r.name: _unwrap(r.model) for r in results
+                  if getattr(_unwrap(r.model), "loss_curve_", None)}
+        if curves:
+            LossCurveDisplay.from_estimator(curves, smoothing=0.9).figure_.savefig(
+                Path(out) / "loss_curves.png", dpi=100)
+            figures.insert(0, ("Loss curves", "loss_curves.png"))
+        BiasVarianceDisplay.from_reports({r.name: r.report for r in results}).figure_.savefig(
+            Path(out) / "bias_variance.png", dpi=100)
+        figures.append(("Bias and variance", "bias_variance.png"))
+        if data.X_train.shape[1] == 2:
+            DecisionBoundaryGridDisplay.from_estimators(
+                {r.name: r.model for r in results}, data.X_train, data.y_train,
+                ncols=3).figure_.savefig(Path(out) / "decision_boundaries.png", dpi=90)
+            figures.append(("Decision boundaries", "decision_boundaries.png"))
+        else:
+            figures.append(("Decision boundaries", None))
     return figures

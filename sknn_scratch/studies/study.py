@@ -24,9 +24,10 @@ from sklearn.preprocessing import StandardScaler
 from ..estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
 from ..estimators.base import BaseScratchClassifier
 from .bias_variance import diagnose_fitted
+from .planar import PLANAR, load_planar
 from .split import train_dev_test_split
 
-DATASETS = ("digits", "breast_cancer", "iris", "catvnoncat")
+DATASETS = ("digits", "breast_cancer", "iris", "catvnoncat", "flower", "moons", "circles")
 
 #: The course's published train/test accuracy (%) for its three cat models.
 COURSE_RESULTS = {
@@ -79,8 +80,10 @@ def load_study_data(name, *, data_dir=None, random_state=0, dev_size=0.2,
             stratify=cats.train.target, random_state=random_state)
         return StudyData(name, X_tr, X_dev, cats.test.data, y_tr, y_dev,
                          cats.test.target, scaled_inputs=False)
-    loader = getattr(sk_datasets, f"load_{name}")
-    X, y = loader(return_X_y=True)
+    if name in PLANAR:  # the lessons' 2-D data, drawn with the study's seed
+        X, y = load_planar(name, random_state)
+    else:
+        X, y = getattr(sk_datasets, f"load_{name}")(return_X_y=True)
     parts = train_dev_test_split(X, y, dev_size=dev_size, test_size=test_size,
                                  random_state=random_state)
     return StudyData(name, *parts)

@@ -106,12 +106,15 @@ def _gather(source, rows, buffer):
 
 
 def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-                settings, lr, rng, workspace=None, guard=None, activity=None):
+                settings, lr, rng, workspace=None, guard=None, activity=None,
+                batch_losses=None):
     """One pass over the data; updates ``coefs``, ``intercepts`` and ``opt_state``
     in place (``workspace``: reusable buffers from :func:`make_workspace`;
     ``guard``: a :class:`~.guard.DivergenceGuard` told when an augmented batch
     with a non-finite loss held NaN or inf; ``activity``: a
-    :class:`~.activity.UnitActivity` shown each batch's hidden activations).
+    :class:`~.activity.UnitActivity` shown each batch's hidden activations;
+    ``batch_losses``: a list each mini-batch's objective is appended to, in step
+    order).
 
     ``Y`` holds the one-hot targets in any dtype (bool keeps them small): each
     batch is converted to the weights' dtype in the workspace.
@@ -173,6 +176,8 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         optimizer.apply(rule_params, rule_grads, rule_state, lr, workspace.scratch)
         loss_sum += loss * batch_weight
         n_batches += 1
+        if batch_losses is not None:
+            batch_losses.append(float(loss))
     opt_state["t"] = rule_state["t"]
     return loss_sum / total_weight, opt_state, list(norm_sums / max(n_batches, 1))
 
@@ -257,18 +262,20 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
                               settings.decay_rate, settings.decay_steps)
         saved, previous = previous, saved
         np.copyto(saved, theta)
+        batch_losses = []  # per step: what the notes' smoothed cost curves average
         if activity is not None:
             activity.start_epoch()
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-            settings, lr, rng, workspace, guard, activity)
+            settings, lr, rng, workspace, guard, activity, batch_losses)
         problem = guard.epoch_problem(loss, theta, opt_state)
         if problem is not None:
             np.copyto(theta, saved)
             break
         record = {"epoch": epoch + 1, "loss": loss, "val_loss": None, "val_score": None,
                   "learning_rate": lr, "grad_norms": grad_norms,
-                  "dead_fraction": [] if activity is None else activity.dead_fractions()}
+                  "dead_fraction": [] if activity is None else activity.dead_fractions(),
+                  "batch_losses": batch_losses}
         if evaluate is not None:
             record["val_loss"], record["val_score"] = evaluate(coefs, intercepts)
         result.records.append(record)

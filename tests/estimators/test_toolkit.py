@@ -74,7 +74,19 @@ def test_history_has_one_record_per_epoch_with_grad_norms_per_layer(small):
     assert all(len(r["grad_norms"]) == 3 for r in net.history_)
     assert set(net.history_[0]) == {"epoch", "loss", "val_loss", "val_score",
                                     "learning_rate", "grad_norms", "dead_fraction",
-                                    "stop_reason"}
+                                    "stop_reason", "batch_losses"}
+
+
+def test_history_records_each_mini_batch_loss_in_step_order(small):
+    # equal batches of equal weight: the epoch's loss is the plain mean of its
+    # mini-batch losses, and an epoch has ceil(n / batch_size) of them
+    X, y = small
+    n = len(y) - len(y) % 4
+    net = DeepNNClassifier((8,), batch_size=n // 4, max_iter=3, tol=None,
+                           random_state=0).fit(X[:n], y[:n])
+    for record in net.history_:
+        assert len(record["batch_losses"]) == 4
+        assert np.mean(record["batch_losses"]) == pytest.approx(record["loss"], rel=1e-12)
 
 
 def test_dropout_changes_training_but_not_prediction(small):

@@ -64,17 +64,45 @@ def _report(name, baseline, train, dev, diagnosis):
 
 
 # ------------------------------------------------------------ loss curves
-def test_loss_curve_of_one_estimator_draws_raw_and_smoothed(fitted):
+def test_loss_curve_draws_the_real_loss_with_a_faint_ewa_overlay(fitted):
     fig = plot_loss_curves(fitted)
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
     assert len(ax.get_lines()) == 2
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
-    assert _legend(ax) == ["DeepNNClassifier train"]
-    raw, smoothed = ax.get_lines()
-    np.testing.assert_allclose(raw.get_ydata(), fitted.loss_curve_)
-    np.testing.assert_array_equal(raw.get_xdata(), np.arange(1, fitted.n_iter_ + 1))
-    assert raw.get_alpha() < 1.0 and raw.get_linewidth() < smoothed.get_linewidth()
+    assert _legend(ax) == ["DeepNNClassifier train"]  # the overlay stays out of it
+    real, smoothed = ax.get_lines()
+    np.testing.assert_allclose(real.get_ydata(), fitted.loss_curve_)
+    np.testing.assert_array_equal(real.get_xdata(), np.arange(1, fitted.n_iter_ + 1))
+    assert real.get_alpha() is None and smoothed.get_alpha() < 1.0
+    assert smoothed.get_linewidth() < real.get_linewidth()
+    # iris fits in one batch (batch_size 'auto' = 150): one step per epoch
+    assert "EWA of the epoch losses" in ax.get_title()
+
+
+def test_ewa_is_taken_over_the_mini_batch_losses_at_their_steps():
+    # two epochs of two steps: x at the end of each step; y the bias-corrected
+    # EWA (beta 0.5) of 4, 0, 2, 2: v = 2, 1, 1.5, 1.75, divided by
+    # 1 - 0.5**t = .5, .75, .875, .9375 gives 4, 4/3, 12/7, 28/15
+    history = [{"loss": 2.0, "val_loss": None, "batch_losses": [4.0, 0.0]},
+               {"loss": 2.0, "val_loss": None, "batch_losses": [2.0, 2.0]}]
+    ax = plot_loss_curves({"h": history}, smoothing=0.5).axes[0]
+    real, smoothed = ax.get_lines()
+    np.testing.assert_array_equal(real.get_ydata(), [2.0, 2.0])
+    np.testing.assert_allclose(smoothed.get_xdata(), [0.5, 1.0, 1.5, 2.0])
+    np.testing.assert_allclose(smoothed.get_ydata(), [4.0, 4 / 3, 12 / 7, 28 / 15])
+
+
+def test_newton_iterations_are_marked_not_drawn_as_epochs(iris, fitted):
+    from sknn_scratch import ScratchLogisticRegression
+
+    X, y = iris
+    newton = ScratchLogisticRegression(solver="newton").fit(X, y == 0)
+    ax = plot_loss_curves({"lr": newton, "net": fitted}).axes[0]
+    assert _legend(ax) == ["lr train (Newton iterations)", "net train"]
+    assert ax.get_lines()[0].get_linestyle() == ":"
+    assert len(ax.get_lines()) == 3  # no EWA over a handful of Newton steps
+    assert "Newton iteration" in ax.get_xlabel()
 
 
 def test_dict_of_estimators_gives_two_lines_each_with_names(fitted):
@@ -87,9 +115,9 @@ def test_dict_of_estimators_gives_two_lines_each_with_names(fitted):
 def test_validation_loss_is_drawn_dashed_when_present():
     model = SimpleNamespace(loss_curve_=[3.0, 2.0, 1.0], validation_loss_curve_=[3.5, 2.5, 2.0])
     ax = plot_loss_curves({"net": model}).axes[0]
-    assert len(ax.get_lines()) == 4
+    assert len(ax.get_lines()) == 3  # train, validation, EWA of train
     assert _legend(ax) == ["net train", "net validation"]
-    assert ax.get_lines()[3].get_linestyle() == "--"
+    assert ax.get_lines()[1].get_linestyle() == "--"
 
 
 def test_validation_loss_none_is_skipped():
@@ -161,12 +189,12 @@ def test_pyplot_is_never_imported(fitted):
         pytest.skip("pyplot was imported by something else in this session")
     plot_loss_curves(fitted)
     plot_bias_variance(_report("m", 0.0, 0.1, 0.2, "high bias"))
-    assert "matplotlib.pyplot" not in sys.modules
+    assert "matplotlib.pyplot" not in sys.modules  # scikit-learn's Displays import it
 
 
 def test_missing_matplotlib_gives_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"plot_loss_curves requires matplotlib: "
+    with pytest.raises(ImportError, match=r"requires matplotlib: "
                                           r"pip install sknn-scratch\[plot\]"):
         plot_loss_curves([1.0, 0.5])
 
@@ -260,3 +288,77 @@ def test_bias_variance_rejects_other_objects():
         plot_bias_variance({"x": {"train_error": 0.1}})
     with pytest.raises(ValueError, match="non-empty dict"):
         plot_bias_variance({})
+
+
+def test_bias_variance_y_axis_says_what_a_neg_log_loss_bar_is():
+    # 1 - neg_log_loss = 1 + log loss: bars above 1 are not error rates
+    report = BiasVarianceReport(
+        train_error=1.03, dev_error=1.14, baseline_error=0.0, avoidable_bias=1.03,
+        variance=0.11, diagnosis="high bias", advice=(), estimator=SimpleNamespace(),
+        scoring="neg_log_loss")
+    ax = plot_bias_variance({"m": report}).axes[0]
+    assert ax.get_ylabel() == "1 - neg_log_loss = 1 + log_loss (not an error rate)"
+
+
+def test_a_make_scorer_report_is_named_by_its_metric_not_scorer_class():
+    from sklearn.metrics import log_loss, make_scorer
+
+    scorer = make_scorer(log_loss, greater_is_better=False, response_method="predict_proba")
+    report = BiasVarianceReport(
+        train_error=1.0, dev_error=1.0, baseline_error=0.0, avoidable_bias=1.0,
+        variance=0.0, diagnosis="high bias", advice=(), estimator=SimpleNamespace(),
+        scoring=scorer)
+    label = plot_bias_variance({"m": report}).axes[0].get_ylabel()
+    assert "neg_log_loss" in label and "_Scorer" not in label
+
+
+def test_bias_variance_value_labels_stand_upright_and_short():
+    # neighbouring labels such as 0.000 and 0.001 ran together ("0.0000.001")
+    ax = plot_bias_variance({"m": _report("m", 0.0, 0.0004, 0.0012, "good fit")}).axes[0]
+    texts = [t for t in ax.texts]
+    assert [t.get_text() for t in texts] == ["0", "0.0004", "0.0012"]
+    assert all(t.get_rotation() == 90 for t in texts)
+
+
+# ------------------------------------------------------------ Displays on a given ax
+def test_displays_draw_on_the_given_ax_and_keep_figure_and_ax(fitted, iris):
+    from sknn_scratch.studies import (BiasVarianceDisplay, DecisionBoundaryGridDisplay,
+                                      LossCurveDisplay)
+    from sknn_scratch.studies.curve_displays import error_learning_curve
+
+    fig = Figure()
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    loss = LossCurveDisplay.from_estimator(fitted, ax=ax1)
+    assert loss.ax_ is ax1 and loss.figure_ is fig and ax1.get_lines()
+    again = loss.plot(ax=ax3, smoothing=0.9)  # redraw elsewhere
+    assert again.ax_ is ax3 and len(ax3.get_lines()) == 2
+    bars = BiasVarianceDisplay.from_estimator(fitted, *iris, *iris, ax=ax2)
+    assert bars.ax_ is ax2 and bars.figure_ is fig and len(ax2.patches) == 3
+    X, y = iris
+    curve = error_learning_curve(_mlp(max_iter=3), X, y, train_sizes=(0.5, 1.0), cv=2,
+                                 ax=ax3)
+    assert curve.ax_ is ax3 and curve.figure_ is fig
+    np.testing.assert_array_less(-1e-12, curve.test_scores)  # errors, not scores
+    grid = DecisionBoundaryGridDisplay.from_estimators(
+        {"net": _mlp(max_iter=3).fit(X[:, :2], y), "refused": "no model"}, X[:, :2], y)
+    assert len(grid.axes_) == 2 and not grid.axes_[1].axison
+    with pytest.raises(ValueError, match="2 features"):
+        DecisionBoundaryGridDisplay.from_estimators({"net": fitted}, X, y)
+
+
+def test_boundaries_of_three_classes_colour_regions_and_points_alike():
+    from sklearn.datasets import make_blobs
+    from sklearn.linear_model import LogisticRegression
+
+    from sknn_scratch.studies import DecisionBoundaryGridDisplay
+
+    X, y = make_blobs(60, centers=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn warned that cmap was ignored
+        grid = DecisionBoundaryGridDisplay.from_estimators(
+            {"lr": LogisticRegression().fit(X, y)}, X, y)
+    points = grid.axes_[0].collections[-1].get_facecolors()
+    from matplotlib.colors import to_rgba
+
+    for k in range(3):
+        np.testing.assert_allclose(points[y == k], [to_rgba(f"C{k}")] * (y == k).sum())
