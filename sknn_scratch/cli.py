@@ -52,7 +52,7 @@ def _attach_progress_bars(models, quiet, stream=None):
     return attached
 
 
-def _progress_printer(quiet):
+def _progress_printer(quiet, dev_label="dev"):
     if quiet:
         return None
 
@@ -60,10 +60,27 @@ def _progress_printer(quiet):
         if result is None:
             print(f"[{i}/{n}] fitting {name} ...", file=sys.stderr, flush=True)
         else:
-            print(f"[{i}/{n}] {name}: dev accuracy {100 * result.dev_accuracy:.1f}% "
+            print(f"[{i}/{n}] {name}: {dev_label} accuracy {100 * result.dev_accuracy:.1f}% "
                   f"in {result.fit_time:.2f} s", file=sys.stderr, flush=True)
 
     return report
+
+
+def _study_preflight(args):
+    """Every check that needs no fitting, before any fitting: returns (out, stale)."""
+    from .studies import preflight
+
+    if args.preset == "course" and args.dataset != "catvnoncat":
+        raise UsageError("--preset course needs --dataset catvnoncat")
+    if args.preset == "course" and (args.grid or args.scheduler is not None):
+        raise UsageError(
+            "--grid with --preset course would tune on the test set: the course trains "
+            "on all its training images and has no dev set. Drop --preset course to "
+            "grid-search on a dev set held out from the training images")
+    out, stale = preflight.check_out_folder(args.out)
+    if args.scheduler is not None:
+        preflight.check_scheduler(args.scheduler)
+    return out, stale
 
 
 def cmd_study(args):
@@ -71,13 +88,9 @@ def cmd_study(args):
 
     from .studies import study
     from .studies.outputs import write_figures, write_report_md, write_results_json
+    from .studies.preflight import clear_earlier_study
 
-    if args.preset == "course" and args.dataset != "catvnoncat":
-        raise UsageError("--preset course needs --dataset catvnoncat")
-    out = Path(args.out)  # checked before any work is done
-    existing = next(p for p in (out, *out.parents) if p.exists())
-    if not existing.is_dir():
-        raise UsageError(f"--out {args.out}: '{existing}' exists and is not a folder")
+    out, stale = _study_preflight(args)
     course = args.preset == "course"
     data = study.load_study_data(args.dataset, data_dir=args.data_dir,
                                  random_state=args.random_state, course=course)
@@ -88,33 +101,44 @@ def cmd_study(args):
         models = study.default_models(random_state=args.random_state,
                                       max_iter=args.max_iter,
                                       scale=data.scaled_inputs)
+    max_iter = study.max_iter_record(models, args.max_iter)
+    notes = [f"--max-iter {args.max_iter} does not apply to {name}: {why}."
+             for name, why in max_iter["skipped"].items()]
+    if not args.quiet:
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
     start = time.perf_counter()
     _attach_progress_bars(models, args.quiet)
-    results = study.run_study(data, models, progress=_progress_printer(args.quiet))
-    table = study.format_table(results, course=course)
+    results = study.run_study(data, models,
+                              progress=_progress_printer(args.quiet, data.dev_label))
+    table = study.format_table(results, course=course, dev_label=data.dev_label)
     print(table)
 
-    extra = ""
-    if args.grid or args.scheduler:
-        from .studies.grid import format_grid, grid_search
+    extra, grid = "", None
+    if args.grid or args.scheduler is not None:
+        from .studies.grid import format_grid, grid_record, grid_search
 
         search = grid_search(data, max_iter=args.max_iter, random_state=args.random_state,
                              scheduler=args.scheduler, scale=data.scaled_inputs)
         grid_table = format_grid(search)
+        grid = grid_record(search)
         print("\nGrid search (fitted on train, scored on dev):\n" + grid_table)
         extra = ("## Grid search (fitted on train, scored on dev)\n\n```\n" + grid_table
                  + "\n```")
 
-    out.mkdir(parents=True, exist_ok=True)
-    settings = {"preset": args.preset, "random_state": args.random_state,
-                "max_iter": args.max_iter}
-    write_results_json(out / "results.json", data, results, settings)
+    clear_earlier_study(stale)
+    settings = {"dataset": args.dataset, "preset": args.preset,
+                "random_state": args.random_state, "max_iter": max_iter,
+                "grid": grid is not None, "scheduler": args.scheduler,
+                "learning_curve": not args.no_learning_curve}
     lc_model = None if args.no_learning_curve else clone(
         results[min(2, len(results) - 1)].model)
     figures = write_figures(out, data, results, learning_curve_model=lc_model,
                             random_state=args.random_state)
     write_report_md(out / "report.md", data, results, figures, course=course,
-                    extra=extra)
+                    extra=extra, notes=notes)
+    write_results_json(out / "results.json", data, results, settings, grid=grid,
+                       files=["report.md", *(name for _, name in figures)])
     if not args.quiet:
         print(f"wrote {out}/ (report.md, results.json"
               + "".join(f", {name}" for _, name in figures)
@@ -286,16 +310,21 @@ def build_parser():
     p.add_argument("--preset", default="default", choices=["default", "course"],
                    help="'course': the notes' three cat models (needs catvnoncat)")
     p.add_argument("--max-iter", type=int, default=None,
-                   help="epochs for the iterative models (default: each model's own)")
+                   help="epochs for the nets (default: each model's own); the default "
+                        "preset's two logistic regressions run to convergence and "
+                        "ignore it, the course preset's three models all use it")
     p.add_argument("--random-state", type=int, default=0)
-    p.add_argument("--out", default="sknn-study", help="output folder")
+    p.add_argument("--out", default="sknn-study",
+                   help="output folder: new, empty, or an earlier study's (whose files "
+                        "are replaced); checked before any fitting")
     p.add_argument("--no-learning-curve", action="store_true",
                    help="skip the learning curve (the slowest figure)")
     p.add_argument("--grid", action="store_true",
-                   help="also grid-search alpha and layer sizes (train -> dev)")
+                   help="also grid-search alpha and layer sizes (train -> dev); not "
+                        "with --preset course, which has no dev set")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run --grid on this dask.distributed scheduler ('local' starts "
-                        "a LocalCluster here); implies --grid")
+                        "a LocalCluster here); implies --grid; checked before any fitting")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_study)
 

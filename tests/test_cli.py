@@ -56,13 +56,6 @@ def test_study_prints_the_table(tmp_path, capsys):
     assert all(name in out for name in MODELS)
 
 
-def test_grid_search_is_reported(tmp_path, capsys):
-    assert main(["study", "--dataset", "iris", "--max-iter", "5", "--grid", "--quiet",
-                 "--no-learning-curve", "--out", str(tmp_path)]) == 0
-    assert "Grid search" in capsys.readouterr().out
-    assert "Grid search" in (tmp_path / "report.md").read_text()
-
-
 def test_progress_lines_go_to_stderr(tmp_path, capsys):
     main(["study", "--dataset", "iris", "--max-iter", "5", "--no-learning-curve",
           "--out", str(tmp_path)])
@@ -89,10 +82,19 @@ def test_bad_usage_exits_2():
 
 def test_course_preset_prints_the_published_numbers(catvnoncat_dir, tmp_path, capsys):
     assert main(["study", "--dataset", "catvnoncat", "--data-dir", str(catvnoncat_dir),
-                 "--preset", "course", "--max-iter", "20", "--quiet",
+                 "--preset", "course", "--max-iter", "20",
                  "--no-learning-curve", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "99.0 / 70.0" in out and "98.6 / 80.0" in out
+    captured = capsys.readouterr()
+    assert "99.0 / 70.0" in captured.out and "98.6 / 80.0" in captured.out
+    # no dev set in the course: its test set stands in, and every output says so
+    label = "test (no dev set in the course)"
+    assert f"(dev, dev loss and diagnosis: {label})" in captured.out
+    assert f"logistic regression: {label} accuracy" in captured.err
+    record = json.loads((tmp_path / "results.json").read_text())
+    assert record["dev_is_test"] is True and record["dev_label"] == label
+    assert label in (tmp_path / "report.md").read_text()
+    assert record["settings"]["max_iter"]["applied_to"] == [
+        "logistic regression", "2-layer net [7]", "4-layer net [20, 7, 5]"]
 
 
 def test_python_dash_m_runs_the_command():
@@ -125,3 +127,157 @@ def test_progress_bars_are_attached_only_for_a_terminal():
             import rich
 
             rich.reconfigure()
+
+
+# ------------------------------------------------------------ issue 19: errors first
+def _fails_first(argv, capsys, *message):
+    """exit 2, one line naming the problem, and no table (nothing was fitted)."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert captured.out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("sknn-scratch: error:")
+    for part in message:
+        assert part in err
+    return err
+
+
+def test_course_preset_refuses_to_grid_search_on_the_test_set(tmp_path, capsys):
+    for option in (["--grid"], ["--scheduler", "local"]):
+        _fails_first(["study", "--dataset", "catvnoncat", "--preset", "course", *option,
+                      "--out", str(tmp_path / "s")], capsys, "tune on the test set")
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("out, message", [
+    ("/proc/sknn-study", "--out /proc/sknn-study: cannot write"),
+    ("", "--out is empty"),
+])
+def test_out_is_checked_before_fitting_and_named(out, message, capsys):
+    _fails_first(["study", "--dataset", "iris", "--out", out], capsys, message)
+
+
+def test_a_folder_that_is_not_a_study_is_refused(tmp_path, capsys):
+    (tmp_path / "thesis.tex").write_text("mine")
+    _fails_first(["study", "--dataset", "iris", "--out", str(tmp_path)], capsys,
+                 "not empty", "no earlier study")
+    assert (tmp_path / "thesis.tex").read_text() == "mine"
+
+
+def test_an_earlier_study_s_files_are_replaced(tmp_path, capsys):
+    record = {"sknn_scratch_version": "0", "files": ["results.json", "report.md",
+                                                      "old_figure.png"]}
+    (tmp_path / "results.json").write_text(json.dumps(record))
+    (tmp_path / "old_figure.png").write_bytes(b"old")
+    (tmp_path / "notes.txt").write_text("kept")  # not the study's: left alone
+    assert main(["study", "--dataset", "iris", "--max-iter", "3", "--quiet",
+                 "--no-learning-curve", "--out", str(tmp_path)]) == 0
+    assert not (tmp_path / "old_figure.png").exists()
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+    written = json.loads((tmp_path / "results.json").read_text())
+    assert sorted(written["files"]) == sorted(p.name for p in tmp_path.iterdir()
+                                              if p.name != "notes.txt")
+
+
+def test_closed_scheduler_port_fails_before_fitting(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    _fails_first(["study", "--dataset", "iris", "--scheduler", "tcp://127.0.0.1:1",
+                  "--out", str(tmp_path)], capsys, "--scheduler tcp://127.0.0.1:1")
+
+
+@pytest.fixture
+def fake_servers():
+    """An HTTP server (waits for a request, as ``python -m http.server``) and a
+    server that answers every connection with 'HTTP/1.1 400 Bad Request'."""
+    import http.server
+    import socketserver
+    import threading
+
+    class Answer400(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                               http.server.SimpleHTTPRequestHandler),
+               socketserver.ThreadingTCPServer(("127.0.0.1", 0), Answer400)]
+    for server in servers:
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield [f"tcp://127.0.0.1:{server.server_address[1]}" for server in servers]
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_non_dask_servers_fail_fast_in_one_line(fake_servers, tmp_path, capsys,
+                                                monkeypatch):
+    pytest.importorskip("distributed")
+    import time
+
+    from sknn_scratch.studies import preflight
+
+    monkeypatch.setattr(preflight, "SCHEDULER_TIMEOUT", 1.0)
+    http_server, answers_400 = fake_servers
+    start = time.perf_counter()
+    _fails_first(["study", "--dataset", "iris", "--scheduler", http_server, "--out",
+                  str(tmp_path)], capsys, "no dask scheduler answered within 1 s")
+    _fails_first(["study", "--dataset", "iris", "--scheduler", answers_400, "--out",
+                  str(tmp_path)], capsys, "not a dask scheduler", "HTTP/1.1")
+    assert time.perf_counter() - start < 10
+
+
+def test_a_real_scheduler_passes_the_check():
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from sknn_scratch.studies.preflight import check_scheduler
+
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+        check_scheduler(cluster.scheduler_address, timeout=10)
+
+
+def test_local_scheduler_prints_no_dashboard_port_warning():
+    pytest.importorskip("distributed")
+    import socket
+    import warnings
+
+    from sknn_scratch.studies.grid import dask_backend
+
+    busy = socket.socket()
+    try:
+        busy.bind(("127.0.0.1", 8787))  # as a running notebook's cluster would
+        busy.listen()
+    except OSError:
+        pass  # already busy: the same situation
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with dask_backend("local"):
+                pass
+        assert not [w for w in caught if "already in use" in str(w.message)]
+    finally:
+        busy.close()
+
+
+def test_grid_search_is_reported_and_results_json_records_the_settings(tmp_path,
+                                                                       capsys):
+    assert main(["study", "--dataset", "iris", "--max-iter", "5", "--grid",
+                 "--no-learning-curve", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "Grid search" in captured.out
+    assert "Grid search" in (tmp_path / "report.md").read_text()
+    err = captured.err
+    assert "--max-iter 5 does not apply to ScratchLogisticRegression" in err
+    record = json.loads((tmp_path / "results.json").read_text())
+    settings = record["settings"]
+    assert settings["grid"] is True and settings["scheduler"] is None
+    assert settings["max_iter"]["applied_to"] == [
+        "ShallowNNClassifier", "DeepNNClassifier", "sklearn MLPClassifier"]
+    assert set(settings["max_iter"]["skipped"]) == {"ScratchLogisticRegression",
+                                                    "sklearn LogisticRegression"}
+    grid = record["grid"]
+    assert grid["param_grid"]["alpha"] == [1e-4, 1e-2, 1.0]
+    assert len(grid["candidates"]) == 6
+    assert sorted(c["rank"] for c in grid["candidates"])[0] == 1
+    assert record["dev_is_test"] is False and record["dev_label"] == "dev"
