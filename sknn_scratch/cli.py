@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import _trainscale
+
 
 class UsageError(Exception):
     """A user mistake: reported in one line with exit code 2."""
@@ -248,6 +250,26 @@ def _given_classes(text, label_dtype):
                          "numbers") from None
 
 
+def _train_scaler(args, chunk):
+    """``--scale``: a scaler fitted by partial_fit in one pass over the file, or None."""
+    if args.scale is None:
+        return None
+    from . import datasets
+
+    chunks = (_as_features(X) for X, _ in
+              datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk))
+    return _trainscale.fit_scaler(args.scale, chunks)
+
+
+def _scaled_chunk(scaler, X, warn):
+    """The chunk through the scaler; unscaled, the first chunk is checked (warn)."""
+    if scaler is not None:
+        return scaler.transform(X)
+    if warn:
+        _trainscale.warn_if_unscaled(X)
+    return X
+
+
 def cmd_train(args):
     from . import datasets
     from .estimators import DeepNNClassifier
@@ -270,23 +292,27 @@ def cmd_train(args):
     else:
         classes = _stream_classes(args.h5, args.x_key, args.y_key, max(chunk, 1 << 16))
     if len(classes) < 2:
-        raise UsageError(f"'{args.y_key}' in '{args.h5}' holds a single class "
-                         f"{classes.tolist()}; a classifier needs two or more")
+        where = (f"--classes {args.classes} names" if args.classes is not None
+                 else f"'{args.y_key}' in '{args.h5}' holds")
+        raise UsageError(f"{where} a single class {classes.tolist()}; a classifier "
+                         "needs two or more")
     est = DeepNNClassifier(args.hidden, batch_size=args.batch_size,
                            learning_rate=args.learning_rate,
                            random_state=args.random_state)
+    scaler = _train_scaler(args, chunk)
     for epoch in range(args.epochs):
         # one epoch = one pass over the file, chunk after chunk in file order
         # (partial_fit shuffles the rows inside each chunk with the model's rng)
         loss_sum = 0.0
         for X, y in datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk):
-            est.partial_fit(_as_features(X), _as_labels(y), classes=classes)
+            X = _scaled_chunk(scaler, _as_features(X), warn=epoch == 0 and loss_sum == 0)
+            est.partial_fit(X, _as_labels(y), classes=classes)
             loss_sum += est.loss_ * len(y)
             del X, y  # before the next chunk is read: one chunk in memory at a time
         if not args.quiet:
             print(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / n_rows:.6g} "
                   f"({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
-    save_model(est, out)
+    save_model(_trainscale.with_scaler(scaler, est), out)
     if not args.quiet:
         sizes = " -> ".join(map(str, (n_features, *args.hidden, est.n_outputs_)))
         print(f"wrote {out} (DeepNNClassifier {sizes}, {len(classes)} classes; "
@@ -366,6 +392,11 @@ def build_parser():
                         "pass over the labels)")
     p.add_argument("--learning-rate", type=float, default=0.001,
                    help="Adam step size (default 0.001)")
+    p.add_argument("--scale", default=None, choices=_trainscale.SCALERS,
+                   help="normalise the inputs first (one more pass over the file): "
+                        "'standard' (StandardScaler.partial_fit) or 'maxabs' (each "
+                        "feature / its largest |value|); saved with the net as a "
+                        "pipeline (default: none, with a warning for raw inputs)")
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_train)
