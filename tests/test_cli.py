@@ -1,9 +1,15 @@
 """The ``sknn-scratch`` command, end to end (small --max-iter for speed)."""
 
+import contextlib
+import importlib.util
+import io
 import json
 import os
+import re
 import subprocess
 import sys
+
+from pathlib import Path
 
 import pytest
 
@@ -14,11 +20,19 @@ MODELS = ["ScratchLogisticRegression", "ShallowNNClassifier", "DeepNNClassifier"
 
 
 @pytest.fixture(scope="module")
-def study_dir(tmp_path_factory):
+def default_study(tmp_path_factory):
+    """``sknn-scratch study`` at its defaults, as the README runs it: (folder, table)."""
     pytest.importorskip("matplotlib")
-    out = tmp_path_factory.mktemp("study")
-    assert main(["study", "--max-iter", "15", "--quiet", "--out", str(out)]) == 0
-    return out
+    out = tmp_path_factory.mktemp("study") / "study"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["study", "--quiet", "--out", str(out)]) == 0
+    return out, printed.getvalue().strip()
+
+
+@pytest.fixture(scope="module")
+def study_dir(default_study):
+    return default_study[0]
 
 
 def test_study_writes_every_output_file(study_dir):
@@ -281,3 +295,40 @@ def test_grid_search_is_reported_and_results_json_records_the_settings(tmp_path,
     assert len(grid["candidates"]) == 6
     assert sorted(c["rank"] for c in grid["candidates"])[0] == 1
     assert record["dev_is_test"] is False and record["dev_label"] == "dev"
+
+
+# ------------------------------------------------------------ README against the CLI
+def _regenerate_module():
+    path = Path(__file__).resolve().parents[1] / "docs" / "regenerate_readme.py"
+    spec = importlib.util.spec_from_file_location("regenerate_readme", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _without_fit_times(table):
+    """The table's rows without the 'fit s' column (timings differ run to run)."""
+    row = re.compile(r"^(.*\d\.\d{4}) +\d+\.\d{2}( .*)$")
+    rows = [row.sub(r"\1\2", line) for line in table.splitlines()[2:]]
+    assert all(" good fit" in r or " high " in r for r in rows), rows
+    return rows
+
+
+def test_readme_study_table_matches_a_fresh_run(default_study):
+    """The README's digits table is what ``sknn-scratch study`` prints today, but
+    for the fit times (regenerate it with ``python docs/regenerate_readme.py``)."""
+    readme = _regenerate_module().readme_table()
+    assert _without_fit_times(readme) == _without_fit_times(default_study[1])
+    assert readme.splitlines()[0] == default_study[1].splitlines()[0]
+
+
+def test_readme_lists_every_option():
+    from sknn_scratch.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name in ("study", "train"):
+        for action in commands[name]._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert f"`{option}" in readme, f"README misses {name} {option}"

@@ -74,15 +74,9 @@ def bias_advice(estimator):
 def variance_advice(estimator):
     """What to try against high variance (overfitting), for this estimator.
 
-    Parameters
-    ----------
-    estimator : estimator or Pipeline
-        Its (last step's) ``get_params(deep=False)`` decides which remedies
-        are named.
-
-    Returns
-    -------
-    advice : tuple of str
+    Parameters and return value as :func:`bias_advice`: more training data
+    always, then the regularizers the estimator has (``alpha``, or a smaller
+    ``C``; ``dropout``, ``augmentation``, early stopping for the nets).
     """
     params = _final_params(estimator)
     advice = ["more training data"]
