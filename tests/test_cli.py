@@ -26,7 +26,7 @@ def default_study(tmp_path_factory):
     out = tmp_path_factory.mktemp("study") / "study"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        assert main(["study", "--quiet", "--out", str(out)]) == 0
+        assert main(["study", "--quiet", "--no-learning-curve", "--out", str(out)]) == 0
     return out, printed.getvalue().strip()
 
 
@@ -37,8 +37,7 @@ def study_dir(default_study):
 
 def test_study_writes_every_output_file(study_dir):
     names = {p.name for p in study_dir.iterdir()}
-    assert names == {"report.md", "results.json", "loss_curves.png",
-                     "learning_curves.png", "bias_variance.png"}
+    assert names == {"report.md", "results.json", "loss_curves.png", "bias_variance.png"}
     for png in study_dir.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -64,8 +63,10 @@ def test_report_md_holds_the_table_and_the_figures(study_dir):
 
 def test_study_prints_the_table(tmp_path, capsys):
     assert main(["study", "--dataset", "iris", "--max-iter", "10", "--quiet",
-                 "--no-learning-curve", "--out", str(tmp_path)]) == 0
+                 "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
+    png = (tmp_path / "learning_curves.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert "train" in out and "dev" in out and "test" in out
     assert all(name in out for name in MODELS)
 
