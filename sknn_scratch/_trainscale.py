@@ -32,8 +32,8 @@ def unscaled_hint(X):
     if not rms > LARGE_INPUTS:
         return None
     return (f"the inputs are far from unit scale: their root mean square is {rms:.3g} "
-            "(raw pixels in 0..255 are about 100-150). Gradient descent then takes steps far too large for the "
-            "first layer, and the loss oscillates or diverges. Normalise the inputs, "
+            "(raw pixels in 0..255 are about 100-150). Gradient descent then takes "
+            "steps far too large for the first layer, and the loss oscillates or diverges. Normalise the inputs, "
             "as the notes' 'normalizing inputs' section says: --scale standard (a "
             "StandardScaler fitted chunk by chunk) or --scale maxabs (each feature "
             "divided by its largest |value|, 255 for pixels).")

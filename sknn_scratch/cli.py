@@ -62,8 +62,9 @@ def _progress_printer(quiet, dev_label="dev"):
         if result is None:
             print(f"[{i}/{n}] fitting {name} ...", file=sys.stderr, flush=True)
         else:
-            print(f"[{i}/{n}] {name}: {dev_label} accuracy {100 * result.dev_accuracy:.1f}% "
-                  f"in {result.fit_time:.2f} s", file=sys.stderr, flush=True)
+            print(f"[{i}/{n}] {name}: {dev_label} accuracy "
+                  f"{100 * result.dev_accuracy:.1f}% in {result.fit_time:.2f} s",
+                  file=sys.stderr, flush=True)
 
     return report
 
