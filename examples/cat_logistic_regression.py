@@ -9,6 +9,7 @@ import os
 import sys
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from sknn_scratch import ScratchLogisticRegression
 from sknn_scratch.datasets import load_catvnoncat
@@ -31,3 +32,11 @@ print(f"train accuracy {clf.score(X_train, y_train):.0%}, "
 newton = ScratchLogisticRegression(C=0.01).fit(X_train, y_train)
 print(f"Newton, C=0.01: {newton.n_iter_} iterations, "
       f"test accuracy {newton.score(X_test, y_test):.0%}")
+
+# It minimises scikit-learn's objective, so its coefficients are sklearn's (to the
+# solvers' tolerances): compare them.
+reference = LogisticRegression(C=0.01, tol=1e-10, max_iter=10_000).fit(X_train, y_train)
+coef_gap = np.max(np.abs(newton.coef_ - reference.coef_))
+print(f"largest coefficient difference from sklearn's LogisticRegression(C=0.01): "
+      f"{coef_gap:.1e} (coefficients up to {np.max(np.abs(reference.coef_)):.1e}); "
+      f"intercepts {newton.intercept_[0]:.6f} vs {reference.intercept_[0]:.6f}")

@@ -14,8 +14,11 @@ from sknn_scratch import DeepNNClassifier
 from sknn_scratch.studies import plot_loss_curves
 
 X, y = load_digits(return_X_y=True)
-X = StandardScaler().fit_transform(X)
+# split first, then fit the scaler on the training rows only: fitted on all rows,
+# it would carry the dev set's means and deviations into training (a leak)
 X_train, X_dev, y_train, y_dev = train_test_split(X, y, random_state=0, stratify=y)
+scaler = StandardScaler().fit(X_train)
+X_train, X_dev = scaler.transform(X_train), scaler.transform(X_dev)
 
 rates = {"gd": 0.1, "momentum": 0.1, "rmsprop": 0.001, "adam": 0.001}
 nets = {}

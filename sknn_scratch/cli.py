@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import _trainscale
+
 
 class UsageError(Exception):
     """A user mistake: reported in one line with exit code 2."""
@@ -52,7 +54,7 @@ def _attach_progress_bars(models, quiet, stream=None):
     return attached
 
 
-def _progress_printer(quiet):
+def _progress_printer(quiet, dev_label="dev"):
     if quiet:
         return None
 
@@ -60,8 +62,9 @@ def _progress_printer(quiet):
         if result is None:
             print(f"[{i}/{n}] fitting {name} ...", file=sys.stderr, flush=True)
         else:
-            print(f"[{i}/{n}] {name}: dev accuracy {100 * result.dev_accuracy:.1f}% "
-                  f"in {result.fit_time:.2f} s", file=sys.stderr, flush=True)
+            print(f"[{i}/{n}] {name}: {dev_label} accuracy "
+                  f"{100 * result.dev_accuracy:.1f}% in {result.fit_time:.2f} s",
+                  file=sys.stderr, flush=True)
 
     return report
 
@@ -84,6 +87,23 @@ def _run_lesson(args, out, progress):
     return 0
 
 
+def _study_preflight(args):
+    """Every check that needs no fitting, before any fitting: returns (out, stale)."""
+    from .studies import preflight
+
+    if args.preset == "course" and args.dataset != "catvnoncat":
+        raise UsageError("--preset course needs --dataset catvnoncat")
+    if args.preset == "course" and (args.grid or args.scheduler is not None):
+        raise UsageError(
+            "--grid with --preset course would tune on the test set: the course trains "
+            "on all its training images and has no dev set. Drop --preset course to "
+            "grid-search on a dev set held out from the training images")
+    out, stale = preflight.check_out_folder(args.out)
+    if args.scheduler is not None:
+        preflight.check_scheduler(args.scheduler)
+    return out, stale
+
+
 def cmd_study(args):
     import contextlib
 
@@ -92,16 +112,13 @@ def cmd_study(args):
     from .studies import study
     from .studies.lessons import LESSON_DATASETS
     from .studies.outputs import write_figures, write_report_md, write_results_json
+    from .studies.preflight import clear_earlier_study
     from .studies.progress import StudyProgress
 
-    if args.preset == "course" and args.dataset != "catvnoncat":
-        raise UsageError("--preset course needs --dataset catvnoncat")
-    out = Path(args.out)  # checked before any work is done
-    existing = next(p for p in (out, *out.parents) if p.exists())
-    if not existing.is_dir():
-        raise UsageError(f"--out {args.out}: '{existing}' exists and is not a folder")
+    out, stale = _study_preflight(args)
     progress = StudyProgress(args.quiet)
     if args.preset in LESSON_DATASETS:
+        clear_earlier_study(stale)
         return _run_lesson(args, out, progress)
     course = args.preset == "course"
     data = study.load_study_data(args.dataset, data_dir=args.data_dir,
@@ -113,16 +130,23 @@ def cmd_study(args):
         models = study.default_models(random_state=args.random_state,
                                       max_iter=args.max_iter,
                                       scale=data.scaled_inputs)
+    max_iter = study.max_iter_record(models, args.max_iter)
+    notes = [f"--max-iter {args.max_iter} does not apply to {name}: {why}."
+             for name, why in max_iter["skipped"].items()]
+    if not args.quiet:
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
     start = time.perf_counter()
     _attach_progress_bars(models, args.quiet)
     with progress.phase("fits"):
-        results = study.run_study(data, models, progress=_progress_printer(args.quiet))
-    table = study.format_table(results, course=course)
+        results = study.run_study(
+            data, models, progress=_progress_printer(args.quiet, data.dev_label))
+    table = study.format_table(results, course=course, dev_label=data.dev_label)
     print(table)
 
-    extra = ""
-    if args.grid or args.scheduler:
-        from .studies.grid import format_grid, grid_search
+    extra, grid = "", None
+    if args.grid or args.scheduler is not None:
+        from .studies.grid import format_grid, grid_record, grid_search
 
         bar = progress.progress_bar()
         # without a terminal, GridSearchCV's own line per fitted candidate, on
@@ -134,20 +158,25 @@ def cmd_study(args):
                                  scheduler=args.scheduler, scale=data.scaled_inputs,
                                  verbose=lines, callbacks=() if bar is None else (bar,))
         grid_table = format_grid(search)
+        grid = grid_record(search)
         print("\nGrid search (fitted on train, scored on dev):\n" + grid_table)
         extra = ("## Grid search (fitted on train, scored on dev)\n\n```\n" + grid_table
                  + "\n```")
 
-    out.mkdir(parents=True, exist_ok=True)
-    settings = {"preset": args.preset, "random_state": args.random_state,
-                "max_iter": args.max_iter}
-    write_results_json(out / "results.json", data, results, settings)
+    clear_earlier_study(stale)
+    settings = {"dataset": args.dataset, "preset": args.preset,
+                "random_state": args.random_state, "max_iter": max_iter,
+                "grid": grid is not None, "scheduler": args.scheduler,
+                "learning_curve": not args.no_learning_curve}
     lc_model = None if args.no_learning_curve else clone(
         results[min(2, len(results) - 1)].model)
     figures = write_figures(out, data, results, learning_curve_model=lc_model,
                             random_state=args.random_state, progress=progress)
     write_report_md(out / "report.md", data, results, figures, course=course,
-                    extra=(extra + "\n\n" if extra else "") + progress.format_timings())
+                    extra=(extra + "\n\n" if extra else "") + progress.format_timings(),
+                    notes=notes)
+    write_results_json(out / "results.json", data, results, settings, grid=grid,
+                       files=["report.md", *(name for _, name in figures if name)])
     if not args.quiet:
         print(f"wrote {out}/ (report.md, results.json"
               + "".join(f", {name}" for _, name in figures if name)
@@ -252,6 +281,26 @@ def _stream_classes(path, x_key, y_key, chunk_rows):
     return found
 
 
+def _train_scaler(args, chunk):
+    """``--scale``: a scaler fitted by partial_fit in one pass over the file, or None."""
+    if args.scale is None:
+        return None
+    from . import datasets
+
+    chunks = (_as_features(X) for X, _ in
+              datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk))
+    return _trainscale.fit_scaler(args.scale, chunks)
+
+
+def _scaled_chunk(scaler, X, warn):
+    """The chunk through the scaler; unscaled, the first chunk is checked (warn)."""
+    if scaler is not None:
+        return scaler.transform(X)
+    if warn:
+        _trainscale.warn_if_unscaled(X)
+    return X
+
+
 def cmd_train(args):
     from . import datasets
     from ._clifiles import as_labels, given_classes, refuse_own_input
@@ -276,23 +325,27 @@ def cmd_train(args):
     else:
         classes = _stream_classes(args.h5, args.x_key, args.y_key, max(chunk, 1 << 16))
     if len(classes) < 2:
-        raise UsageError(f"'{args.y_key}' in '{args.h5}' holds a single class "
-                         f"{classes.tolist()}; a classifier needs two or more")
+        where = (f"--classes {args.classes} names" if args.classes is not None
+                 else f"'{args.y_key}' in '{args.h5}' holds")
+        raise UsageError(f"{where} a single class {classes.tolist()}; a classifier "
+                         "needs two or more")
     est = DeepNNClassifier(args.hidden, batch_size=args.batch_size,
                            learning_rate=args.learning_rate,
                            random_state=args.random_state)
+    scaler = _train_scaler(args, chunk)
     for epoch in range(args.epochs):
         # one epoch = one pass over the file, chunk after chunk in file order
         # (partial_fit shuffles the rows inside each chunk with the model's rng)
         loss_sum = 0.0
         for X, y in datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk):
-            est.partial_fit(_as_features(X), as_labels(y), classes=classes)
+            X = _scaled_chunk(scaler, _as_features(X), warn=epoch == 0 and loss_sum == 0)
+            est.partial_fit(X, as_labels(y), classes=classes)
             loss_sum += est.loss_ * len(y)
             del X, y  # before the next chunk is read: one chunk in memory at a time
         if not args.quiet:
             print(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / n_rows:.6g} "
                   f"({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
-    save_model(est, out)
+    save_model(_trainscale.with_scaler(scaler, est), out)
     if not args.quiet:
         sizes = " -> ".join(map(str, (n_features, *args.hidden, est.n_outputs_)))
         print(f"wrote {out} (DeepNNClassifier {sizes}, {len(classes)} classes; "
@@ -322,16 +375,21 @@ def build_parser():
                         "notes' lessons: 'hidden-units' (flower), 'init' (circles), "
                         "'optimizers' (moons)")
     p.add_argument("--max-iter", type=int, default=None,
-                   help="epochs for the iterative models (default: each model's own)")
+                   help="epochs for the nets (default: each model's own); the default "
+                        "preset's two logistic regressions run to convergence and "
+                        "ignore it, the course preset's three models all use it")
     p.add_argument("--random-state", type=int, default=0)
-    p.add_argument("--out", default="sknn-study", help="output folder")
+    p.add_argument("--out", default="sknn-study",
+                   help="output folder: new, empty, or an earlier study's (whose files "
+                        "are replaced); checked before any fitting")
     p.add_argument("--no-learning-curve", action="store_true",
                    help="skip the learning curve (the slowest figure)")
     p.add_argument("--grid", action="store_true",
-                   help="also grid-search alpha and layer sizes (train -> dev)")
+                   help="also grid-search alpha and layer sizes (train -> dev); not "
+                        "with --preset course, which has no dev set")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run --grid on this dask.distributed scheduler ('local' starts "
-                        "a LocalCluster here); implies --grid")
+                        "a LocalCluster here); implies --grid; checked before any fitting")
     p.add_argument("--n-jobs", type=_positive_int, default=2,
                    help="processes for a lesson preset's independent fits (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -379,6 +437,11 @@ def build_parser():
                         "pass over the labels)")
     p.add_argument("--learning-rate", type=float, default=0.001,
                    help="Adam step size (default 0.001)")
+    p.add_argument("--scale", default=None, choices=_trainscale.SCALERS,
+                   help="normalise the inputs first (one more pass over the file): "
+                        "'standard' (StandardScaler.partial_fit) or 'maxabs' (each "
+                        "feature / its largest |value|); saved with the net as a "
+                        "pipeline (default: none, with a warning for raw inputs)")
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_train)

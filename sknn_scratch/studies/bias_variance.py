@@ -7,34 +7,30 @@ With a baseline error (human-level or Bayes error estimate, 0 when unknown):
 
 A gap above a threshold is "high"; the course's advice follows from which gap
 is high. Errors are ``1 - score``.
+
+Floating point: ``1 - score`` is rounded, so 1 dev error in 20 against none in
+training gives a variance of 0.050000000000000044, not 0.05. A gap counts as
+high only when it exceeds the threshold by more than :data:`GAP_TOLERANCE`,
+far below one example's share of any real data set and far above rounding.
 """
 
 import math
 import numbers
+import warnings
 from dataclasses import dataclass, field
 
 from sklearn.base import clone
 from sklearn.metrics import get_scorer
 
+from .advice import bias_advice, variance_advice
+
 __all__ = [
-    "BiasVarianceReport", "bias_variance_report", "diagnose_fitted", "BIAS_ADVICE",
-    "VARIANCE_ADVICE",
+    "BiasVarianceReport", "bias_variance_report", "diagnose_fitted", "scoring_name",
+    "GAP_TOLERANCE",
 ]
 
-#: What to try when the avoidable bias is high (the model underfits).
-BIAS_ADVICE = (
-    "bigger network: more hidden units or more layers (hidden_layer_sizes)",
-    "train longer or use a better optimizer (max_iter, solver='adam', tuned learning_rate)",
-    "try another architecture (activation, depth, initialization)",
-)
-
-#: What to try when the variance is high (the model overfits).
-VARIANCE_ADVICE = (
-    "more training data",
-    "L2 regularization: increase alpha",
-    "dropout: increase dropout",
-    "data augmentation (augmentation) to enlarge the training set",
-)
+#: Gaps within this of the threshold count as equal to it (not high).
+GAP_TOLERANCE = 1e-9
 
 _DIAGNOSES = {
     (False, False): "good fit",
@@ -85,16 +81,16 @@ class BiasVarianceReport:
 
     @property
     def high_bias(self):
-        """True when the avoidable bias is above the threshold."""
-        return self.avoidable_bias > self.threshold
+        """True when the avoidable bias is above the threshold (beyond rounding)."""
+        return _above(self.avoidable_bias, self.threshold)
 
     @property
     def high_variance(self):
-        """True when the variance is above the threshold."""
-        return self.variance > self.threshold
+        """True when the variance is above the threshold (beyond rounding)."""
+        return _above(self.variance, self.threshold)
 
     def __repr__(self):
-        scoring = "estimator.score" if self.scoring is None else _scoring_name(self.scoring)
+        scoring = "estimator.score" if self.scoring is None else scoring_name(self.scoring)
         flag = {True: "HIGH", False: "ok"}
         lines = [
             f"BiasVarianceReport({_estimator_name(self.estimator)}, "
@@ -122,9 +118,29 @@ def _estimator_name(estimator):
     return type(estimator).__name__
 
 
-def _scoring_name(scoring):
+def _above(gap, threshold):
+    return gap - threshold > GAP_TOLERANCE
+
+
+def scoring_name(scoring):
+    """A readable name for a ``scoring`` argument.
+
+    A string is its own name; a function its ``__name__``; a
+    :func:`~sklearn.metrics.make_scorer` object the name of the metric it wraps
+    (``neg_`` in front when greater is not better), with its keyword arguments,
+    e.g. ``f1_score(average='macro')`` rather than the class name ``_Scorer``.
+    """
+    if scoring is None:
+        return "score"
     if isinstance(scoring, str):
         return scoring
+    func = getattr(scoring, "_score_func", None)
+    if func is not None:  # a make_scorer object
+        name = getattr(func, "__name__", type(func).__name__)
+        if getattr(scoring, "_sign", 1) < 0:
+            name = "neg_" + name
+        kwargs = ", ".join(f"{k}={v!r}" for k, v in getattr(scoring, "_kwargs", {}).items())
+        return f"{name}({kwargs})" if kwargs else name
     return getattr(scoring, "__name__", type(scoring).__name__)
 
 
@@ -167,7 +183,8 @@ def bias_variance_report(
     threshold : float, default=0.05
         A gap (avoidable bias or variance) strictly above this counts as high:
         0.05 is five points of error, e.g. train 8 % against a baseline of 3 %
-        is not yet high bias.
+        is not yet high bias. A gap within :data:`GAP_TOLERANCE` (1e-9) of the
+        threshold is rounding, not a gap above it.
 
     Returns
     -------
@@ -179,6 +196,13 @@ def bias_variance_report(
     ValueError
         If ``baseline_error`` or ``threshold`` is negative, not finite or not
         a number.
+
+    Warns
+    -----
+    UserWarning
+        If ``baseline_error`` is above the training error: the avoidable bias
+        is then negative, which means the baseline is not the best achievable
+        error (or the model has memorised its training set).
 
     Notes
     -----
@@ -225,8 +249,18 @@ def diagnose_fitted(fitted, X_train, y_train, X_dev, y_dev, *, baseline_error=0.
     dev_error = 1.0 - float(score(fitted, X_dev, y_dev))
     avoidable_bias = train_error - baseline_error
     variance = dev_error - train_error
-    high_bias, high_variance = avoidable_bias > threshold, variance > threshold
-    advice = (BIAS_ADVICE if high_bias else ()) + (VARIANCE_ADVICE if high_variance else ())
+    if avoidable_bias < -GAP_TOLERANCE:
+        warnings.warn(
+            f"baseline_error={baseline_error:.4g} is above the train error "
+            f"{train_error:.4g}, so the avoidable bias is negative "
+            f"({avoidable_bias:.4g}): the model does better on its training set than "
+            "the human-level or Bayes error said is possible. Check the baseline "
+            "(same scoring, same scale), or whether the model memorised the training "
+            "set (compare the dev error).", UserWarning, stacklevel=2)
+    high_bias = _above(avoidable_bias, threshold)
+    high_variance = _above(variance, threshold)
+    advice = ((bias_advice(fitted) if high_bias else ())
+              + (variance_advice(fitted) if high_variance else ()))
     return BiasVarianceReport(
         train_error=train_error,
         dev_error=dev_error,

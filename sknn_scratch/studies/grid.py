@@ -41,11 +41,17 @@ def dask_backend(scheduler):
         ) from exc
     cluster = None
     if scheduler == "local":
+        # no dashboard; the scheduler's small HTTP server (health checks) on a free
+        # port, so a busy 8787 gives no "Port 8787 is already in use" warning
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         client = Client(cluster)
-    else:
-        client = Client(scheduler, timeout="10s")
+    else:  # preflight.check_scheduler has seen a dask greeting there
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ValueError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     try:
         with joblib.parallel_config(backend="dask"):
             yield client
@@ -77,6 +83,31 @@ def grid_search(data, *, grid=None, max_iter=None, random_state=0, scheduler=Non
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X, y)
     return search
+
+
+def grid_record(search):
+    """The search for results.json: the grid, and each candidate's scores."""
+    res = search.cv_results_
+    grid = search.param_grid
+    return {
+        "param_grid": {k.split("__")[-1]: [_plain(v) for v in values]
+                       for k, values in grid.items()},
+        "fitted_on": "train",
+        "scored_on": "dev",
+        "candidates": [
+            {"params": {k.split("__")[-1]: _plain(v) for k, v in params.items()},
+             "rank": int(res["rank_test_score"][i]),
+             "train_accuracy": float(res["mean_train_score"][i]),
+             "dev_accuracy": float(res["mean_test_score"][i])}
+            for i, params in enumerate(res["params"])],
+    }
+
+
+def _plain(value):
+    """A grid value as JSON can hold it (tuples of layer sizes become lists)."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def format_grid(search):

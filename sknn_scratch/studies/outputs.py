@@ -15,20 +15,27 @@ def _unwrap(model):
     return model.steps[-1][1] if hasattr(model, "steps") else model
 
 
-def write_results_json(path, data, results, settings):
+def write_results_json(path, data, results, settings, *, grid=None, files=()):
+    """results.json: the numbers, the settings actually used, the grid's candidates
+    (``grid``, from :func:`grid.grid_record`) and the names of every file the
+    study wrote (``files``; a later study in the same folder deletes them)."""
     payload = {
         "sknn_scratch_version": __version__,
         "dataset": data.name,
         "n_train": int(len(data.y_train)),
         "n_dev": int(len(data.y_dev)),
         "n_test": int(len(data.y_test)),
+        "dev_is_test": data.dev_is_test,
+        "dev_label": data.dev_label,
         "settings": settings,
         "models": [r.as_dict() for r in results],
+        "grid": grid,
+        "files": ["results.json", *files],
     }
     Path(path).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
-def write_report_md(path, data, results, figures, course=False, extra=""):
+def write_report_md(path, data, results, figures, course=False, extra="", notes=()):
     sizes = (f"Train {len(data.y_train)}, dev {len(data.y_dev)}, test "
              f"{len(data.y_test)} samples.")
     if course:
@@ -42,9 +49,10 @@ def write_report_md(path, data, results, figures, course=False, extra=""):
         "dev error (baseline error 0, threshold 5 points).",
         "",
         "```",
-        format_table(results, course=course),
+        format_table(results, course=course, dev_label=data.dev_label),
         "```",
         "",
+        *[f"{note}\n" for note in notes],
         "## Bias and variance",
         "",
     ]

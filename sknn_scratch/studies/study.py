@@ -49,6 +49,16 @@ class StudyData:
     y_dev: np.ndarray
     y_test: np.ndarray
     scaled_inputs: bool = True  # False: inputs already in [0, 1] (the course's X/255)
+    dev_is_test: bool = False  # the course preset: no dev set, the test set stands in
+
+    @property
+    def dev_label(self):
+        """What the "dev" column really is: ``'dev'``, or the test set for the course."""
+        return DEV_IS_TEST_LABEL if self.dev_is_test else "dev"
+
+
+#: How the study labels its "dev" numbers when they are the test set's.
+DEV_IS_TEST_LABEL = "test (no dev set in the course)"
 
 
 def load_study_data(name, *, data_dir=None, random_state=0, dev_size=0.2,
@@ -74,7 +84,7 @@ def load_study_data(name, *, data_dir=None, random_state=0, dev_size=0.2,
         if course:
             return StudyData(name, cats.train.data, cats.test.data, cats.test.data,
                              cats.train.target, cats.test.target, cats.test.target,
-                             scaled_inputs=False)
+                             scaled_inputs=False, dev_is_test=True)
         X_tr, X_dev, y_tr, y_dev = train_test_split(
             cats.train.data, cats.train.target, test_size=dev_size,
             stratify=cats.train.target, random_state=random_state)
@@ -89,8 +99,31 @@ def load_study_data(name, *, data_dir=None, random_state=0, dev_size=0.2,
     return StudyData(name, *parts)
 
 
+#: Default-study models that ``max_iter`` leaves alone, and why.
+MAX_ITER_SKIPPED = {
+    "ScratchLogisticRegression": "Newton's method runs to convergence (about ten "
+                                 "iterations; its max_iter counts Newton iterations)",
+    "sklearn LogisticRegression": "lbfgs runs to convergence (max_iter=1000)",
+}
+
+
+def max_iter_record(models, max_iter):
+    """Which ``models`` a ``--max-iter`` value reached: ``{'value', 'applied_to',
+    'skipped'}``, with the reason for each skipped model."""
+    skipped = {name: MAX_ITER_SKIPPED[name] for name in models if name in MAX_ITER_SKIPPED}
+    if max_iter is None:
+        return {"value": None, "applied_to": [], "skipped": {}}
+    return {"value": max_iter,
+            "applied_to": [name for name in models if name not in skipped],
+            "skipped": skipped}
+
+
 def default_models(*, random_state=0, max_iter=None, scale=True):
-    """The five models of the default study, each in the same pipeline."""
+    """The five models of the default study, each in the same pipeline.
+
+    ``max_iter`` (epochs) goes to the three iterative nets only; the two
+    logistic regressions run to convergence (:data:`MAX_ITER_SKIPPED`).
+    """
     epochs = {} if max_iter is None else {"max_iter": max_iter}
     models = {
         "ScratchLogisticRegression": ScratchLogisticRegression(),
@@ -198,8 +231,12 @@ def run_study(data, models, *, progress=None):
     return results
 
 
-def format_table(results, course=False):
-    """The results as a fixed-width text table (accuracies in %)."""
+def format_table(results, course=False, dev_label="dev"):
+    """The results as a fixed-width text table (accuracies in %).
+
+    A ``dev_label`` other than ``'dev'`` (the course's test set standing in)
+    is written under the table.
+    """
     head = (f"{'model':<28} {'train':>6} {'dev':>6} {'test':>6} {'dev loss':>9} "
             f"{'fit s':>7}  diagnosis")
     if course:
@@ -212,4 +249,6 @@ def format_table(results, course=False):
         if course and r.name in COURSE_RESULTS:
             line += "  | {:.1f} / {:.1f}".format(*COURSE_RESULTS[r.name])
         lines.append(line)
+    if dev_label != "dev":
+        lines.append(f"(dev, dev loss and diagnosis: {dev_label})")
     return "\n".join(lines)

@@ -14,33 +14,37 @@ VANISHING_RATIO = 1e-4
 EXPLOSION_FACTOR = 1e2
 
 
-def feature_scales(X):
+def feature_scales(X, return_peaks=False):
     """Standard deviation of each column of ``X``, in float64, without overflow.
 
     Each column is divided by its largest ``|x|`` first: the variance of values
     near 1e300 (1e30 in float32) would overflow to inf, the standard deviation
-    does not.
+    does not. ``return_peaks=True`` also returns those largest ``|x|``.
     """
     X = np.asarray(X)
-    scales = np.empty(X.shape[1])
+    scales, peaks = np.empty(X.shape[1]), np.empty(X.shape[1])
     for start in range(0, X.shape[1], _COLUMNS):  # blocks of columns: small temporaries
         block = np.array(X[:, start:start + _COLUMNS], dtype=np.float64)
         peak = np.maximum(block.max(axis=0), -block.min(axis=0))
+        peaks[start:start + _COLUMNS] = peak
         peak[peak == 0] = 1.0  # all-zero column: std 0 either way
         block /= peak
         scales[start:start + _COLUMNS] = peak * block.std(axis=0)
-    return scales
+    return (scales, peaks) if return_peaks else scales
 
 
 _COLUMNS = 16
+#: Columns whose spread is within this many units in the last place are constant.
+_ROUNDING_ULPS = 1024
 
 
 def scale_hint(X, solver=None):
     """Hint to standardise when feature scales differ by orders of magnitude.
 
     Dense input only (sparse data is usually scaled without centring on purpose).
-    Features of zero variance are left out. With few rows a standard deviation
-    can be far below its feature's scale by chance (``P(s < e sigma) ~ e^(m-1)``
+    Features of zero variance are left out, and so are features constant up to
+    rounding (spread within 1024 ulps of their largest value). With few rows a
+    standard deviation can be far below its feature's scale by chance (``P(s < e sigma) ~ e^(m-1)``
     for ``m`` rows), so among ``d`` features the smallest is typically
     ``d^(-1/(m-1))`` of the rest: the threshold grows by that factor (3 rows of
     1e5 i.i.d. features give a spurious factor of ~5e3, not a hint).
@@ -51,8 +55,11 @@ def scale_hint(X, solver=None):
         return None
     step = max(1, X.shape[0] // 2000)  # a strided sample of rows is enough
     sample = X[::step]
-    std = feature_scales(sample)
-    std = std[std > 0]
+    std, peaks = feature_scales(sample, return_peaks=True)
+    # a column constant up to rounding (e.g. std 7e-16 around -0.03, values
+    # apart) has no scale: its spread is within 1024 units in the last place
+    eps = np.finfo(X.dtype).eps if X.dtype.kind == "f" else 0.0
+    std = std[std > _ROUNDING_ULPS * eps * peaks]
     if std.size < 2:
         return None
     ratio = float(std.max() / std.min())

@@ -65,3 +65,15 @@ def test_scale_hint_with_scales_whose_squares_overflow_gives_finite_figures(dtyp
 def test_scale_hint_still_fires_with_few_rows_when_the_scales_differ_enormously():
     X = np.random.default_rng(0).standard_normal((5, 3)) * [1e-4, 1.0, 1e4]
     assert scale_hint(X) is not None
+
+
+def test_columns_constant_up_to_rounding_give_no_scale_hint():
+    """Issue 19: a standardised column that is constant but for rounding (std
+    6.9e-16 around -0.033, about a hundred ulps) is not a feature of tiny scale."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 5))
+    X[:, 2] = -0.0334 + 1.2e-15 * rng.integers(-1, 2, size=300)  # std ~1e-15
+    assert 0 < X[:, 2].std() < 1e-14
+    assert scale_hint(X) is None
+    X[:, 2] = -0.0334 + 1e-6 * rng.standard_normal(300)  # a real, tiny feature
+    assert scale_hint(X) is not None

@@ -1,0 +1,156 @@
+"""Checks a study makes before any fitting: its output folder and its dask scheduler.
+
+A study takes minutes; a mistake in ``--out`` or ``--scheduler`` must be
+reported before that work, not after it. Each check raises
+:class:`StudyUsageError` with a one-line message naming the option.
+"""
+
+import json
+import socket
+import struct
+import tempfile
+from pathlib import Path
+
+#: Files every study writes; an earlier study's results.json lists its own.
+STUDY_FILES = ("report.md", "results.json", "loss_curves.png", "learning_curves.png",
+               "bias_variance.png")
+#: Seconds to wait for a scheduler to accept a connection and greet.
+SCHEDULER_TIMEOUT = 5.0
+#: A dask handshake is a few kB; a length beyond this is not dask speaking.
+_MAX_HANDSHAKE = 1 << 24
+
+
+class StudyUsageError(ValueError):
+    """A study option that cannot work; the CLI prints it in one line, exit 2."""
+
+
+def _earlier_study_files(folder):
+    """The files an earlier study wrote in ``folder``, or None if it holds none."""
+    record = folder / "results.json"
+    try:
+        payload = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(payload, dict) or "sknn_scratch_version" not in payload:
+        return None
+    files = payload.get("files", STUDY_FILES)
+    if not isinstance(files, list | tuple) or not all(isinstance(f, str) for f in files):
+        return None
+    # only plain names inside the folder: a record must not delete elsewhere
+    return [folder / name for name in files if Path(name).name == name] + [record]
+
+
+def check_out_folder(text):
+    """Check ``--out`` before the work: a writable folder, empty or an earlier study's.
+
+    Creates the folder (and its parents) if needed.
+
+    Parameters
+    ----------
+    text : str
+        The ``--out`` argument.
+
+    Returns
+    -------
+    folder : Path
+    stale : list of Path
+        An earlier study's files in the folder, to delete with
+        :func:`clear_earlier_study` just before the new files are written.
+    """
+    if not text.strip():
+        raise StudyUsageError("--out is empty: give the folder to write the study to, "
+                              "e.g. --out sknn-study")
+    folder = Path(text)
+    if folder.exists() and not folder.is_dir():
+        raise StudyUsageError(f"--out {text}: '{folder}' exists and is not a folder")
+    stale = []
+    if folder.is_dir() and any(folder.iterdir()):
+        stale = _earlier_study_files(folder)
+        if stale is None:
+            raise StudyUsageError(
+                f"--out {text}: the folder is not empty and holds no earlier study "
+                "(no sknn-scratch results.json); give an empty or new folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise StudyUsageError(f"--out {text}: cannot write to this folder ({reason})") \
+            from None
+    return folder, [path for path in stale if path.exists()]
+
+
+def clear_earlier_study(stale):
+    """Delete an earlier study's files (from :func:`check_out_folder`)."""
+    for path in stale:
+        path.unlink(missing_ok=True)
+
+
+def _host_port(address):
+    """``(host, port)`` of a ``tcp://`` or bare ``host:port`` address, else None."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    if scheme not in ("tcp", "tls"):
+        return None  # inproc://, ucx://, ws://: left to dask
+    return scheme, parse_host_port(location)
+
+
+def check_scheduler(address, timeout=None):
+    """Check that a dask.distributed scheduler answers at ``address``, within ``timeout``.
+
+    A dask server speaks first: on each new connection it sends its handshake,
+    an 8-byte length and then that many bytes. Anything else (no answer, an
+    HTTP server waiting for a request, an SSH banner, a closed port) is not a
+    scheduler, and is reported in one line instead of a hang or a traceback.
+    ``'local'`` (a LocalCluster started here) needs no check. ``timeout``
+    defaults to :data:`SCHEDULER_TIMEOUT` seconds.
+    """
+    if address == "local":
+        return
+    timeout = SCHEDULER_TIMEOUT if timeout is None else timeout
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise StudyUsageError("--scheduler needs dask.distributed: "
+                              "pip install 'sknn-scratch[dask]'") from None
+    try:
+        parsed = _host_port(address)
+    except ValueError as exc:
+        raise StudyUsageError(f"--scheduler {address}: not an address ({exc})") from None
+    if parsed is None:
+        return
+    scheme, (host, port) = parsed
+    where = f"--scheduler {address}"
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            if scheme == "tls":
+                return  # the greeting is encrypted; the port at least accepts
+            head = _receive(sock, 8)
+            (length,) = struct.unpack("<Q", head)
+            if not 0 < length <= _MAX_HANDSHAKE:
+                raise StudyUsageError(
+                    f"{where}: the server there is not a dask scheduler (its first "
+                    f"bytes {head!r} are not a dask handshake)")
+            _receive(sock, length)
+    except TimeoutError:
+        raise StudyUsageError(
+            f"{where}: no dask scheduler answered within {timeout:g} s (something "
+            "accepted the connection but did not greet as dask does)") from None
+    except ConnectionError as exc:
+        raise StudyUsageError(f"{where}: the connection was refused or closed "
+                              f"({exc.strerror or type(exc).__name__})") from None
+    except OSError as exc:
+        raise StudyUsageError(f"{where}: cannot connect "
+                              f"({exc.strerror or type(exc).__name__})") from None
+
+
+def _receive(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionResetError(0, "the server closed the connection")
+        data += chunk
+    return data
