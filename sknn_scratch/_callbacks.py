@@ -7,6 +7,14 @@ first-order loop (or each Newton iteration) is one of its *subtasks*. So
 ``GridSearchCV`` too), and a callback whose ``on_fit_task_end`` returns True ends
 training after that epoch, without raising.
 
+A callback asking for ``fitted_estimator`` gets, at each epoch, a complete fitted
+model as if ``fit`` had stopped there (``history_``, ``n_iter_``, ``t_``, the
+optimizer's state and the generator after that epoch; see
+``estimators/_snapshot.py``), holding no training data and nothing of the
+running fit: a checkpoint callback can ``save_model`` it, and ``warm_start``
+from the file continues exactly as the uninterrupted fit. (Newton iterations
+hand over the weights and ``classes_`` only.)
+
 The training loop knows nothing of scikit-learn: it only reports the end of each
 epoch to its monitors. :class:`Subtasks` is such a monitor. Since there is no
 "epoch begins" signal, it begins subtask ``k + 1`` as soon as subtask ``k`` ends,

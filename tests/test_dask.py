@@ -18,9 +18,10 @@ closed at the end whatever happens, so a broken cluster fails the tests instead
 of hanging CI.
 """
 
-import gc
+import contextlib
 import logging
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -63,8 +64,9 @@ START_TIMEOUT = 120  # s: cluster start and workers arriving (a loaded CI machin
 SEARCH_TIMEOUT = 240  # s: one search, including a worker restart
 
 
-@pytest.fixture(scope="module")
-def client():
+@contextlib.contextmanager
+def _local_cluster():
+    """Two single-threaded worker processes and a client, closed (bounded) at the end."""
     cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                            dashboard_address=None, silence_logs=logging.CRITICAL,
                            timeout=START_TIMEOUT)
@@ -75,6 +77,20 @@ def client():
             yield client
     finally:
         cluster.close(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with _local_cluster() as client:
+        yield client
+
+
+@pytest.fixture
+def fresh_client():
+    """A cluster of its own for a test that kills a worker: no test waits for the
+    Nanny to restart one (on a loaded machine that can stall for minutes)."""
+    with _local_cluster() as client:
+        yield client
 
 
 def _warm_up():
@@ -249,77 +265,58 @@ class KillAtWorstMoment(SchedulerPlugin):
 
 
 def _search_with_a_kill(client, make_search, X, y, *, how, **plugin):
-    client.wait_for_workers(2, timeout=START_TIMEOUT)
-    _wait_until_forgotten(client)  # a sole replica must be of this search's inputs
     pids = client.run(os.getpid)
     client.register_plugin(KillAtWorstMoment(pids, **plugin))
     try:
-        try:
-            return _fit_bounded(make_search(), X, y, dask=how), _killed(client)
-        except Exception as exc:
-            return exc, _killed(client)
-    finally:
-        client.unregister_scheduler_plugin(KillAtWorstMoment.name)
-        _back_to_two_workers(client)
-
-
-def _back_to_two_workers(client):
-    """The Nanny restarts the killed worker; on a loaded machine it may stall: then
-    restart the workers (bounded either way)."""
-    try:
-        client.wait_for_workers(2, timeout=START_TIMEOUT / 2)
-    except TimeoutError:
-        client.restart(timeout=START_TIMEOUT, wait_for_workers=False)
-        client.wait_for_workers(2, timeout=START_TIMEOUT)
-
-
-def _wait_until_forgotten(client):
-    """Wait (bounded) until the scheduler has released every key of earlier searches."""
-    gc.collect()
-    deadline = time.monotonic() + START_TIMEOUT
-    while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)):
-        if time.monotonic() > deadline:
-            pytest.fail("keys of an earlier search were never released")
-        time.sleep(0.1)
+        return _fit_bounded(make_search(), X, y, dask=how), _killed(client)
+    except Exception as exc:
+        return exc, _killed(client)
 
 
 def _killed(client):
-    return client.run_on_scheduler(
-        lambda dask_scheduler: dask_scheduler.plugins[KillAtWorstMoment.name].killed
-        + (getattr(dask_scheduler.plugins[KillAtWorstMoment.name], "sole", None),))
+    """The plugin's ``killed`` and, last, the sole replicas it saw (None: no kill)."""
+    def report(dask_scheduler):
+        plugin = dask_scheduler.plugins[KillAtWorstMoment.name]
+        return None if plugin.killed is None else (*plugin.killed,
+                                                   getattr(plugin, "sole", None))
+
+    return client.run_on_scheduler(report)
 
 
-def test_plain_joblib_backend_loses_the_search_with_a_sole_replica(client):
+def test_plain_joblib_backend_loses_the_search_with_a_sole_replica(fresh_client):
     # what fit_on_dask exists for (README): the fold indices live on one worker
     X, y = _digits()
-    outcome, killed = _search_with_a_kill(client, _digits_grid, X, y, how=True)
+    outcome, killed = _search_with_a_kill(fresh_client, _digits_grid, X, y, how=True)
     assert killed is not None and killed[2], "no worker held a sole replica"
     assert isinstance(outcome, Exception), "the plain backend survived: update README"
 
 
 @pytest.mark.parametrize("file_backed", [False, True], ids=["in-memory", "file-backed"])
-def test_fit_on_dask_survives_a_kill_at_the_worst_moment(client, file_backed, tmp_path):
+def test_fit_on_dask_survives_a_kill_at_the_worst_moment(fresh_client, file_backed,
+                                                         tmp_path):
     X, y = _digits()
     serial = _fit_bounded(_digits_grid(), X, y, dask=False)
     if file_backed:  # out-of-core X: workers map the file themselves
         np.save(tmp_path / "X.npy", X)
         X = FileBackedArray(tmp_path / "X.npy")
-    on_dask, killed = _search_with_a_kill(client, _digits_grid, X, y, how="fit_on_dask")
+    on_dask, killed = _search_with_a_kill(fresh_client, _digits_grid, X, y,
+                                          how="fit_on_dask")
     assert killed is not None, "no worker was killed: the search ended first"
     assert killed[2] is False  # everything broadcast: no input had a sole holder
     assert not isinstance(on_dask, Exception), on_dask
     _assert_same_results(serial, on_dask)
 
 
-def test_fit_on_dask_survives_kills_at_random_moments(client):
+def test_fit_on_dask_survives_kills_at_random_moments():
     X, y = _digits()
     serial = _fit_bounded(_digits_grid(), X, y, dask=False)
     rng = np.random.default_rng(0)
     # 6 fits in batches: each batch starts and ends (>= 2 events per batch)
     for at, victim in zip(rng.integers(1, 7, size=3), rng.integers(0, 2, size=3)):
-        on_dask, killed = _search_with_a_kill(client, _digits_grid, X, y,
-                                              how="fit_on_dask", at=int(at),
-                                              victim=int(victim))
+        with _local_cluster() as client:  # a fresh cluster for each kill
+            on_dask, killed = _search_with_a_kill(client, _digits_grid, X, y,
+                                                  how="fit_on_dask", at=int(at),
+                                                  victim=int(victim))
         assert killed is not None, f"no kill at event {at}"
         assert not isinstance(on_dask, Exception), on_dask
         _assert_same_results(serial, on_dask)
@@ -376,3 +373,15 @@ def test_scoring_monitor_gets_every_row_through_an_external_scheduler(external_c
     # few a LocalCluster (scheduler in this process) lets through
     assert len(epochs) == 21, [(r["task_name"], r["task_id"]) for r in rows]
     assert all(0.0 <= row["accuracy"] <= 1.0 for row in epochs)
+
+
+def test_file_backed_array_refuses_a_non_2d_file_and_pickles_as_its_path(tmp_path):
+    np.save(tmp_path / "y.npy", np.arange(5.0))
+    with pytest.raises(ValueError, match=r"2-d array .* shape \(5,\)"):
+        FileBackedArray(tmp_path / "y.npy")
+    X = np.arange(20_000.0).reshape(2000, 10)
+    np.save(tmp_path / "X.npy", X)
+    handle = FileBackedArray(tmp_path / "X.npy")
+    assert len(pickle.dumps(handle)) < 500  # not the 160 kB of data
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(handle))[[3, 1]], X[[3, 1]])
+    assert len(handle) == 2000 and np.asarray(handle).shape == (2000, 10)
