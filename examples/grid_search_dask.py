@@ -3,12 +3,13 @@
 Run:  pip install 'sknn-scratch[dask]' && python examples/grid_search_dask.py [ADDRESS]
 Without ADDRESS a LocalCluster of two worker processes starts on this machine;
 with one (e.g. tcp://scheduler:8786) the search runs on that cluster, whose
-workers need sknn-scratch installed.
+workers need sknn-scratch installed. ``fit_on_dask`` is ``search.fit`` through
+joblib's dask backend, with every input on every worker, so that the search
+survives the loss of a worker (README, "Grid search on a dask.distributed cluster").
 """
 
 import sys
 
-import joblib
 from dask.distributed import Client, LocalCluster
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
@@ -16,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknn_scratch import DeepNNClassifier
+from sknn_scratch.scaleout import fit_on_dask
 
 if __name__ == "__main__":
     X, y = load_digits(return_X_y=True)
@@ -28,6 +30,6 @@ if __name__ == "__main__":
         client = Client(sys.argv[1])
     else:
         client = Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True))
-    with client, joblib.parallel_config(backend="dask"):
-        search.fit(X, y)
+    with client:  # X, y and the folds broadcast: the search survives a lost worker
+        fit_on_dask(search, X, y, client=client)
     print("best:", search.best_params_, f"cv accuracy {search.best_score_:.3f}")

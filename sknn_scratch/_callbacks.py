@@ -7,6 +7,14 @@ first-order loop (or each Newton iteration) is one of its *subtasks*. So
 ``GridSearchCV`` too), and a callback whose ``on_fit_task_end`` returns True ends
 training after that epoch, without raising.
 
+A callback asking for ``fitted_estimator`` gets, at each epoch, a complete fitted
+model as if ``fit`` had stopped there (``history_``, ``n_iter_``, ``t_``, the
+optimizer's state and the generator after that epoch; see
+``estimators/_snapshot.py``), holding no training data and nothing of the
+running fit: a checkpoint callback can ``save_model`` it, and ``warm_start``
+from the file continues exactly as the uninterrupted fit. (Newton iterations
+hand over the weights and ``classes_`` only.)
+
 The training loop knows nothing of scikit-learn: it only reports the end of each
 epoch to its monitors. :class:`Subtasks` is such a monitor. Since there is no
 "epoch begins" signal, it begins subtask ``k + 1`` as soon as subtask ``k`` ends,
@@ -22,8 +30,30 @@ callbacks.
 import functools
 from contextlib import contextmanager
 
+#: Attributes that only exist while a fit runs: the running :class:`FitTask` and
+#: scikit-learn's callback context (with its callbacks to tear down, and the
+#: meta-estimator's context that the fit's task tree is merged into).
+_TRANSIENT = ("_callback_fit_task", "_callback_fit_ctx", "_skl_callbacks_to_teardown",
+              "_parent_callback_ctx")
+
 try:  # experimental callback API (scikit-learn >= 1.9)
-    from sklearn.callback import CallbackSupportMixin, with_callbacks
+    from sklearn.callback import CallbackSupportMixin as _SklearnCallbackSupport
+    from sklearn.callback import with_callbacks
+
+    class CallbackSupportMixin(_SklearnCallbackSupport):
+        """scikit-learn's callback support; a shallow copy drops the running fit.
+
+        scikit-learn builds the ``fitted_estimator`` it hands to callbacks as
+        ``copy.copy(estimator)`` plus the attributes we give it. Without this,
+        that copy would keep the running task (the training data, the live
+        estimator) and the callback contexts.
+        """
+
+        def __copy__(self):
+            new = type(self).__new__(type(self))
+            new.__dict__.update((key, value) for key, value in self.__dict__.items()
+                                if key not in _TRANSIENT)
+            return new
 
     HAS_CALLBACKS = True
 except ImportError:  # older scikit-learn: no callbacks at all
@@ -47,11 +77,12 @@ except ImportError:  # older scikit-learn: no callbacks at all
 
 #: Name of the estimator attribute holding the running :class:`FitTask`. It only
 #: exists during ``fit``/``partial_fit`` (never on a fitted or pickled model).
-_TASK_ATTRIBUTE = "_callback_fit_task"
+_TASK_ATTRIBUTE = _TRANSIENT[0]
 
 
 @contextmanager
-def fit_task(est, X, y, sample_weight, classes, coefs, intercepts, *, max_subtasks):
+def fit_task(est, X, y, sample_weight, classes, coefs, intercepts, *, max_subtasks,
+             snapshot=None):
     """Run the body of one ``fit``/``partial_fit`` call as a callback task.
 
     The task begins on entry. Inside the block, :func:`epoch_subtasks` and
@@ -76,6 +107,12 @@ def fit_task(est, X, y, sample_weight, classes, coefs, intercepts, *, max_subtas
         The weights training starts from (not modified).
     max_subtasks : int
         Largest number of epochs / iterations this call may run.
+    snapshot : callable, optional
+        ``snapshot(coefs, intercepts, run)`` -> the fitted attributes of the model
+        at these weights, ``run`` being the training loop's running
+        :class:`~sknn_scratch.training.loop.TrainingResult` (its epochs so far,
+        the optimizer's state). Without it (or before the loop runs) the
+        per-subtask model gets only ``classes_``, ``coefs_`` and ``intercepts_``.
 
     Yields
     ------
@@ -85,7 +122,8 @@ def fit_task(est, X, y, sample_weight, classes, coefs, intercepts, *, max_subtas
     if not HAS_CALLBACKS:
         yield None
         return
-    task = FitTask(est, X, y, sample_weight, classes, coefs, intercepts, max_subtasks)
+    task = FitTask(est, X, y, sample_weight, classes, coefs, intercepts, max_subtasks,
+                   snapshot)
     setattr(est, _TASK_ATTRIBUTE, task)
     try:
         yield task
@@ -127,8 +165,9 @@ class FitTask:
     """
 
     def __init__(self, est, X, y, sample_weight, classes, coefs, intercepts,
-                 max_subtasks):
+                 max_subtasks, snapshot=None):
         self.est = est
+        self.snapshot = snapshot
         self.classes = classes
         self.start = (coefs, intercepts)
         self.max_subtasks = max_subtasks
@@ -137,13 +176,18 @@ class FitTask:
         self.context = est._init_callback_context(max_subtasks=max_subtasks)
         self.context.call_on_fit_task_begin(**self._data)
 
-    def hook_arguments(self, coefs, intercepts):
+    def hook_arguments(self, coefs, intercepts, run=None):
         """Keyword arguments of a subtask hook at the given weights.
 
         The estimator handed to callbacks that ask for ``fitted_estimator`` is
-        built lazily, from copies (the loop keeps updating its arrays in place).
+        built lazily, from copies (the loop keeps updating its arrays in place):
+        with a ``snapshot`` and the loop's running result ``run``, a complete
+        fitted model at this epoch, which ``save_model`` stores and ``warm_start``
+        continues exactly as the uninterrupted fit would.
         """
         def attributes():
+            if self.snapshot is not None and run is not None:
+                return self.snapshot(coefs, intercepts, run)
             # out_activation_ / n_outputs_ say whether the outputs are per-label
             # sigmoids (a multilabel y, validated to 2-d) or a softmax
             n_outputs = coefs[-1].shape[1]
@@ -173,6 +217,7 @@ class Subtasks:
     reason.
 
     As a monitor of :func:`sknn_scratch.training.loop.run_training` it provides
+    ``start`` (the loop's running result, for complete per-epoch models),
     ``on_epoch_end`` (True stops the loop, with ``stop_reason='callback'``) and
     ``finish``.
     """
@@ -185,6 +230,7 @@ class Subtasks:
         self.n_begun = 0
         self.n_ended = 0
         self.stopped = False
+        self.run = None  # the training loop's running result, once it starts
         self._context = None
         self._begin(*task.start)
 
@@ -203,7 +249,7 @@ class Subtasks:
             return False
         self.n_ended += 1
         self.stopped = bool(context.call_on_fit_task_end(
-            **self.task.hook_arguments(coefs, intercepts)))
+            **self.task.hook_arguments(coefs, intercepts, self.run)))
         if not self.stopped:
             self._begin(coefs, intercepts)
         return self.stopped
@@ -225,6 +271,10 @@ class Subtasks:
             context.call_on_fit_task_end(estimator=self.task.est)
 
     # -- training-loop monitor protocol -------------------------------------------
+    def start(self, result):
+        """The loop's result, filled as it runs: epochs so far, optimizer state."""
+        self.run = result
+
     def on_epoch_end(self, record, coefs, intercepts):
         """End this epoch's subtask; True stops the loop."""
         return self.end(coefs, intercepts)

@@ -261,3 +261,86 @@ def test_estimators_work_without_the_callback_framework(package_without_callback
         assert clone(est).partial_fit(X, y, classes=[0, 1]).n_iter_ == 1
     pipe = make_pipeline(StandardScaler(), fresh.ShallowNNClassifier(max_iter=3, tol=None))
     GridSearchCV(pipe, {"shallownnclassifier__n_hidden": [2, 3]}, cv=2).fit(X, y)
+
+
+class Checkpoint:
+    """A FitCallback that keeps every epoch's model (and can save it with save_model)."""
+
+    def __init__(self, folder=None):
+        self.folder = folder
+        self.models = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name != "epoch" or fitted_estimator is None:
+            return False
+        self.models.append(fitted_estimator)
+        if self.folder is not None:
+            from sknn_scratch.io import save_model
+
+            save_model(fitted_estimator, self.folder / f"epoch{len(self.models)}.h5")
+        return False
+
+
+@needs_callbacks
+def test_the_per_epoch_model_carries_no_training_data_nor_live_state():
+    X, y = make_classification(n_samples=3000, n_features=60, random_state=0)  # 1.4 MB
+    keeper = Checkpoint()
+    est = DeepNNClassifier(hidden_layer_sizes=(8,), max_iter=4, tol=None, random_state=0)
+    est.set_callbacks(keeper).fit(X, y)
+    final_size = len(pickle.dumps(est))
+    assert len(keeper.models) == 4
+    for k, model in enumerate(keeper.models, start=1):
+        assert not any(hasattr(model, name) for name in TRANSIENT + ("_parent_callback_ctx",))
+        assert model is not est
+        # a fitted model of its own: its epochs so far, nothing of the others
+        assert model.n_iter_ == len(model.history_) == len(model.loss_curve_) == k
+        assert model.loss_curve_ == est.loss_curve_[:k]
+        assert model.t_ == k * X.shape[0]
+        # as small as the final model (which holds the same arrays), not X's 1.4 MB
+        assert len(pickle.dumps(model)) < 1.5 * final_size
+    np.testing.assert_array_equal(keeper.models[-1].predict_proba(X), est.predict_proba(X))
+
+
+@needs_callbacks
+def test_the_per_epoch_model_under_warm_start_is_not_stale(data):
+    X, y = data
+    keeper = Checkpoint()
+    est = ShallowNNClassifier(max_iter=3, tol=None, batch_size=40, random_state=0,
+                              warm_start=True)
+    est.fit(X, y)
+    before = (list(est.loss_curve_), est._optimizer_state[1]["t"])
+    est.set_callbacks(keeper).fit(X, y)
+    first = keeper.models[0]
+    assert first.n_iter_ == 1 and len(first.history_) == 4
+    assert first.loss_curve_ == est.loss_curve_[:4] and before[0] == est.loss_curve_[:3]
+    # its optimizer state and generator are those after epoch 4, not the live ones
+    # (120 rows in mini-batches of 40: 3 steps, and one shuffle, per epoch)
+    assert before[1] == 9 and first._optimizer_state[1]["t"] == 12
+    assert first._rng is not est._rng
+    assert first._rng.bit_generator.state != est._rng.bit_generator.state
+
+
+@needs_callbacks
+@pytest.mark.parametrize("solver", ["adam", "gd"])
+def test_resuming_from_a_checkpoint_continues_exactly(solver, data, tmp_path):
+    from sknn_scratch.io import load_model
+
+    X, y = data
+    params = dict(hidden_layer_sizes=(8, 4), max_iter=8, tol=None, batch_size=32,
+                  solver=solver, dropout=0.1, random_state=0)
+    keeper = Checkpoint(tmp_path)
+    whole = DeepNNClassifier(**params).set_callbacks(keeper).fit(X, y)
+    resumed = load_model(tmp_path / "epoch3.h5")  # as if the run had died after epoch 3
+    resumed.set_params(warm_start=True, max_iter=5).fit(X, y)
+    assert resumed.loss_curve_ == whole.loss_curve_
+    for a, b in zip(resumed.coefs_ + resumed.intercepts_, whole.coefs_ + whole.intercepts_):
+        np.testing.assert_array_equal(a, b)

@@ -1,23 +1,31 @@
 """Scale-out: searches over sknn_scratch pipelines on dask.distributed.
 
-Through joblib's dask backend (``joblib.parallel_config(backend="dask")``, extra
-``sknn-scratch[dask]``) on a LocalCluster of two single-threaded worker
-processes:
+On a LocalCluster of two single-threaded worker processes (extra
+``sknn-scratch[dask]``):
 
-* GridSearchCV and RandomizedSearchCV give cv_results_ identical to n_jobs=1;
-* a worker process killed (SIGKILL) in the middle of a search costs nothing: dask
-  reschedules the lost tasks, every candidate is scored, the scores and the best
-  parameters are those of the serial run.
+* through joblib's dask backend, GridSearchCV and RandomizedSearchCV give
+  cv_results_ identical to n_jobs=1 run under ``threadpool_limits(1)`` (the
+  workers' BLAS threads);
+* through :func:`sknn_scratch.scaleout.fit_on_dask`, a worker process killed
+  (SIGKILL) at any moment of a digits-sized search costs nothing: the kill is
+  chosen by a scheduler plugin (the first batch of fits starting, on the worker
+  holding the only copy of an input if there is one) or at random events; every
+  candidate is scored, with the serial scores. The same plugin makes joblib's
+  plain backend lose the search (what the README warns about).
 
 Every wait is bounded (cluster start, workers, each search), and the cluster is
 closed at the end whatever happens, so a broken cluster fails the tests instead
 of hanging CI.
 """
 
+import contextlib
 import logging
 import os
+import pickle
 import signal
+import subprocess
 import sys
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -33,13 +41,16 @@ except ImportError:  # pragma: no cover - the test extra installs it
     pytest.skip("dask.distributed is not installed: pip install 'sknn-scratch[dask]' "
                 "(the 'test' extra includes it)", allow_module_level=True)
 
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_digits, load_iris
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from threadpoolctl import threadpool_limits
+
 import sknn_scratch
-from sknn_scratch import DeepNNClassifier, ShallowNNClassifier
+from sknn_scratch import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from sknn_scratch.scaleout import FileBackedArray, fit_on_dask
 
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL-based fault test"),
@@ -53,8 +64,9 @@ START_TIMEOUT = 120  # s: cluster start and workers arriving (a loaded CI machin
 SEARCH_TIMEOUT = 240  # s: one search, including a worker restart
 
 
-@pytest.fixture(scope="module")
-def client():
+@contextlib.contextmanager
+def _local_cluster():
+    """Two single-threaded worker processes and a client, closed (bounded) at the end."""
     cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                            dashboard_address=None, silence_logs=logging.CRITICAL,
                            timeout=START_TIMEOUT)
@@ -65,6 +77,20 @@ def client():
             yield client
     finally:
         cluster.close(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with _local_cluster() as client:
+        yield client
+
+
+@pytest.fixture
+def fresh_client():
+    """A cluster of its own for a test that kills a worker: no test waits for the
+    Nanny to restart one (on a loaded machine that can stall for minutes)."""
+    with _local_cluster() as client:
+        yield client
 
 
 def _warm_up():
@@ -96,13 +122,20 @@ def _randomized():
 
 
 def _fit_bounded(search, X, y, *, dask, scatter=None):
-    """``search.fit`` in a helper thread, failing (not hanging) after SEARCH_TIMEOUT."""
+    """``search.fit`` in a helper thread, failing (not hanging) after SEARCH_TIMEOUT.
+
+    ``dask``: False (serial, BLAS on one thread as in the workers), True (joblib's
+    dask backend), or "fit_on_dask".
+    """
 
     def run():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if not dask:
-                return search.fit(X, y)
+                with threadpool_limits(1):
+                    return search.fit(X, y)
+            if dask == "fit_on_dask":
+                return fit_on_dask(search, X, y)
             with joblib.parallel_config(backend="dask", scatter=scatter,
                                         wait_for_workers_timeout=START_TIMEOUT):
                 return search.fit(X, y)
@@ -118,12 +151,18 @@ def _fit_bounded(search, X, y, *, dask, scatter=None):
 
 def _assert_same_results(serial, distributed):
     a, b = serial.cv_results_, distributed.cv_results_
-    assert a["params"] == b["params"]
+    assert repr(a["params"]) == repr(b["params"])  # (estimators as parameters)
     for key in a:  # every score column; timing columns differ by nature
-        if "time" not in key and key != "params":
+        if "time" in key or key == "params":
+            continue
+        if np.ma.isMaskedArray(a[key]):  # param_ columns: compare the unmasked values
+            mask = np.ma.getmaskarray(a[key])
+            np.testing.assert_array_equal(mask, np.ma.getmaskarray(b[key]), err_msg=key)
+            assert repr(a[key].data[~mask]) == repr(b[key].data[~mask]), key
+        else:
             np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]),
                                           err_msg=key)
-    assert serial.best_params_ == distributed.best_params_
+    assert repr(serial.best_params_) == repr(distributed.best_params_)
 
 
 def test_workers_import_this_sknn_scratch(client):
@@ -141,61 +180,208 @@ def test_search_on_dask_matches_serial(client, make_search):
         np.testing.assert_array_equal(a, b)
 
 
-class KillOneWorkerMidSearch(SchedulerPlugin):
-    """SIGKILL one busy worker process when the search's first task completes.
 
-    ``pids`` maps worker addresses to process ids (from ``client.run(os.getpid)``).
-    The scheduler runs in the test process (LocalCluster), so ``os.kill`` hits a
-    child process of the test; the Nanny restarts it.
+
+def _digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y  # 1,797 rows: X 0.9 MB, each fold's indices ~10 kB
+
+
+def _digits_grid():
+    """Six fits of mini-batch nets and Newton LR (the BLAS-thread sensitive one)."""
+    pipe = make_pipeline(StandardScaler(), DeepNNClassifier(
+        hidden_layer_sizes=(16,), max_iter=4, tol=None, random_state=0))
+    grid = [{"deepnnclassifier__alpha": [1e-4, 1.0]},
+            {"deepnnclassifier": [ScratchLogisticRegression(C=1.0, max_iter=5)]}]
+    return GridSearchCV(pipe, grid, cv=StratifiedKFold(2, shuffle=True, random_state=0),
+                        error_score="raise")
+
+
+def test_newton_and_nets_on_dask_match_serial_under_one_blas_thread(client):
+    X, y = _digits()
+    serial = _fit_bounded(_digits_grid(), X, y, dask=False)
+    _assert_same_results(serial, _fit_bounded(_digits_grid(), X, y, dask="fit_on_dask"))
+
+
+class KillAtWorstMoment(SchedulerPlugin):
+    """SIGKILL a worker when the search's first batch of fits starts processing.
+
+    The victim is the worker holding the only copy of some input (a scattered key
+    with a single holder) if there is one: losing it loses that input. Otherwise
+    it is the worker the batch runs on. A running active memory manager first
+    makes its periodic pass (which drops replicas), so that the moment is the
+    worst one whatever its timing. ``pids`` maps worker addresses to process
+    ids; the scheduler runs in the test process (LocalCluster), so ``os.kill`` hits
+    a child process of the test, which its Nanny restarts.
+
+    With ``at`` (an int) the kill happens instead at the ``at``-th start or end of
+    a batch, on the worker ``victim`` (an index into the sorted addresses).
     """
 
-    name = "sknn-kill-one-worker"
+    name = "sknn-kill-worker"
 
-    def __init__(self, pids):
+    def __init__(self, pids, at=None, victim=0):
         self.pids = dict(pids)
-        self.killed = None  # (address, pid, number of tasks it was processing)
+        self.at, self.victim = at, victim
+        self.n_events = 0
+        self.killed = None  # (address, pid, holds a sole replica)
 
     async def start(self, scheduler):
         self.scheduler = scheduler
 
+    def _sole_holders(self):
+        self.sole = sorted((str(ts.key), next(iter(ts.who_has)).address)
+                           for ts in self.scheduler.tasks.values()
+                           if ts.state == "memory" and len(ts.who_has) == 1
+                           and not str(ts.key).startswith(("batch_of_",
+                                                           "mixed_batch_of_")))
+        return sorted({address for _, address in self.sole})
+
     def transition(self, key, start, finish, *args, **kwargs):
-        if self.killed is not None or finish != "memory":
+        if self.killed is not None or finish not in ("processing", "memory"):
             return
         if not str(key).startswith(("batch_of_", "mixed_batch_of_")):
-            return  # only joblib's batches of fits, not scattered data
-        busy = sorted(((len(ws.processing), address)
-                       for address, ws in self.scheduler.workers.items()
-                       if address in self.pids), reverse=True)
-        if not busy:
+            return  # joblib's batches of fits only, not the data
+        alive = sorted(a for a in self.scheduler.workers if a in self.pids)
+        if not alive:
             return
-        n_processing, address = busy[0]
+        self.n_events += 1
+        if self.at is None:
+            if finish != "processing":
+                return
+            amm = self.scheduler.extensions.get("amm")
+            if amm is not None and amm.running:  # its drops, now rather than in 2 s
+                amm.run_once()
+            sole = [a for a in self._sole_holders() if a in self.pids]
+            ts = self.scheduler.tasks[key]
+            address = sole[0] if sole else ts.processing_on.address
+            holds_sole = bool(sole)
+        elif self.n_events == self.at:
+            address, holds_sole = alive[self.victim % len(alive)], None
+        else:
+            return
         os.kill(self.pids[address], signal.SIGKILL)
-        self.killed = (address, self.pids[address], n_processing)
+        self.killed = (address, self.pids[address], holds_sole)
 
 
-def test_search_survives_a_killed_worker(client):
-    X, y = _data()
-    serial = _fit_bounded(_grid(max_iter=20, batch_size=8), X, y, dask=False)
-
-    client.wait_for_workers(2, timeout=START_TIMEOUT)
+def _search_with_a_kill(client, make_search, X, y, *, how, **plugin):
     pids = client.run(os.getpid)
-    client.register_plugin(KillOneWorkerMidSearch(pids))
+    client.register_plugin(KillAtWorstMoment(pids, **plugin))
     try:
-        # X and y broadcast to both workers, so the survivor holds every input
-        on_dask = _fit_bounded(_grid(max_iter=20, batch_size=8), X, y, dask=True,
-                               scatter=[X, y])
-        killed = client.run_on_scheduler(
-            lambda dask_scheduler: dask_scheduler.plugins[
-                KillOneWorkerMidSearch.name].killed)
-    finally:
-        client.unregister_scheduler_plugin(KillOneWorkerMidSearch.name)
+        return _fit_bounded(make_search(), X, y, dask=how), _killed(client)
+    except Exception as exc:
+        return exc, _killed(client)
 
+
+def _killed(client):
+    """The plugin's ``killed`` and, last, the sole replicas it saw (None: no kill)."""
+    def report(dask_scheduler):
+        plugin = dask_scheduler.plugins[KillAtWorstMoment.name]
+        return None if plugin.killed is None else (*plugin.killed,
+                                                   getattr(plugin, "sole", None))
+
+    return client.run_on_scheduler(report)
+
+
+def test_plain_joblib_backend_loses_the_search_with_a_sole_replica(fresh_client):
+    # what fit_on_dask exists for (README): the fold indices live on one worker
+    X, y = _digits()
+    outcome, killed = _search_with_a_kill(fresh_client, _digits_grid, X, y, how=True)
+    assert killed is not None and killed[2], "no worker held a sole replica"
+    assert isinstance(outcome, Exception), "the plain backend survived: update README"
+
+
+@pytest.mark.parametrize("file_backed", [False, True], ids=["in-memory", "file-backed"])
+def test_fit_on_dask_survives_a_kill_at_the_worst_moment(fresh_client, file_backed,
+                                                         tmp_path):
+    X, y = _digits()
+    serial = _fit_bounded(_digits_grid(), X, y, dask=False)
+    if file_backed:  # out-of-core X: workers map the file themselves
+        np.save(tmp_path / "X.npy", X)
+        X = FileBackedArray(tmp_path / "X.npy")
+    on_dask, killed = _search_with_a_kill(fresh_client, _digits_grid, X, y,
+                                          how="fit_on_dask")
     assert killed is not None, "no worker was killed: the search ended first"
-    address, pid, n_processing = killed
-    assert n_processing >= 1, "the killed worker held no task"
-    # every candidate scored (error_score='raise' would have raised), same results
-    assert np.isfinite(on_dask.cv_results_["mean_test_score"]).all()
+    assert killed[2] is False  # everything broadcast: no input had a sole holder
+    assert not isinstance(on_dask, Exception), on_dask
     _assert_same_results(serial, on_dask)
-    # the Nanny brings the cluster back to two workers, in a new process
-    client.wait_for_workers(2, timeout=START_TIMEOUT)
-    assert pid not in client.run(os.getpid).values()
+
+
+def test_fit_on_dask_survives_kills_at_random_moments():
+    X, y = _digits()
+    serial = _fit_bounded(_digits_grid(), X, y, dask=False)
+    rng = np.random.default_rng(0)
+    # 6 fits in batches: each batch starts and ends (>= 2 events per batch)
+    for at, victim in zip(rng.integers(1, 7, size=3), rng.integers(0, 2, size=3)):
+        with _local_cluster() as client:  # a fresh cluster for each kill
+            on_dask, killed = _search_with_a_kill(client, _digits_grid, X, y,
+                                                  how="fit_on_dask", at=int(at),
+                                                  victim=int(victim))
+        assert killed is not None, f"no kill at event {at}"
+        assert not isinstance(on_dask, Exception), on_dask
+        _assert_same_results(serial, on_dask)
+
+
+@pytest.fixture
+def external_client(tmp_path):
+    """A scheduler and a worker in processes of their own (``dask scheduler`` and
+    ``dask worker``), not a LocalCluster, and a client of them."""
+    pytest.importorskip("sklearn.callback")
+    file = tmp_path / "scheduler.json"
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    cli = [sys.executable, "-m", "distributed.cli"]
+    procs = [subprocess.Popen(cli[:2] + ["distributed.cli.dask_scheduler", "--port", "0",
+                                         "--dashboard-address", ":0",
+                                         "--scheduler-file", str(file)],
+                              env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not file.exists():
+            if time.monotonic() > deadline or procs[0].poll() is not None:
+                pytest.fail("the dask scheduler did not start")
+            time.sleep(0.2)
+        procs.append(subprocess.Popen(
+            cli[:2] + ["distributed.cli.dask_worker", "--scheduler-file", str(file),
+                       "--nthreads", "1", "--nworkers", "1", "--no-dashboard"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with Client(scheduler_file=str(file), timeout=f"{START_TIMEOUT}s") as client:
+            client.wait_for_workers(1, timeout=START_TIMEOUT)
+            yield client
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_scoring_monitor_gets_every_row_through_an_external_scheduler(external_client):
+    from sklearn.callback import ScoringMonitor
+
+    X, y = _data()
+    monitor = ScoringMonitor(scoring="accuracy")
+    net = ShallowNNClassifier(max_iter=3, tol=None, random_state=0)
+    search = GridSearchCV(make_pipeline(StandardScaler(), net.set_callbacks(monitor)),
+                          {"shallownnclassifier__n_hidden": [2, 4]}, cv=3)
+    _fit_bounded(search, X, y, dask=True)
+    rows = [row for run in monitor.get_logs(select="all") for row in run.data]
+    epochs = [row for row in rows if row["task_name"] == "epoch"]
+    # 2 candidates x 3 folds + the refit, each a fit of 3 epochs: 21 rows, not the
+    # few a LocalCluster (scheduler in this process) lets through
+    assert len(epochs) == 21, [(r["task_name"], r["task_id"]) for r in rows]
+    assert all(0.0 <= row["accuracy"] <= 1.0 for row in epochs)
+
+
+def test_file_backed_array_refuses_a_non_2d_file_and_pickles_as_its_path(tmp_path):
+    np.save(tmp_path / "y.npy", np.arange(5.0))
+    with pytest.raises(ValueError, match=r"2-d array .* shape \(5,\)"):
+        FileBackedArray(tmp_path / "y.npy")
+    X = np.arange(20_000.0).reshape(2000, 10)
+    np.save(tmp_path / "X.npy", X)
+    handle = FileBackedArray(tmp_path / "X.npy")
+    assert len(pickle.dumps(handle)) < 500  # not the 160 kB of data
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(handle))[[3, 1]], X[[3, 1]])
+    assert len(handle) == 2000 and np.asarray(handle).shape == (2000, 10)

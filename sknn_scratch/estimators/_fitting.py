@@ -83,6 +83,12 @@ def split_validation(X, codes, sw, fraction, rng):
     return (X[train], codes[train], sw[train]), (X[val], codes[val], sw[val])
 
 
+def update_rule(est):
+    """The first-order update rule (optimizer) ``est``'s parameters ask for."""
+    return make_optimizer(est.solver, momentum=est.momentum, beta_1=est.beta_1,
+                          beta_2=est.beta_2, epsilon=est.epsilon)
+
+
 def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng, *,
                       incremental, resume, dev):
     """Run the loop for ``est``; returns the loop's TrainingResult.
@@ -90,8 +96,7 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
     ``dev`` is None or ``(X_val, codes_val, sw_val)``; with ``early_stopping`` and
     no dev set, one is held out of the training data.
     """
-    optimizer = make_optimizer(est.solver, momentum=est.momentum, beta_1=est.beta_1,
-                               beta_2=est.beta_2, epsilon=est.epsilon)
+    optimizer = update_rule(est)
     state = getattr(est, "_optimizer_state", None) if resume else None
     opt_state = state[1] if state is not None and state[0] == optimizer else None
     if resume and state is None and getattr(est, "_optimizer_state_dropped", False):

@@ -22,7 +22,7 @@ from .._compat import (Interval, IntervalNotBool, Options, StrOptions, _fit_cont
                        validate_params)
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
-from . import _data, _fitting
+from . import _data, _fitting, _snapshot
 from ._weights import check_weight_shapes, dense_weights, row_ordered
 
 
@@ -230,8 +230,11 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             coefs, intercepts = network.init_params(arch, self._init_name(), rng,
                                                     X.dtype)
 
+        snapshot = (None if self.solver == "newton"
+                    else _snapshot.builder(self, classes, arch, rng, resume))
         with _callbacks.fit_task(self, X, y, sample_weight, classes, coefs, intercepts,
-                                 max_subtasks=1 if incremental else self.max_iter):
+                                 max_subtasks=1 if incremental else self.max_iter,
+                                 snapshot=snapshot):
             if self.solver == "newton":
                 Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
                 outcome = self._train_newton(arch, coefs, intercepts, X, Y, sw,

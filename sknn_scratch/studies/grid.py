@@ -3,7 +3,7 @@
 The train and dev splits are stacked and a :class:`~sklearn.model_selection.PredefinedSplit`
 marks the dev rows, so every candidate is fitted on train and scored on dev —
 the notes' train/dev protocol, through scikit-learn's search machinery (and so
-runnable on a dask.distributed cluster through joblib's dask backend).
+runnable on a dask.distributed cluster: :func:`sknn_scratch.scaleout.fit_on_dask`).
 """
 
 import contextlib
@@ -16,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..estimators import DeepNNClassifier
+from ..scaleout import fit_on_dask
 
 #: Candidates of the default grid (2 x 3 = 6 fits).
 DEFAULT_GRID = {
@@ -79,9 +80,12 @@ def grid_search(data, *, grid=None, max_iter=None, random_state=0, scheduler=Non
     X = np.concatenate([data.X_train, data.X_dev])
     y = np.concatenate([data.y_train, data.y_dev])
     context = dask_backend(scheduler) if scheduler else contextlib.nullcontext()
-    with context, warnings.catch_warnings():
+    with context as client, warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        search.fit(X, y)
+        if client is None:
+            search.fit(X, y)
+        else:  # inputs broadcast: survives the loss of a worker (README)
+            fit_on_dask(search, X, y, client=client)
     return search
 
 

@@ -218,7 +218,8 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         number ``first_epoch + 1`` for the schedule and in the records.
     monitors : sequence
         Objects with ``on_epoch_end(record, coefs, intercepts) -> bool`` (True
-        stops) and optionally ``finish(result)`` to adjust the result at the end.
+        stops), optionally ``start(result)`` (the result, filled as epochs run)
+        and ``finish(result)`` to adjust the result at the end.
     evaluate : callable ``(coefs, intercepts) -> (val_loss, val_score)``, optional
         Dev-set evaluation after each epoch.
     reference_loss : float, optional
@@ -249,6 +250,9 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     if workspace.batch_size == X.shape[0] and Y.dtype != dtype:
         Y = Y.astype(dtype)  # full batch: converted once, not every epoch
     result = TrainingResult(coefs, intercepts, opt_state, n_samples=X.shape[0])
+    for monitor in monitors:  # e.g. callbacks that snapshot the model at each epoch
+        if hasattr(monitor, "start"):
+            monitor.start(result)
     guard = DivergenceGuard(arch, coefs, intercepts, X, Y, sample_weight, settings,
                             optimizer, reference_loss, lazy=True)
     # the weights at the start of this epoch and of the previous one (swapped, not

@@ -1,0 +1,45 @@
+"""The model at one epoch of a running fit: what callbacks get as ``fitted_estimator``.
+
+A complete fitted estimator, as if ``fit`` had stopped after that epoch: its
+weights, ``history_`` and curves up to that epoch, ``n_iter_``/``t_``, and the
+optimizer's state and the generator as they are after it. So a checkpoint
+callback can ``save_model`` it, and ``warm_start`` from the saved file continues
+exactly as the uninterrupted fit does. It holds no training data and nothing of
+the running fit (see ``_callbacks.CallbackSupportMixin.__copy__``), and it never
+shares a mutable array or list with the live estimator.
+"""
+
+import copy
+
+from ..training.loop import TrainingResult
+from . import _fitting
+
+#: Fitted lists a resumed fit extends in place (``_store``): copied for a snapshot.
+_EXTENDED = ("history_", "loss_curve_", "validation_scores_", "validation_loss_curve_")
+
+
+def builder(est, classes, arch, rng, resume):
+    """``snapshot(coefs, intercepts, run)`` for one first-order fit of ``est``.
+
+    ``rng`` is the generator the training loop draws from (its state after an
+    epoch is the one a resumed fit must start with); ``run`` is the loop's
+    running :class:`TrainingResult`: this call's epochs so far and the
+    optimizer's state now.
+    """
+    rule = _fitting.update_rule(est)
+
+    def snapshot(coefs, intercepts, run):
+        model = copy.copy(est)
+        if resume:
+            for name in _EXTENDED:
+                value = getattr(est, name, None)
+                setattr(model, name, None if value is None else list(value))
+        state = run.opt_state
+        result = TrainingResult(
+            [W.copy() for W in coefs], [b.copy() for b in intercepts],
+            None if state is None else (rule, copy.deepcopy(state)),
+            records=[dict(record) for record in run.records], n_samples=run.n_samples)
+        model._store(result, classes, arch, copy.deepcopy(rng), resume)
+        return dict(vars(model))
+
+    return snapshot
