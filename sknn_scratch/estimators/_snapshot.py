@@ -17,6 +17,10 @@ from . import _fitting
 #: Fitted lists a resumed fit extends in place (``_store``): copied for a snapshot.
 _EXTENDED = ("history_", "loss_curve_", "validation_scores_", "validation_loss_curve_")
 
+#: ``stop_reason_`` and ``stop_message_`` of a snapshot: the fit had not ended, so
+#: its last epoch's record carries no stop reason, as in the uninterrupted fit.
+RUNNING = (None, "the fit was still running: this is the model after its latest epoch")
+
 
 def builder(est, classes, arch, rng, resume):
     """``snapshot(coefs, intercepts, run)`` for one first-order fit of ``est``.
@@ -39,7 +43,7 @@ def builder(est, classes, arch, rng, resume):
             [W.copy() for W in coefs], [b.copy() for b in intercepts],
             None if state is None else (rule, copy.deepcopy(state)),
             records=[dict(record) for record in run.records], n_samples=run.n_samples)
-        model._store(result, classes, arch, copy.deepcopy(rng), resume)
+        model._store(result, classes, arch, copy.deepcopy(rng), resume, RUNNING)
         return dict(vars(model))
 
     return snapshot
