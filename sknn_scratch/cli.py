@@ -112,7 +112,7 @@ def cmd_study(args):
     from .studies import study
     from .studies.lessons import LESSON_DATASETS
     from .studies.outputs import write_figures, write_report_md, write_results_json
-    from .studies.preflight import clear_earlier_study
+    from .studies.preflight import clear_earlier_study, make_out_folder
     from .studies.progress import StudyProgress
 
     out, stale = _study_preflight(args)
@@ -164,6 +164,7 @@ def cmd_study(args):
                  + "\n```")
 
     clear_earlier_study(stale)
+    make_out_folder(out)
     settings = {"dataset": args.dataset, "preset": args.preset,
                 "random_state": args.random_state, "max_iter": max_iter,
                 "grid": grid is not None, "scheduler": args.scheduler,

@@ -43,7 +43,8 @@ def _earlier_study_files(folder):
 def check_out_folder(text):
     """Check ``--out`` before the work: a writable folder, empty or an earlier study's.
 
-    Creates the folder (and its parents) if needed.
+    Nothing is created: :func:`make_out_folder` makes the folder once there are
+    results to write.
 
     Parameters
     ----------
@@ -70,15 +71,26 @@ def check_out_folder(text):
             raise StudyUsageError(
                 f"--out {text}: the folder is not empty and holds no earlier study "
                 "(no sknn-scratch results.json); give an empty or new folder")
+    # a failed study leaves nothing behind: the folder is made only when the
+    # results are written (:func:`make_out_folder`); here its nearest existing
+    # ancestor must take a file
+    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "a parent is not a folder")
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise StudyUsageError(f"--out {text}: cannot write to this folder ({reason})") \
             from None
     return folder, [path for path in stale if path.exists()]
+
+
+def make_out_folder(folder):
+    """Create the checked ``--out`` folder (and its parents) to write results in."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder)
 
 
 def clear_earlier_study(stale):
