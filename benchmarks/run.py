@@ -14,6 +14,8 @@ Sections (one module each, ``run(quick) -> (rows, results)``):
   f  scaling.py   s/epoch against rows and width
   g  outofcore.py ``sknn-scratch train`` on growing HDF5 files: peak RSS
   h  deployment.py (when present) latency of estimator / runtime / onnxruntime
+  i  defaults.py  the estimators at their defaults vs LogisticRegression /
+                  MLPClassifier at theirs: 5-fold CV accuracy and fit time
 
 A full run (all sections) prints the table and writes benchmarks/results.json and
 benchmarks/RESULTS.md. By default BLAS is limited to one thread and times are CPU
@@ -40,11 +42,12 @@ import sklearn  # noqa: E402
 import _common as C  # noqa: E402
 
 SECTIONS = {"a": "epoch", "b": "course", "c": "newton", "d": "memory", "e": "predict",
-            "f": "scaling", "g": "outofcore", "h": "deployment"}
+            "f": "scaling", "g": "outofcore", "h": "deployment",
+            "i": "defaults"}
 TITLES = {"a": "epoch time vs MLPClassifier", "b": "course cat net vs the notes' loop",
           "c": "Newton logistic regression vs lbfgs", "d": "fit memory",
           "e": "predict_proba on 1M rows", "f": "scaling", "g": "out-of-core training",
-          "h": "deployment latency"}
+          "h": "deployment latency", "i": "defaults vs scikit-learn's"}
 COLUMNS = (("section", "sec"), ("what", "measurement"), ("ours", "sknn_scratch"),
            ("reference", "reference"), ("result", "result"), ("target", "target"),
            ("ok", "ok"))

@@ -1,4 +1,5 @@
-"""ShallowNNClassifier: one hidden layer, tanh by default (the notes' planar net)."""
+"""ShallowNNClassifier: one hidden layer, tanh by default (the notes' planar net is
+``ShallowNNClassifier(n_hidden=4)``)."""
 
 from ..core import network
 from ._params import NET_CONSTRAINTS, POSITIVE_INT
@@ -12,15 +13,29 @@ class ShallowNNClassifier(BaseScratchClassifier):
 
     Parameters
     ----------
-    n_hidden : int, default=4
-        Units in the hidden layer (the notes' planar-data net has 4).
+    n_hidden : int, default=128
+        Units in the hidden layer. The notes' planar-data net is
+        ``ShallowNNClassifier(n_hidden=4)``: 4 tanh units suit two classes in
+        the plane, but are too few for 10 classes (86% on digits). 128, with
+        ``alpha=1e-2`` and ``learning_rate=0.01``, was chosen by measurement
+        against MLPClassifier at its defaults, see benchmarks/defaults.py: as
+        accurate (5-fold CV, StandardScaler pipeline) on digits, iris, wine and
+        breast_cancer, in less fit time.
     activation : {'tanh', 'relu', 'leaky_relu', 'sigmoid', 'identity'}, default='tanh'
+        tanh as in the notes' planar net (and as accurate as relu on the
+        benchmark's data at these defaults).
     solver : {'gd', 'momentum', 'rmsprop', 'adam'}, default='adam'
-    alpha : float, default=1e-4
+    alpha : float, default=1e-2
         L2 strength, scaled as MLPClassifier: ``alpha 1/2 sum ||W||^2 / sum w``.
+        Stronger than MLPClassifier's 1e-4: 128 tanh units overfit the small
+        datasets without it (breast_cancer); chosen by measurement against
+        MLPClassifier, see benchmarks/defaults.py.
     batch_size : int, 'auto' or None, default='auto'
         'auto' is ``min(200, n_samples)``, None full batch, 1 SGD.
-    learning_rate : float, default=0.05
+    learning_rate : float, default=0.01
+        Adam's step size; with 128 units 0.01 converges in fewer epochs than
+        MLPClassifier's 0.001 at the same accuracy (chosen by measurement against
+        MLPClassifier, see benchmarks/defaults.py).
     max_iter : int, default=200
         Epochs.
     tol : float or None, default=1e-4
@@ -57,8 +72,8 @@ class ShallowNNClassifier(BaseScratchClassifier):
     _layers_parameter = "n_hidden"
     _parameter_constraints = {**NET_CONSTRAINTS, "n_hidden": [POSITIVE_INT]}
 
-    def __init__(self, n_hidden=4, *, activation="tanh", solver="adam", alpha=1e-4,
-                 batch_size="auto", learning_rate=0.05, max_iter=200, tol=1e-4,
+    def __init__(self, n_hidden=128, *, activation="tanh", solver="adam", alpha=1e-2,
+                 batch_size="auto", learning_rate=0.01, max_iter=200, tol=1e-4,
                  n_iter_no_change=10, momentum=0.9, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, init="auto",
                  learning_rate_schedule="constant", decay_rate=1.0, decay_steps=10,
