@@ -14,7 +14,7 @@ _TRUE, _FALSE = {"true", "1"}, {"false", "0"}
 
 
 def _usage(message):
-    from .cli import UsageError
+    from ._usage import UsageError
 
     return UsageError(message)
 

@@ -1,4 +1,5 @@
-"""ShallowNNClassifier: one hidden layer, tanh by default (the notes' planar net)."""
+"""ShallowNNClassifier: one hidden layer (the notes' planar net is
+``ShallowNNClassifier(n_hidden=4, activation='tanh')``)."""
 
 from ..core import network
 from ._params import NET_CONSTRAINTS, POSITIVE_INT
@@ -12,15 +13,31 @@ class ShallowNNClassifier(BaseScratchClassifier):
 
     Parameters
     ----------
-    n_hidden : int, default=4
-        Units in the hidden layer (the notes' planar-data net has 4).
-    activation : {'tanh', 'relu', 'leaky_relu', 'sigmoid', 'identity'}, default='tanh'
+    n_hidden : int, default=128
+        Units in the hidden layer. The notes' planar-data net is
+        ``ShallowNNClassifier(n_hidden=4, activation='tanh')``: 4 tanh units
+        suit two classes in the plane, but are too few for 10 classes (86% on
+        digits). 128 relu units, with ``alpha=1e-2`` and
+        ``learning_rate=0.01``, were chosen by measurement against
+        MLPClassifier at its defaults, see benchmarks/defaults.py: as accurate
+        (5-fold CV, StandardScaler pipeline) on digits, iris, wine and
+        breast_cancer, in less fit time.
+    activation : {'tanh', 'relu', 'leaky_relu', 'sigmoid', 'identity'}, default='relu'
+        relu, as MLPClassifier: 128 tanh units were as accurate on those four
+        datasets, but on unscaled inputs (scikit-learn's class_weight check)
+        they carve out single training points that a 1e-4 class weight asks
+        to ignore.
     solver : {'gd', 'momentum', 'rmsprop', 'adam'}, default='adam'
-    alpha : float, default=1e-4
+    alpha : float, default=1e-2
         L2 strength, scaled as MLPClassifier: ``alpha 1/2 sum ||W||^2 / sum w``.
+        Stronger than MLPClassifier's 1e-4 (chosen by measurement against
+        MLPClassifier, see benchmarks/defaults.py).
     batch_size : int, 'auto' or None, default='auto'
         'auto' is ``min(200, n_samples)``, None full batch, 1 SGD.
-    learning_rate : float, default=0.05
+    learning_rate : float, default=0.01
+        Adam's step size: ten times MLPClassifier's 0.001, fewer epochs at the
+        same accuracy (chosen by measurement against MLPClassifier, see
+        benchmarks/defaults.py).
     max_iter : int, default=200
         Epochs.
     tol : float or None, default=1e-4
@@ -59,8 +76,8 @@ class ShallowNNClassifier(BaseScratchClassifier):
     _layers_parameter = "n_hidden"
     _parameter_constraints = {**NET_CONSTRAINTS, "n_hidden": [POSITIVE_INT]}
 
-    def __init__(self, n_hidden=4, *, activation="tanh", solver="adam", alpha=1e-4,
-                 batch_size="auto", learning_rate=0.05, max_iter=200, tol=1e-4,
+    def __init__(self, n_hidden=128, *, activation="relu", solver="adam", alpha=1e-2,
+                 batch_size="auto", learning_rate=0.01, max_iter=200, tol=1e-4,
                  n_iter_no_change=10, momentum=0.9, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, init="auto",
                  learning_rate_schedule="constant", decay_rate=None, decay_steps=None,

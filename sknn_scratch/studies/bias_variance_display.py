@@ -35,22 +35,26 @@ class BiasVarianceDisplay:
     Parameters
     ----------
     reports : dict of str to BiasVarianceReport
+    dev_label : str, default='dev'
+        What the dev bars are: the course preset's test set stands in for a dev
+        set it does not have, and its figure says so.
 
     Attributes
     ----------
     figure_ : matplotlib Figure
     ax_ : matplotlib Axes
     bars_ : dict of str to BarContainer
-        The 'baseline', 'train' and 'dev' series.
+        The 'baseline', 'train' and dev (``dev_label``) series.
     """
 
-    def __init__(self, reports):
+    def __init__(self, reports, *, dev_label="dev"):
         self.reports = _check_reports(reports)
+        self.dev_label = dev_label
 
     @classmethod
-    def from_reports(cls, reports, *, ax=None):
+    def from_reports(cls, reports, *, dev_label="dev", ax=None):
         """Plot :class:`BiasVarianceReport` s (one, or a dict name -> report)."""
-        return cls(reports).plot(ax=ax)
+        return cls(reports, dev_label=dev_label).plot(ax=ax)
 
     @classmethod
     def from_estimator(cls, estimator, X_train, y_train, X_dev, y_dev, *, name=None,
@@ -67,7 +71,7 @@ class BiasVarianceDisplay:
         x = np.arange(len(names))
         width = 0.27
         series = (("baseline", "baseline_error"), ("train", "train_error"),
-                  ("dev", "dev_error"))
+                  (self.dev_label, "dev_error"))
         self.bars_ = {}
         for i, (label, attr) in enumerate(series):
             heights = [getattr(self.reports[n], attr) for n in names]

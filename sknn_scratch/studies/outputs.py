@@ -117,7 +117,9 @@ def write_figures(out, data, results, *, learning_curve_model=None, random_state
             LossCurveDisplay.from_estimator(curves, smoothing=0.9).figure_.savefig(
                 Path(out) / "loss_curves.png", dpi=100)
             figures.insert(0, ("Loss curves", "loss_curves.png"))
-        BiasVarianceDisplay.from_reports({r.name: r.report for r in results}).figure_.savefig(
+        BiasVarianceDisplay.from_reports(
+            {r.name: r.report for r in results},
+            dev_label=getattr(data, "dev_label", "dev")).figure_.savefig(
             Path(out) / "bias_variance.png", dpi=100)
         figures.append(("Bias and variance", "bias_variance.png"))
         if data.X_train.shape[1] == 2:

@@ -16,6 +16,7 @@ from sknn_scratch import DeepNNClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sknn_scratch.studies import BiasVarianceDisplay  # noqa: E402
 from sknn_scratch.studies import (  # noqa: E402
     BiasVarianceReport,
     plot_bias_variance,
@@ -39,7 +40,8 @@ def iris():
 
 
 def _mlp(**kwargs):
-    params = dict(hidden_layer_sizes=(5,), max_iter=15, random_state=0)
+    # batch_size 'auto' = min(200, n): iris in one batch, one step per epoch
+    params = dict(hidden_layer_sizes=(5,), batch_size="auto", max_iter=15, random_state=0)
     params.update(kwargs)
     return DeepNNClassifier(**params)
 
@@ -362,3 +364,27 @@ def test_boundaries_of_three_classes_colour_regions_and_points_alike():
 
     for k in range(3):
         np.testing.assert_allclose(points[y == k], [to_rgba(f"C{k}")] * (y == k).sum())
+
+
+def test_bias_variance_dev_bars_named_as_the_data_they_are(tmp_path, monkeypatch):
+    # the course preset has no dev set: its test set fills the dev slot, and the
+    # figure must say so (issue 19), as the table, report and results.json do
+    from sknn_scratch.studies import bias_variance_display
+    from sknn_scratch.studies.outputs import write_figures
+    from sknn_scratch.studies.study import DEV_IS_TEST_LABEL
+
+    display = BiasVarianceDisplay.from_reports(_report("m", 0.0, 0.1, 0.2, "high bias"),
+                                               dev_label=DEV_IS_TEST_LABEL)
+    assert _legend(display.ax_) == ["baseline", "train", DEV_IS_TEST_LABEL]
+    assert list(display.bars_) == ["baseline", "train", DEV_IS_TEST_LABEL]
+    # and the study's figure writer passes the data's label on
+    drawn = []
+    plot = bias_variance_display.BiasVarianceDisplay.plot
+    monkeypatch.setattr(bias_variance_display.BiasVarianceDisplay, "plot",
+                        lambda self, ax=None: drawn.append(self) or plot(self, ax))
+    data = SimpleNamespace(X_train=np.zeros((4, 3)), y_train=np.zeros(4),
+                           dev_label=DEV_IS_TEST_LABEL)
+    result = SimpleNamespace(name="m", model=SimpleNamespace(),
+                             report=_report("m", 0.0, 0.1, 0.2, "high bias"))
+    write_figures(tmp_path, data, [result])
+    assert _legend(drawn[0].ax_) == ["baseline", "train", DEV_IS_TEST_LABEL]
