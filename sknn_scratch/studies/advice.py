@@ -5,8 +5,12 @@ another architecture; for high variance, more data, regularization or data
 augmentation. Each remedy is named here only when the estimator has the
 parameter that applies it (read from ``get_params``), so scikit-learn's
 LogisticRegression is told about ``C`` and a ShallowNNClassifier about
-``n_hidden``, never about parameters they do not have.
+``n_hidden``, never about parameters they do not have; and only when its value
+leaves room (no "decrease alpha" at alpha=0, no "larger C" without a penalty, no
+"solver='adam'" for Adam, no "early stopping" when it is on).
 """
+
+import numpy as np
 
 __all__ = ["bias_advice", "variance_advice"]
 
@@ -29,6 +33,13 @@ def _rate_name(params):
 
 def _is_net(params):
     return "hidden_layer_sizes" in params or "n_hidden" in params
+
+
+def _penalized(params):
+    """Whether the L2 penalty is on: C finite and penalty not None (C unused then)."""
+    C = params.get("C")
+    return (params.get("penalty", "l2") not in (None, "none")
+            and C is not None and np.isfinite(C))
 
 
 def bias_advice(estimator):
@@ -54,17 +65,20 @@ def bias_advice(estimator):
     elif "C" in params:  # a linear model: its boundary is a hyperplane
         advice.append("more features (e.g. PolynomialFeatures), or a neural network: "
                       "a linear model draws a straight decision boundary")
-        advice.append("less L2 regularization: a larger C")
-    if "alpha" in params and _is_net(params):
+        if _penalized(params):
+            advice.append("less L2 regularization: a larger C")
+    if _is_net(params) and (params.get("alpha") or 0) > 0:
         advice.append("less L2 regularization: decrease alpha")
     solver = params.get("solver")
     if "max_iter" in params and (_is_net(params) or solver not in _CONVERGING_SOLVERS):
-        better = ", solver='adam'" if "solver" in params else ""
+        better = ", solver='adam'" if "solver" in params and solver != "adam" else ""
         advice.append(f"train longer or use a better optimizer (max_iter{better}, "
                       f"tuned {_rate_name(params)})")
     knobs = [name for name in ("activation", "init") if name in params]
+    if "hidden_layer_sizes" in params:
+        knobs.append("depth")  # a shallow net has one hidden layer, fixed
     if _is_net(params) and knobs:
-        advice.append(f"try another architecture ({', '.join(knobs)}, depth)")
+        advice.append(f"try another architecture ({', '.join(knobs)})")
     if not advice:  # an estimator we know nothing about: the notes' words only
         advice = ["a more flexible model (more capacity)",
                   "train longer or use a better optimizer"]
@@ -88,7 +102,7 @@ def variance_advice(estimator):
         advice.append("dropout: increase dropout")
     if "augmentation" in params:
         advice.append("data augmentation (augmentation) to enlarge the training set")
-    if "early_stopping" in params and _is_net(params):
+    if _is_net(params) and params.get("early_stopping") is False:
         advice.append("early stopping (early_stopping=True)")
     if len(advice) == 1:
         advice.append("regularization: a simpler model or a stronger penalty")

@@ -152,3 +152,25 @@ def test_make_scorer_is_named_after_its_metric():
 def test_a_pipeline_of_deep_net_gets_net_advice():
     model = make_pipeline(StandardScaler(), DeepNNClassifier())
     assert bias_advice(model)[0].endswith("(hidden_layer_sizes)")
+
+
+# -- advice from the parameters' values, not only their names (adversarial review) --
+def _text(advice):
+    return " | ".join(advice)
+
+
+def test_no_remedy_the_model_already_has_or_cannot_use():
+    # a shallow net has no depth to change
+    assert "depth" not in _text(bias_advice(ShallowNNClassifier()))
+    assert "depth" in _text(bias_advice(DeepNNClassifier()))
+    # no penalty: a larger C relaxes nothing (C is unused with penalty=None)
+    assert "larger C" not in _text(bias_advice(LogisticRegression(penalty=None)))
+    assert "larger C" in _text(bias_advice(LogisticRegression()))
+    assert "larger C" not in _text(bias_advice(ScratchLogisticRegression(C=np.inf)))
+    # alpha=0 cannot decrease; adam is already the solver
+    assert "decrease alpha" not in _text(bias_advice(MLPClassifier(alpha=0.0)))
+    assert "solver='adam'" not in _text(bias_advice(MLPClassifier()))
+    assert "solver='adam'" in _text(bias_advice(MLPClassifier(solver="sgd")))
+    # early stopping already on
+    assert "early stopping" not in _text(variance_advice(DeepNNClassifier(early_stopping=True)))
+    assert "early stopping" in _text(variance_advice(DeepNNClassifier()))

@@ -18,11 +18,11 @@ from sknn_scratch.studies import BiasVarianceReport, bias_variance_report
 from sknn_scratch.studies.advice import bias_advice, variance_advice
 from sknn_scratch.studies.bias_variance import diagnose_fitted, scoring_name
 
-#: The notes' remedies for a DeepNNClassifier, in its parameter names.
+#: The notes' remedies for a DeepNNClassifier at its defaults (Adam already), in its names.
 NET_BIAS_ADVICE = (
     "bigger network: more hidden units or more layers (hidden_layer_sizes)",
     "less L2 regularization: decrease alpha",
-    "train longer or use a better optimizer (max_iter, solver='adam', tuned learning_rate)",
+    "train longer or use a better optimizer (max_iter, tuned learning_rate)",
     "try another architecture (activation, init, depth)",
 )
 NET_VARIANCE_ADVICE = (
