@@ -103,6 +103,9 @@ class LossCurveDisplay:
     ----------
     curves : list of LossCurve
         The curves to draw, one colour each.
+    val_label : str, default='validation'
+        Legend name of the held-out curves (the course preset's is its test set,
+        standing in for a dev set it does not have).
 
     Attributes
     ----------
@@ -114,11 +117,13 @@ class LossCurveDisplay:
         Newton iterations).
     """
 
-    def __init__(self, curves):
+    def __init__(self, curves, *, val_label="validation"):
         self.curves = list(curves)
+        self.val_label = val_label
 
     @classmethod
-    def from_estimator(cls, estimator, *, name=None, smoothing=None, ax=None):
+    def from_estimator(cls, estimator, *, name=None, smoothing=None,
+                       val_label="validation", ax=None):
         """Plot the curves of a fitted estimator (a Pipeline's last step), or of
         a dict mapping names to fitted estimators.
 
@@ -132,6 +137,8 @@ class LossCurveDisplay:
         smoothing : float in [0, 1) or None, default=None
             ``beta`` of the notes' bias-corrected EWA drawn faintly over each
             curve, from the per-step (mini-batch) losses when recorded.
+        val_label : str, default='validation'
+            Legend name of the held-out curves.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new Figure when None.
 
@@ -140,15 +147,16 @@ class LossCurveDisplay:
         display : LossCurveDisplay
         """
         curves = [_curve_of(obj, key) for key, obj in _named_items(estimator, name)]
-        return cls(curves).plot(ax=ax, smoothing=smoothing)
+        return cls(curves, val_label=val_label).plot(ax=ax, smoothing=smoothing)
 
     @classmethod
-    def from_history(cls, history, *, name="model", smoothing=None, ax=None):
+    def from_history(cls, history, *, name="model", smoothing=None,
+                     val_label="validation", ax=None):
         """Plot from an estimator's ``history_`` (list of per-epoch dicts), a
         plain sequence of losses, or a dict mapping names to either; same
         parameters as :meth:`from_estimator`."""
         curves = [_curve_of(obj, key) for key, obj in _named_items(history, name)]
-        return cls(curves).plot(ax=ax, smoothing=smoothing)
+        return cls(curves, val_label=val_label).plot(ax=ax, smoothing=smoothing)
 
     def plot(self, ax=None, *, smoothing=None):
         """Draw the curves on ``ax`` (a new Figure when None); returns self."""
@@ -169,7 +177,7 @@ class LossCurveDisplay:
             if curve.val_loss is not None:
                 lines += self.ax_.plot(x, curve.val_loss, "o--" if newton else "--",
                                        color=color, lw=1.2, ms=3,
-                                       label=f"{curve.name} validation{suffix}")
+                                       label=f"{curve.name} {self.val_label}{suffix}")
             if beta and not newton:  # a handful of Newton steps need no smoothing
                 lines += self._plot_ewa(curve, beta, color)
             self.lines_[curve.name] = lines

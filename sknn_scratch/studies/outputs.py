@@ -55,6 +55,8 @@ def write_report_md(path, data, results, figures, course=False, extra="", notes=
         *[f"{note}\n" for note in notes],
         "## Bias and variance",
         "",
+        *([] if getattr(data, "dev_label", "dev") == "dev" else
+          [f"(\"dev\" below: {data.dev_label})", ""]),
     ]
     for r in results:
         lines += [f"### {r.name}", "", "```", repr(r.report), "```", ""]
@@ -114,7 +116,10 @@ def write_figures(out, data, results, *, learning_curve_model=None, random_state
         curves = {r.name: _unwrap(r.model) for r in results
                   if getattr(_unwrap(r.model), "loss_curve_", None)}
         if curves:
-            LossCurveDisplay.from_estimator(curves, smoothing=0.9).figure_.savefig(
+            dev_label = getattr(data, "dev_label", "dev")
+            LossCurveDisplay.from_estimator(
+                curves, smoothing=0.9,
+                val_label="validation" if dev_label == "dev" else dev_label).figure_.savefig(
                 Path(out) / "loss_curves.png", dpi=100)
             figures.insert(0, ("Loss curves", "loss_curves.png"))
         BiasVarianceDisplay.from_reports(

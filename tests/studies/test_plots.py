@@ -16,7 +16,7 @@ from sknn_scratch import DeepNNClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sknn_scratch.studies import BiasVarianceDisplay  # noqa: E402
+from sknn_scratch.studies import BiasVarianceDisplay, LossCurveDisplay  # noqa: E402
 from sknn_scratch.studies import (  # noqa: E402
     BiasVarianceReport,
     plot_bias_variance,
@@ -388,3 +388,14 @@ def test_bias_variance_dev_bars_named_as_the_data_they_are(tmp_path, monkeypatch
                              report=_report("m", 0.0, 0.1, 0.2, "high bias"))
     write_figures(tmp_path, data, [result])
     assert _legend(drawn[0].ax_) == ["baseline", "train", DEV_IS_TEST_LABEL]
+
+
+def test_loss_curve_names_the_validation_curve_as_the_data_it_is():
+    # the course preset scores its test set in the dev slot: the curve says so
+    from sknn_scratch.studies.study import DEV_IS_TEST_LABEL
+
+    history = [{"loss": 1.0, "val_loss": 1.2}, {"loss": 0.5, "val_loss": 0.9}]
+    ax = plot_loss_curves({"h": history}).axes[0]
+    assert _legend(ax) == ["h train", "h validation"]
+    display = LossCurveDisplay.from_history({"h": history}, val_label=DEV_IS_TEST_LABEL)
+    assert _legend(display.ax_) == ["h train", f"h {DEV_IS_TEST_LABEL}"]
