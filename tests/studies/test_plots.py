@@ -388,3 +388,25 @@ def test_bias_variance_dev_bars_named_as_the_data_they_are(tmp_path, monkeypatch
                              report=_report("m", 0.0, 0.1, 0.2, "high bias"))
     write_figures(tmp_path, data, [result])
     assert _legend(drawn[0].ax_) == ["baseline", "train", DEV_IS_TEST_LABEL]
+
+
+def test_boundary_grid_redraws_on_given_axes_and_names_a_list_by_class(iris):
+    from sklearn.linear_model import LogisticRegression
+
+    from sknn_scratch.studies import DecisionBoundaryGridDisplay
+
+    X, y = iris
+    X = X[:, :2]
+    lr = LogisticRegression().fit(X, y)
+    grid = DecisionBoundaryGridDisplay.from_estimators([lr, "refused"], X, y)
+    assert list(grid.displays) == ["LogisticRegression", "model 2"]
+    fig = Figure()
+    axes = fig.subplots(1, 2)
+    again = grid.plot(ax=axes)
+    assert again is grid and grid.figure_ is fig and list(grid.axes_) == list(axes)
+    assert grid.ax_ is axes[0] and axes[0].collections and not axes[1].axison
+    assert grid.plot().figure_ is not fig  # None: a new figure
+    with pytest.raises(ValueError, match="2 panels"):
+        grid.plot(ax=axes[:1])
+    with pytest.raises(TypeError, match="estimators"):
+        DecisionBoundaryGridDisplay.from_estimators(lr, X, y)
