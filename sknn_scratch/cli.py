@@ -67,7 +67,7 @@ def _progress_printer(quiet, dev_label="dev"):
     return report
 
 
-def _run_lesson(args, out, progress):
+def _run_lesson(args, out, stale, progress):
     """``--preset hidden-units|init|optimizers``: a lesson of the notes."""
     from .studies.lesson_report import run_lesson_preset
     from .studies.lessons import LESSON_DATASETS
@@ -79,7 +79,8 @@ def _run_lesson(args, out, progress):
         raise UsageError(f"--grid and --scheduler do not apply to --preset {args.preset}")
     start = time.perf_counter()
     run_lesson_preset(args.preset, out, random_state=args.random_state,
-                      max_iter=args.max_iter, n_jobs=args.n_jobs, progress=progress)
+                      max_iter=args.max_iter, n_jobs=args.n_jobs, progress=progress,
+                      stale=stale)
     progress.say(f"wrote {out}/ (report.md, results.json, figures) in "
                  f"{time.perf_counter() - start:.1f} s")
     return 0
@@ -92,8 +93,10 @@ def _study_preflight(args):
     if args.preset == "course" and args.dataset != "catvnoncat":
         raise UsageError("--preset course needs --dataset catvnoncat")
     if args.preset == "course" and (args.grid or args.scheduler is not None):
+        given = ("--grid" if args.grid else
+                 f"--scheduler {args.scheduler} (which implies --grid)")
         raise UsageError(
-            "--grid with --preset course would tune on the test set: the course trains "
+            f"{given} with --preset course would tune on the test set: the course trains "
             "on all its training images and has no dev set. Drop --preset course to "
             "grid-search on a dev set held out from the training images")
     out, stale = preflight.check_out_folder(args.out)
@@ -116,8 +119,7 @@ def cmd_study(args):
     out, stale = _study_preflight(args)
     progress = StudyProgress(args.quiet)
     if args.preset in LESSON_DATASETS:
-        clear_earlier_study(stale)
-        return _run_lesson(args, out, progress)
+        return _run_lesson(args, out, stale, progress)
     course = args.preset == "course"
     data = study.load_study_data(args.dataset, data_dir=args.data_dir,
                                  random_state=args.random_state, course=course)
@@ -131,6 +133,9 @@ def cmd_study(args):
     max_iter = study.max_iter_record(models, args.max_iter)
     notes = [f"--max-iter {args.max_iter} does not apply to {name}: {why}."
              for name, why in max_iter["skipped"].items()]
+    if course and args.max_iter is not None:
+        notes.append(study.course_max_iter_note(args.max_iter))
+        max_iter["overrides_notes"] = dict(study.COURSE_ITERATIONS)
     if not args.quiet:
         for note in notes:
             print(f"note: {note}", file=sys.stderr)

@@ -110,6 +110,12 @@ def test_course_preset_prints_the_published_numbers(catvnoncat_dir, tmp_path, ca
     assert label in (tmp_path / "report.md").read_text()
     assert record["settings"]["max_iter"]["applied_to"] == [
         "logistic regression", "2-layer net [7]", "4-layer net [20, 7, 5]"]
+    # the published numbers come from the notes' iterations, not from 20
+    assert record["settings"]["max_iter"]["overrides_notes"] == {
+        "logistic regression": 2000, "2-layer net [7]": 2500,
+        "4-layer net [20, 7, 5]": 2500}
+    report = (tmp_path / "report.md").read_text()
+    assert "--max-iter 20" in report and "2,500" in report and "not comparable" in report
 
 
 def test_python_dash_m_runs_the_command():
@@ -333,3 +339,43 @@ def test_readme_lists_every_option():
             for option in action.option_strings:
                 if option not in ("-h", "--help"):
                     assert f"`{option}" in readme, f"README misses {name} {option}"
+
+
+# ------------------------------------------------------- fix19: adversarial review
+def test_a_study_file_that_is_a_folder_is_refused_before_fitting(tmp_path, capsys):
+    record = {"sknn_scratch_version": "0", "files": ["results.json", "report.md"]}
+    (tmp_path / "results.json").write_text(json.dumps(record))
+    (tmp_path / "report.md").mkdir()
+    _fails_first(["study", "--dataset", "iris", "--max-iter", "2", "--quiet",
+                  "--no-learning-curve", "--out", str(tmp_path)], capsys,
+                 f"--out {tmp_path}", "report.md", "not a file")
+    assert json.loads((tmp_path / "results.json").read_text()) == record
+
+
+def test_a_failure_while_writing_keeps_the_folder_an_earlier_study(tmp_path,
+                                                                   monkeypatch):
+    from sknn_scratch.studies import outputs
+
+    record = {"sknn_scratch_version": "0", "files": ["results.json", "report.md"]}
+    (tmp_path / "results.json").write_text(json.dumps(record))
+    (tmp_path / "report.md").write_text("old")
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_report_md", broken)
+    assert main(["study", "--dataset", "iris", "--max-iter", "2", "--quiet",
+                 "--no-learning-curve", "--out", str(tmp_path)]) == 2
+    # the record survives: the folder is still accepted as an earlier study
+    assert json.loads((tmp_path / "results.json").read_text()) == record
+    monkeypatch.undo()
+    assert main(["study", "--dataset", "iris", "--max-iter", "2", "--quiet",
+                 "--no-learning-curve", "--out", str(tmp_path)]) == 0
+    assert "files" in json.loads((tmp_path / "results.json").read_text())
+
+
+def test_scheduler_without_grid_is_named_in_the_course_refusal(tmp_path, capsys):
+    err = _fails_first(["study", "--dataset", "catvnoncat", "--preset", "course",
+                        "--scheduler", "local", "--out", str(tmp_path / "s")], capsys,
+                       "--scheduler", "tune on the test set")
+    assert "--grid with" not in err

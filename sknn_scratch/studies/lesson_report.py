@@ -1,11 +1,11 @@
 """Files a lesson preset writes: report.md, results.json and its figures."""
 
-import json
 import sys
 from pathlib import Path
 
 from .. import __version__
 from .lessons import format_lesson_table
+from .preflight import clear_earlier_study, write_record
 
 
 def write_lesson_figures(out, lesson):
@@ -38,9 +38,21 @@ def write_lesson_figures(out, lesson):
     return figures
 
 
+def max_iter_note(max_iter, notes_iterations):
+    """The report's warning that ``--max-iter`` replaced the notes' count, or ''."""
+    if max_iter is None or max_iter == notes_iterations:
+        return ""
+    return (f"Note: --max-iter {max_iter} ran {max_iter} iterations instead of "
+            f"the notes' {notes_iterations:,}: the results are not comparable with the "
+            "course's published numbers beside them.")
+
+
 def write_lesson_report(out, lesson, figures, timings_md, settings):
-    """report.md (table, notes, figures, phase times) and results.json."""
+    """report.md (table, notes, figures, phase times) and results.json (written
+    last, listing every file the lesson wrote)."""
+    override = max_iter_note(settings.get("max_iter"), lesson.iterations)
     lines = [f"# sknn-scratch study: {lesson.title} (preset {lesson.preset})", "",
+             *([override, ""] if override else []),
              lesson.note, "", format_lesson_table(lesson), ""]
     for title, name in figures:
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
@@ -49,24 +61,31 @@ def write_lesson_report(out, lesson, figures, timings_md, settings):
     payload = {"sknn_scratch_version": __version__, "preset": lesson.preset,
                "settings": settings, "n_train": int(len(lesson.y_train)),
                "n_test": None if lesson.y_test is None else int(len(lesson.y_test)),
-               "models": [run.as_dict() for run in lesson.runs]}
-    Path(out, "results.json").write_text(json.dumps(payload, indent=2) + "\n",
-                                         encoding="utf-8")
+               "models": [run.as_dict() for run in lesson.runs],
+               "files": ["results.json", "report.md",
+                         *(name for _, name in figures if name)]}
+    write_record(Path(out, "results.json"), payload)
 
 
 def run_lesson_preset(preset, out, *, random_state=0, max_iter=None, n_jobs=2,
-                      progress):
-    """Run a lesson preset end to end, writing into ``out``; returns the lesson."""
+                      progress, stale=()):
+    """Run a lesson preset end to end, writing into ``out``; returns the lesson.
+
+    ``stale``: an earlier study's files in ``out`` (from
+    :func:`~.preflight.check_out_folder`), deleted once the fits are done."""
     from .lessons import LESSONS, run_lesson
 
     lesson = LESSONS[preset](random_state=random_state, max_iter=max_iter)
     with progress.phase(f"fits ({len(lesson.models)} models, {n_jobs} processes)") as unit:
         run_lesson(lesson, n_jobs=n_jobs, progress=unit)
     print(format_lesson_table(lesson))
+    clear_earlier_study(stale)
     Path(out).mkdir(parents=True, exist_ok=True)
     with progress.phase("figures"):
         figures = write_lesson_figures(out, lesson)
     settings = {"preset": preset, "random_state": random_state, "max_iter": max_iter,
-                "n_jobs": n_jobs}
+                "notes_max_iter": lesson.iterations,
+                "max_iter_overrides_notes": max_iter is not None
+                and max_iter != lesson.iterations, "n_jobs": n_jobs}
     write_lesson_report(out, lesson, figures, progress.format_timings(), settings)
     return lesson

@@ -73,6 +73,7 @@ class Lesson:
     smoothing: float = None  # EWA overlay of the loss curves (None: no loss figure)
     loss_curves: bool = False
     note: str = ""
+    iterations: int = None  # the notes' iterations (epochs), before --max-iter
     runs: list = field(default_factory=list)
 
 
@@ -95,6 +96,7 @@ def hidden_units_lesson(*, random_state=0, max_iter=None):
     models["logistic regression"] = (ScratchLogisticRegression(
         C=1.0, solver="newton", max_iter=100, tol=1e-6), "47")
     return Lesson("hidden-units", "Planar flower: hidden layer size", X, y, models,
+                  iterations=10_000,
                   note="Training accuracy on all 400 points, as in the notes.")
 
 
@@ -112,7 +114,7 @@ def init_lesson(*, random_state=0, max_iter=None):
         for name, init in (("zeros", "zeros"), ("random (x0.01)", "random"),
                            ("xavier", "xavier"), ("he", "he"))}
     return Lesson("init", "Initialization: zeros, random, Xavier, He", X, y, models,
-                  X_test=X_test, y_test=y_test, loss_curves=True,
+                  X_test=X_test, y_test=y_test, loss_curves=True, iterations=15_000,
                   note="The notes' 'random' is x10, too large on purpose; the "
                        "package's 'random' is x0.01, as in the notes' first nets.")
 
@@ -134,7 +136,7 @@ def optimizers_lesson(*, random_state=0, max_iter=None):
         models[f"{label} + decay"] = (DeepNNClassifier(
             solver=solver, learning_rate=lr0, **decay, **net), "")
     return Lesson("optimizers", "Optimization: gd, momentum, Adam on mini-batches", X, y,
-                  models, smoothing=0.9, loss_curves=True,
+                  models, smoothing=0.9, loss_curves=True, iterations=10_000,
                   note="Mini-batches of 64, lr 0.0007; '+ decay' rows: lr0 0.1 "
                        "(0.01 for Adam) / (1 + epoch/1000). Training accuracy, as in "
                        "the notes.")

@@ -1,6 +1,5 @@
 """Files a study writes: report.md, results.json and the figures."""
 
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -8,6 +7,7 @@ from pathlib import Path
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import __version__
+from .preflight import write_record
 from .study import format_table
 
 
@@ -32,7 +32,7 @@ def write_results_json(path, data, results, settings, *, grid=None, files=()):
         "grid": grid,
         "files": ["results.json", *files],
     }
-    Path(path).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    write_record(path, payload)
 
 
 def write_report_md(path, data, results, figures, course=False, extra="", notes=()):

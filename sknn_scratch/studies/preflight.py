@@ -6,6 +6,7 @@ reported before that work, not after it. Each check raises
 """
 
 import json
+import os
 import socket
 import struct
 import tempfile
@@ -13,7 +14,7 @@ from pathlib import Path
 
 #: Files every study writes; an earlier study's results.json lists its own.
 STUDY_FILES = ("report.md", "results.json", "loss_curves.png", "learning_curves.png",
-               "bias_variance.png")
+               "bias_variance.png", "decision_boundaries.png")
 #: Seconds to wait for a scheduler to accept a connection and greet.
 SCHEDULER_TIMEOUT = 5.0
 #: A dask handshake is a few kB; a length beyond this is not dask speaking.
@@ -36,8 +37,18 @@ def _earlier_study_files(folder):
     files = payload.get("files", STUDY_FILES)
     if not isinstance(files, list | tuple) or not all(isinstance(f, str) for f in files):
         return None
-    # only plain names inside the folder: a record must not delete elsewhere
-    return [folder / name for name in files if Path(name).name == name] + [record]
+    # only plain names inside the folder: a record must not delete elsewhere; and
+    # every name a study writes (a study that failed while writing left its new
+    # files beside the earlier record, which does not list them)
+    names = dict.fromkeys([*(n for n in files if Path(n).name == n), *STUDY_FILES])
+    names.pop("results.json", None)
+    return [folder / name for name in names] + [record]
+
+
+def _not_a_file(path):
+    """True if ``path`` exists (or is a dangling link) and is not a regular file."""
+    return (path.exists() or path.is_symlink()) and not (
+        path.is_file() and not path.is_symlink())
 
 
 def check_out_folder(text):
@@ -71,6 +82,13 @@ def check_out_folder(text):
             raise StudyUsageError(
                 f"--out {text}: the folder is not empty and holds no earlier study "
                 "(no sknn-scratch results.json); give an empty or new folder")
+    # a study file that is a folder, a link or a device would fail only after
+    # the fitting, when it is replaced or written
+    for path in (*stale, *(folder / name for name in STUDY_FILES)):
+        if _not_a_file(path):
+            raise StudyUsageError(
+                f"--out {text}: '{path.name}' there is not a file (a folder, link or "
+                "other); the study writes a file of that name: remove or rename it")
     # a failed study leaves nothing behind: the folder is made only when the
     # results are written (:func:`make_out_folder`); here its nearest existing
     # ancestor must take a file
@@ -94,9 +112,28 @@ def make_out_folder(folder):
 
 
 def clear_earlier_study(stale):
-    """Delete an earlier study's files (from :func:`check_out_folder`)."""
+    """Delete an earlier study's files (from :func:`check_out_folder`), all but
+    its results.json: the new study's record replaces it (:func:`write_record`)
+    once every other file is written, so a study that fails while writing
+    leaves a folder that is still an earlier study's."""
     for path in stale:
-        path.unlink(missing_ok=True)
+        if path.name != "results.json":
+            path.unlink(missing_ok=True)
+
+
+def write_record(path, payload):
+    """Write results.json atomically (a temporary file, then a rename): the last
+    file a study writes, the record that makes its folder an earlier study."""
+    path = Path(path)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                     prefix=".results-", suffix=".json",
+                                     delete=False) as tmp:
+        tmp.write(json.dumps(payload, indent=2) + "\n")
+    try:
+        os.replace(tmp.name, path)
+    except OSError:
+        os.unlink(tmp.name)
+        raise
 
 
 def _host_port(address):

@@ -137,10 +137,30 @@ def default_models(*, random_state=0, max_iter=None, scale=True):
     return {name: make_pipeline(StandardScaler(), est) for name, est in models.items()}
 
 
+#: The notes' iterations of each course model (its published numbers come from these).
+COURSE_ITERATIONS = {"logistic regression": 2000, "2-layer net [7]": 2500,
+                     "4-layer net [20, 7, 5]": 2500}
+
+
+def course_max_iter_note(max_iter):
+    """The course report's warning that ``--max-iter`` replaced the notes' counts,
+    or '' without ``--max-iter``."""
+    if max_iter is None:
+        return ""
+    by_count = {}
+    for name, count in COURSE_ITERATIONS.items():
+        by_count.setdefault(count, []).append(name)
+    counts = " and ".join(f"{count:,} ({', '.join(names)})"
+                          for count, names in by_count.items())
+    return (f"Note: --max-iter {max_iter} ran {max_iter} iterations instead of "
+            f"the notes' {counts}: the results are not comparable with the course's "
+            "published numbers beside them.")
+
+
 def course_models(*, random_state=0, max_iter=None):
     """The notes' three cat models, exactly as the course trains them (X/255)."""
-    lr_epochs = 2000 if max_iter is None else max_iter
-    nn_epochs = 2500 if max_iter is None else max_iter
+    lr_epochs = COURSE_ITERATIONS["logistic regression"] if max_iter is None else max_iter
+    nn_epochs = COURSE_ITERATIONS["2-layer net [7]"] if max_iter is None else max_iter
     gd = dict(solver="gd", batch_size=None, tol=None)
     return {
         "logistic regression": ScratchLogisticRegression(

@@ -206,3 +206,21 @@ def test_dead_relu_units_and_a_single_class_are_reported_beside_the_row():
     table = format_lesson_table(lesson)
     assert "lesson check: dead ReLU: 2 of 2 units of hidden layer 2" in table
     assert "lesson check: predicts one class for every training point" in table
+
+
+def test_lesson_results_list_its_files_and_say_max_iter_overrode_the_notes(init_dir):
+    results = json.loads((init_dir / "results.json").read_text())
+    assert sorted(results["files"]) == sorted(p.name for p in init_dir.iterdir())
+    assert results["settings"]["max_iter_overrides_notes"] is True
+    assert results["settings"]["notes_max_iter"] == 15_000
+    report = (init_dir / "report.md").read_text()
+    assert "--max-iter 5" in report and "15,000" in report
+
+
+def test_a_study_after_a_lesson_clears_the_lesson_s_boundaries(tmp_path):
+    # a lesson's record of before fix19 (no 'files'): its boundary figure goes too
+    (tmp_path / "results.json").write_text('{"sknn_scratch_version": "0"}')
+    (tmp_path / "decision_boundaries.png").write_bytes(b"old")
+    assert main(["study", "--dataset", "iris", "--max-iter", "2", "--quiet",
+                 "--no-learning-curve", "--out", str(tmp_path)]) == 0
+    assert not (tmp_path / "decision_boundaries.png").exists()

@@ -399,3 +399,25 @@ def test_loss_curve_names_the_validation_curve_as_the_data_it_is():
     assert _legend(ax) == ["h train", "h validation"]
     display = LossCurveDisplay.from_history({"h": history}, val_label=DEV_IS_TEST_LABEL)
     assert _legend(display.ax_) == ["h train", f"h {DEV_IS_TEST_LABEL}"]
+
+
+def test_boundary_grid_redraws_on_given_axes_and_names_a_list_by_class(iris):
+    from sklearn.linear_model import LogisticRegression
+
+    from sknn_scratch.studies import DecisionBoundaryGridDisplay
+
+    X, y = iris
+    X = X[:, :2]
+    lr = LogisticRegression().fit(X, y)
+    grid = DecisionBoundaryGridDisplay.from_estimators([lr, "refused"], X, y)
+    assert list(grid.displays) == ["LogisticRegression", "model 2"]
+    fig = Figure()
+    axes = fig.subplots(1, 2)
+    again = grid.plot(ax=axes)
+    assert again is grid and grid.figure_ is fig and list(grid.axes_) == list(axes)
+    assert grid.ax_ is axes[0] and axes[0].collections and not axes[1].axison
+    assert grid.plot().figure_ is not fig  # None: a new figure
+    with pytest.raises(ValueError, match="2 panels"):
+        grid.plot(ax=axes[:1])
+    with pytest.raises(TypeError, match="estimators"):
+        DecisionBoundaryGridDisplay.from_estimators(lr, X, y)
