@@ -172,7 +172,8 @@ def test_a_tiny_layer_with_a_small_gradient_reads_as_rounding_noise():
     # hypothesis' example: one hidden unit on 2 rows of float32 data; layer 0's
     # relative error is 3e-5, its difference a quarter of the rounding noise
     X = np.array([[13.581449], [6.5134363]], dtype=np.float32)
-    result = check_gradients(ShallowNNClassifier(alpha=0.0, n_hidden=1, random_state=164),
+    result = check_gradients(ShallowNNClassifier(alpha=0.0, n_hidden=1, activation="tanh",
+                                                 random_state=164),  # hypothesis' net
                              X, np.array([True, False]))
     assert result.layer_errors[0] > 1e-5 and result.noise_ratios[0] < 1
     assert result.passed and "rounding noise" in result.verdict

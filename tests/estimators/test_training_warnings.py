@@ -55,7 +55,7 @@ def test_the_notes_four_layer_cat_net_stopped_by_tol_warns(cats):
     X, y = cats.train.data, cats.train.target
     est, caught = _caught(lambda: DeepNNClassifier(
         (20, 7, 5), solver="gd", learning_rate=0.0075, max_iter=2500, alpha=0,
-        random_state=0).fit(X, y))
+        batch_size="auto", random_state=0).fit(X, y))  # the (then default) batch
     assert est.stop_reason_ == "tol"
     messages = [m for c, m in caught if "plateau" in m]
     assert len(messages) == 1
