@@ -456,3 +456,27 @@ def test_not_a_regular_file_refused_without_blocking(tmp_path, kind):
     for loader in (load_model, runtime.load):
         with pytest.raises(error, match=match):
             loader(path)
+
+
+def test_runtime_refuses_a_pipeline_step_missing_a_parameter_like_load_model(tmp_path):
+    import json as _json
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+    from sknn_scratch import runtime
+    pipe = make_pipeline(MinMaxScaler(), DeepNNClassifier(max_iter=2, random_state=0))
+    _fit(pipe, X, Y2)
+    path = tmp_path / "p.h5"
+    save_model(pipe, path)
+
+    def drop_clip(f):
+        node = f["pipeline/steps/0/params"]
+        params = _json.loads(node[()].decode() if isinstance(node[()], bytes)
+                             else node[()])
+        del params["clip"]
+        del f["pipeline/steps/0/params"]
+        f["pipeline/steps/0/params"] = np.bytes_(_json.dumps(params)) \
+            if isinstance(node, h5py.Dataset) else _json.dumps(params)
+    _h5(drop_clip)(path)
+    for loader in (load_model, runtime.load):
+        with pytest.raises(ValueError, match=r"missing parameter\(s\) \['clip'\]"):
+            loader(path)
