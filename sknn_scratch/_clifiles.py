@@ -25,8 +25,10 @@ def as_labels(y):
     if y.dtype.kind == "S":
         return y.astype(str)
     if y.dtype.kind == "O":
+        # element by element, keeping the shape: (m, 1) labels stay (m, 1)
+        # (``tolist`` of a 2-D array would give lists, read as "[b'a']")
         return np.array([v.decode("utf-8") if isinstance(v, bytes) else str(v)
-                         for v in y.tolist()], dtype=str)
+                         for v in y.ravel().tolist()], dtype=str).reshape(y.shape)
     return y
 
 

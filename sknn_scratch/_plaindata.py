@@ -34,7 +34,11 @@ _TAGS = ("__tuple__", "__dict__", "__float__", "__ndarray__", "__scalar__")
 MAX_JSON_BYTES = 2 ** 24
 MAX_JSON_ITEMS = 2 ** 20  # '[', '{' and ',' in the text bound the values it holds
 MAX_JSON_DEPTH = 32
-_NUMERIC = re.compile(r"[<>|=]?(b1|[iu][1248]|f[48])")
+_NUMERIC = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248])")
+
+
+class UnsupportedScalar(TypeError):
+    """A NumPy number whose type no model file can hold exactly (longdouble, ...)."""
 
 
 def encode_value(value, scalars=False):
@@ -49,6 +53,11 @@ def encode_value(value, scalars=False):
         # the Python number of the same value, tagged with its NumPy type
         return {"__scalar__": {"dtype": value.dtype.str,
                                "value": encode_value(value.item())}}
+    if (isinstance(value, np.generic) and value.dtype.kind in "biuf"
+            and not _NUMERIC.fullmatch(value.dtype.str)):
+        raise UnsupportedScalar(f"a {type(value).__module__}.{type(value).__qualname__} "
+                                f"(dtype {value.dtype.str!r}) value, whose type a model "
+                                "file cannot hold exactly")
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -67,7 +76,8 @@ def encode_value(value, scalars=False):
             return {k: encode_value(v, scalars) for k, v in value.items()}
         return {"__dict__": [[encode_value(k, scalars), encode_value(v, scalars)]
                              for k, v in value.items()]}
-    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "biuf":
+    if (isinstance(value, np.ndarray) and value.ndim == 1
+            and _NUMERIC.fullmatch(value.dtype.str)):
         return {"__ndarray__": {"dtype": value.dtype.str,
                                 "data": [encode_value(v) for v in value.tolist()]}}
     raise TypeError(f"a {type(value).__module__}.{type(value).__qualname__} object")
@@ -79,6 +89,11 @@ def encode_params(params):
     for name, value in params.items():
         try:
             encoded[name] = encode_value(value, scalars=True)
+        except UnsupportedScalar as exc:
+            raise ValueError(
+                f"Parameter {name!r} cannot be saved in a model file: its value "
+                f"{value!r} contains {exc}; convert it to float (or np.float64, "
+                "np.float32, np.float16) before saving.") from None
         except TypeError as exc:
             hint = ("set it to an int (or None) before saving; the fitted model's own "
                     "generator state is saved either way" if name == "random_state"
@@ -113,7 +128,9 @@ def decode_value(obj, depth=0):
     if tag == "__dict__" and isinstance(body, list) and all(
             isinstance(p, list) and len(p) == 2 for p in body):
         pairs = [(decode_value(k, depth), decode_value(v, depth)) for k, v in body]
-        if all(isinstance(k, (str, int, float, bool, type(None))) for k, _ in pairs):
+        # NumPy scalar keys (np.int64(0) of a class_weight) come back as such
+        if all(isinstance(k, (str, int, float, bool, np.generic, type(None)))
+               for k, _ in pairs):
             return dict(pairs)
     if (tag == "__ndarray__" and isinstance(body, dict) and set(body) == {"dtype", "data"}
             and isinstance(body["dtype"], str) and isinstance(body["data"], list)

@@ -21,6 +21,7 @@ This module uses the standard library only (the NumPy-only runtime imports it).
 import hashlib
 import os
 import re
+import stat
 
 USERBLOCK_SIZE = 512
 MAGIC = b"SKNN-SCRATCH-MODEL\n"
@@ -75,9 +76,12 @@ def verify(path):
     Raises
     ------
     ValueError
-        If the seal is damaged, the length differs (truncated or extended
-        file) or the checksum does not match.
+        If ``path`` is not a regular file (a FIFO, a device or a directory is
+        refused before it is opened, so reading never blocks), the seal is
+        damaged, the length differs (truncated or extended file) or the
+        checksum does not match.
     """
+    check_regular_file(path)
     with open(path, "rb") as handle:
         head = handle.read(USERBLOCK_SIZE)
         if head.startswith(HDF5_SIGNATURE):
@@ -105,6 +109,18 @@ def verify(path):
         raise ValueError(f"Cannot load model from '{path}': the model file is corrupted "
                          "or was modified: checksum mismatch (SHA-256).")
     return True
+
+
+def check_regular_file(path):
+    """``ValueError`` unless ``path`` names a regular file (symbolic links are
+    followed); a missing file is left to ``open`` (``FileNotFoundError``)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"Cannot load model from '{path}': it is not a regular file "
+                         "(a directory, FIFO, socket or device cannot hold a model).")
 
 
 def _has_signature_at(handle, offset):

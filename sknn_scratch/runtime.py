@@ -28,6 +28,7 @@ package's files listed in :data:`FILES` only.
 """
 
 import os
+import re
 import warnings
 from numbers import Integral
 
@@ -35,7 +36,7 @@ import numpy as np
 
 from ._modelfile import read_model_file
 from ._pipelinefile import transform_params
-from ._scalers import FLOAT_DTYPES, transform
+from ._scalers import FLOAT_DTYPES, SCALERS, transform
 from .core import predict
 from .core.activations import ACTIVATIONS
 
@@ -89,6 +90,7 @@ def load(path):
         )
     pipeline, names, steps = content["pipeline"], attrs.get("feature_names_in_"), ()
     if pipeline is not None:
+        _check_step_params(pipeline, content["metadata"], where)
         steps = tuple((s["name"], s["class_name"],
                        transform_params(s["class_name"], s["params"]), s["arrays"])
                       for s in pipeline["steps"])
@@ -98,6 +100,29 @@ def load(path):
     return RuntimeModel(class_name, coefs, intercepts, attrs["classes_"], activation,
                         names, preprocessing=steps, multilabel=multilabel,
                         step_names=None if pipeline is None else pipeline["step_names"])
+
+
+def _release(version):
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", str(version))
+    return None if match is None else tuple(int(g or 0) for g in match.groups())
+
+
+def _check_step_params(pipeline, metadata, where):
+    """A step lacking a parameter its transform reads is refused, as load_model
+    refuses it, unless an older sknn_scratch wrote the file (which did not have
+    the parameter; its default is then used)."""
+    from . import __version__
+    written, current = _release(metadata.get("sknn_scratch_version")), _release(__version__)
+    if written is not None and current is not None and written < current:
+        return
+    for step in pipeline["steps"]:
+        missing = sorted(set(SCALERS[step["class_name"]].params) - set(step["params"]))
+        if missing:
+            raise ValueError(
+                f"{where}: missing parameter(s) {missing} of pipeline step "
+                f"{step['name']!r} ({step['class_name']}); the file was written by "
+                f"sknn_scratch {metadata.get('sknn_scratch_version')}, which saves "
+                "them all, so the file is damaged.")
 
 
 def _activation(class_name, params, where):

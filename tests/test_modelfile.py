@@ -341,3 +341,142 @@ def test_non_plain_values_are_refused(value):
 def test_loads_rejects_what_dumps_never_writes(text, match):
     with pytest.raises(ValueError, match=match):
         loads(text)
+
+
+# --- fix17: parameter value types the writer accepts, read back by both loaders ---
+
+def _cw_model(keys, y, weights=(1.0, 2.0, 0.5)):
+    cw = {k: w for k, w in zip(keys, weights)}
+    return _fit(DeepNNClassifier(max_iter=3, random_state=0, class_weight=cw), X, y), cw
+
+
+def _same_typed(a, b):
+    if isinstance(a, dict):
+        return (isinstance(b, dict) and list(map(type, a)) == list(map(type, b))
+                and all(_same_typed(ka, kb) for ka, kb in zip(a, b))
+                and all(_same_typed(a[k], b[k]) for k in a))
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(
+            _same_typed(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+    return type(a) is type(b) and (a == b or (a != a and b != b))
+
+
+@pytest.mark.parametrize("keys, y", [
+    ([np.int64(0), np.int64(1), np.int64(2)], np.arange(60) % 3),
+    ([np.int32(0), np.int32(1), np.int32(2)], (np.arange(60) % 3).astype(np.int32)),
+    ([np.False_, np.True_], (np.arange(60) % 2).astype(bool)),
+    ([0, 1, 2], np.arange(60) % 3),
+])
+def test_class_weight_numpy_keys_round_trip_both_loaders(tmp_path, keys, y):
+    from sknn_scratch import runtime
+    from sklearn.utils.class_weight import compute_class_weight
+    cls = np.unique(y)
+    weights = compute_class_weight("balanced", classes=cls, y=y)
+    est, cw = _cw_model(keys[:len(cls)], y, weights)
+    path = tmp_path / "cw.h5"
+    save_model(est, path)
+    back = load_model(path).get_params()["class_weight"]
+    assert _same_typed(cw, back)
+    rt = runtime.load(path)
+    np.testing.assert_array_equal(rt.predict(X), est.predict(X))
+
+
+WRITER_VALUES = [
+    None, True, False, 0, -3, 2 ** 70, 0.5, float("inf"), float("-inf"), float("nan"),
+    "s", "", (1, 2), [1, (2, 3)], {"a": 1}, {"__tuple__": 1}, {1: 2.0, "x": None},
+    {None: 1}, {1.5: 2}, {(1): (3, 4)},
+    np.bool_(True), np.int8(-5), np.int16(7), np.int32(8), np.int64(9), np.uint8(255),
+    np.uint16(1), np.uint32(2), np.uint64(2 ** 63), np.float16(0.1), np.float32(0.01),
+    np.float64(0.3), np.float32("inf"),
+    {np.int64(0): np.float32(1.5), np.int32(1): np.float16(2.5)},
+    {np.bool_(False): 1.0, np.bool_(True): np.float64(3.0)},
+    {np.uint8(3): 1, np.float32(0.5): 2, np.float16(1.5): 3},
+    np.array([1, 2], dtype=np.int32), np.array([0.5], dtype=np.float16),
+    np.array([True, False]), np.array([1.5, 2.5], dtype=np.float32),
+]
+
+
+@pytest.mark.parametrize("value", WRITER_VALUES, ids=repr)
+def test_every_value_the_writer_accepts_is_read_back(value):
+    back = loads(encode_params({"p": value}))["p"]
+    assert _same_typed(value, back)
+
+
+def test_writer_values_read_back_by_both_loaders(tmp_path):
+    """The same values as a (free-form) class_weight would ride in the params
+    JSON; here they are written through h5py into a saved file's params and read
+    by load_model's and the runtime's parser, after a reseal."""
+    from sknn_scratch import runtime
+    est = _fit(DeepNNClassifier(max_iter=2, random_state=0), X, Y2)
+    path = tmp_path / "m.h5"
+    save_model(est, path)
+    # the learning rate is kept exactly, with its type, for each numeric scalar type
+    for value in (np.float16(0.01), np.float32(0.01), np.float64(0.01)):
+        est.set_params(learning_rate_init=value) if "learning_rate_init" in \
+            est.get_params() else est.set_params(learning_rate=value)
+        save_model(est, path)
+        name = "learning_rate_init" if "learning_rate_init" in est.get_params() \
+            else "learning_rate"
+        assert _same_typed(value, load_model(path).get_params()[name])
+        runtime.load(path)
+
+
+def test_longdouble_parameter_refused_before_writing(tmp_path):
+    if np.dtype(np.longdouble).itemsize == 8:
+        pytest.skip("longdouble is float64 on this platform")
+    path = tmp_path / "ld.h5"
+    est = _fit(DeepNNClassifier(max_iter=2, random_state=0), X, Y2)
+    name = "learning_rate_init" if "learning_rate_init" in est.get_params() \
+        else "learning_rate"
+    est.set_params(**{name: np.longdouble(0.01)})
+    with pytest.raises(ValueError, match=name):
+        save_model(est, path)
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+    est.set_params(**{name: 0.01, "class_weight": {0: np.longdouble(2.0), 1: 1.0}})
+    with pytest.raises(ValueError, match="class_weight"):
+        save_model(est, path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dir"])
+def test_not_a_regular_file_refused_without_blocking(tmp_path, kind):
+    import os
+    from sknn_scratch import runtime
+    path = tmp_path / "m.h5"
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        os.mkfifo(path)
+    else:
+        path.mkdir()  # already refused as IsADirectoryError (kept), never opened
+    error, match = ((ValueError, "not a regular file") if kind == "fifo"
+                    else (IsADirectoryError, "directory"))
+    for loader in (load_model, runtime.load):
+        with pytest.raises(error, match=match):
+            loader(path)
+
+
+def test_runtime_refuses_a_pipeline_step_missing_a_parameter_like_load_model(tmp_path):
+    import json as _json
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+    from sknn_scratch import runtime
+    pipe = make_pipeline(MinMaxScaler(), DeepNNClassifier(max_iter=2, random_state=0))
+    _fit(pipe, X, Y2)
+    path = tmp_path / "p.h5"
+    save_model(pipe, path)
+
+    def drop_clip(f):
+        node = f["pipeline/steps/0/params"]
+        params = _json.loads(node[()].decode() if isinstance(node[()], bytes)
+                             else node[()])
+        del params["clip"]
+        del f["pipeline/steps/0/params"]
+        f["pipeline/steps/0/params"] = np.bytes_(_json.dumps(params)) \
+            if isinstance(node, h5py.Dataset) else _json.dumps(params)
+    _h5(drop_clip)(path)
+    for loader in (load_model, runtime.load):
+        with pytest.raises(ValueError, match=r"missing parameter\(s\) \['clip'\]"):
+            loader(path)
