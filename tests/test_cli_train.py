@@ -133,20 +133,6 @@ def _h5_with_labels(path, labels, n_features=4):
     return path
 
 
-def test_variable_length_string_labels_are_read(tmp_path):
-    import h5py
-
-    labels = np.array(["cat", "dog", "ému"] * 40, dtype=object)
-    path = tmp_path / "vlen.h5"
-    X, _ = _blobs(n=120, n_features=4)
-    with h5py.File(path, "w") as f:
-        f["features"] = X
-        f.create_dataset("labels", data=labels, dtype=h5py.string_dtype())
-    assert _train(path, tmp_path / "model.h5") == 0
-    model = load_model(tmp_path / "model.h5")
-    assert model.classes_.tolist() == ["cat", "dog", "ému"]
-
-
 @pytest.mark.parametrize("shape", [(120, 1), (120,)])
 def test_variable_length_string_labels_of_shape_m_1_are_read(tmp_path, shape):
     import h5py
