@@ -67,12 +67,13 @@ def test_four_layer_net_matches_the_course_over_seeds(cats):
     # 'xavier'), full-batch gradient descent, lr 0.0075, 2500 epochs, no penalty.
     # Its 80% test accuracy is one lucky seed; over many seeds the recipe gives
     # 68-86% with a median of about 73% (the test set has only 50 images).
+    # Seeds 0-3 (74, 76, 78, 80%): four seeds keep the suite's time in bounds.
     from joblib import Parallel, delayed
 
     scores = Parallel(n_jobs=2)(
         delayed(_course_four_layer_scores)(cats.train.data, cats.train.target,
                                            cats.test.data, cats.test.target, seed)
-        for seed in range(8))
+        for seed in range(4))
     train_scores, test_scores, said = zip(*scores)
     assert [m for messages in said for m in messages] == []  # no false alarm
     assert min(train_scores) >= 0.95
