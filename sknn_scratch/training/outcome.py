@@ -38,6 +38,16 @@ def class_prior_loss(shares):
     return float(-(shares * np.log(shares)).sum())
 
 
+def _chunked_logits(arch, coefs, intercepts, X, rows, n):
+    """``(part, logits)`` of the ``n`` checked rows, :data:`CHUNK_ROWS` at a time
+    (``rows``: a slice of X, or the sampled row indices; ``part`` indexes them)."""
+    with np.errstate(all="ignore"):
+        for start in range(0, n, CHUNK_ROWS):
+            part = slice(start, start + CHUNK_ROWS)
+            Xc = X[part if isinstance(rows, slice) else rows[part]]
+            yield part, network.logits(arch, coefs, intercepts, Xc)
+
+
 def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes):
     """A :class:`FitOutcome` of the weights on ``(X, codes, sample_weight)``.
 
@@ -53,15 +63,11 @@ def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes):
     shares = np.bincount(codes, weights=weight, minlength=n_classes) / total
     predicted = np.zeros(n_classes)
     correct = 0.0
-    with np.errstate(all="ignore"):
-        for start in range(0, weight.shape[0], CHUNK_ROWS):
-            part = slice(start, start + CHUNK_ROWS)
-            Xc = X[part if isinstance(rows, slice) else rows[part]]
-            Z = network.logits(arch, coefs, intercepts, Xc)
-            guess = (Z[:, 0] > 0).astype(np.intp) if Z.shape[1] == 1 else Z.argmax(1)
-            w = weight[part]
-            predicted += np.bincount(guess, weights=w, minlength=n_classes)
-            correct += float(w @ (guess == codes[part]))
+    for part, Z in _chunked_logits(arch, coefs, intercepts, X, rows, weight.shape[0]):
+        guess = (Z[:, 0] > 0).astype(np.intp) if Z.shape[1] == 1 else Z.argmax(1)
+        w = weight[part]
+        predicted += np.bincount(guess, weights=w, minlength=n_classes)
+        correct += float(w @ (guess == codes[part]))
     used = np.flatnonzero(predicted > 0)
     return FitOutcome(
         accuracy=correct / total if math.isfinite(total) and total else math.nan,
@@ -77,14 +83,11 @@ def _multilabel_outcome(arch, coefs, intercepts, X, rows, Y, weight, total):
     majority_set = shares >= 0.5
     present = {tuple(r) for r in Y[weight > 0]}
     predicted, correct = set(), 0.0
-    with np.errstate(all="ignore"):
-        for start in range(0, weight.shape[0], CHUNK_ROWS):
-            part = slice(start, start + CHUNK_ROWS)
-            Xc = X[part if isinstance(rows, slice) else rows[part]]
-            guess = network.logits(arch, coefs, intercepts, Xc) > 0  # sigmoid(z) > 1/2
-            w = weight[part]
-            correct += float(w @ (guess == Y[part]).all(axis=1))
-            predicted.update(tuple(r) for r in guess[w > 0])
+    for part, Z in _chunked_logits(arch, coefs, intercepts, X, rows, weight.shape[0]):
+        guess = Z > 0  # sigmoid(z) > 1/2
+        w = weight[part]
+        correct += float(w @ (guess == Y[part]).all(axis=1))
+        predicted.update(tuple(r) for r in guess[w > 0])
     # each label's binary entropy -p log p - (1 - p) log(1 - p), summed over labels
     prior = sum(class_prior_loss([p, 1.0 - p]) for p in shares)
     only = next(iter(predicted)) if len(predicted) == 1 else None

@@ -338,10 +338,15 @@ def test_early_stopping_split_ignores_zero_weight_rows(name):
 
 
 # ----------------------------------------------------------- 6. n_iter_ and t_
+def _warm_pair(name):
+    """MLPClassifier (5 epochs) and our estimator, both warm-starting."""
+    return (MLPClassifier((3,), max_iter=5, warm_start=True, random_state=0),
+            ALL[name](warm_start=True, tol=None))
+
+
 @pytest.mark.parametrize("name", FIRST_ORDER)
 def test_n_iter_counts_the_epochs_of_this_call_as_mlp(name):
-    mlp = MLPClassifier((3,), max_iter=5, warm_start=True, random_state=0)
-    est = ALL[name](warm_start=True, tol=None)
+    mlp, est = _warm_pair(name)
     for model in (mlp, est):
         _quiet_fit(model, X, Y3)
         model.set_params(max_iter=3)
@@ -366,8 +371,7 @@ def test_newton_n_iter_counts_the_iterations_of_this_call():
 
 @pytest.mark.parametrize("name", ALL)
 def test_t_counts_the_training_samples_seen_as_mlp(name):
-    mlp = MLPClassifier((3,), max_iter=5, warm_start=True, random_state=0)
-    est = ALL[name](warm_start=True, tol=None)
+    mlp, est = _warm_pair(name)
     for model in (mlp, est):
         _quiet_fit(model, X, Y3)
         model.partial_fit(X[:20], Y3[:20])
