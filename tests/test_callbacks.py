@@ -348,3 +348,43 @@ def test_resuming_from_a_checkpoint_continues_exactly(solver, data, tmp_path):
     assert resumed.loss_curve_ == whole.loss_curve_
     for a, b in zip(resumed.coefs_ + resumed.intercepts_, whole.coefs_ + whole.intercepts_):
         np.testing.assert_array_equal(a, b)
+
+
+_CHECKPOINT_RUN = """
+import sys
+from pathlib import Path
+import numpy as np
+from sklearn.datasets import make_classification
+from sknn_scratch import DeepNNClassifier
+from sknn_scratch.io import load_model
+from tests.test_callbacks import Checkpoint
+
+folder, step = Path(sys.argv[1]), sys.argv[2]
+X, y = make_classification(n_samples=120, n_features=6, n_informative=4, random_state=0)
+if step == "train":  # the run that dies after its checkpoints are written
+    DeepNNClassifier((8, 4), max_iter=8, tol=None, batch_size=32, dropout=0.1,
+                     random_state=0).set_callbacks(Checkpoint(folder)).fit(X, y)
+else:  # a new interpreter resumes from epoch 3
+    m = load_model(folder / "epoch3.h5").set_params(warm_start=True, max_iter=5).fit(X, y)
+    np.savez(folder / "resumed.npz", *m.coefs_, *m.intercepts_, loss=m.loss_curve_)
+"""
+
+
+@needs_callbacks
+def test_a_checkpoint_resumes_exactly_in_fresh_interpreters(data, tmp_path):
+    # the checkpoint written by one process, resumed by another, equals the
+    # uninterrupted run of this one (no state hidden in the writing process)
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for step in ("train", "resume"):
+        subprocess.run([sys.executable, "-c", _CHECKPOINT_RUN, str(tmp_path), step],
+                       cwd=root, check=True, timeout=300)
+    X, y = data
+    whole = DeepNNClassifier((8, 4), max_iter=8, tol=None, batch_size=32, dropout=0.1,
+                             random_state=0).fit(X, y)
+    resumed = np.load(tmp_path / "resumed.npz")
+    np.testing.assert_array_equal(resumed["loss"], whole.loss_curve_)
+    for k, a in enumerate(whole.coefs_ + whole.intercepts_):
+        np.testing.assert_array_equal(resumed[f"arr_{k}"], a)
