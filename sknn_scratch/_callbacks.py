@@ -12,8 +12,8 @@ model as if ``fit`` had stopped there (``history_``, ``n_iter_``, ``t_``, the
 optimizer's state and the generator after that epoch; see
 ``estimators/_snapshot.py``), holding no training data and nothing of the
 running fit: a checkpoint callback can ``save_model`` it, and ``warm_start``
-from the file continues exactly as the uninterrupted fit. (Newton iterations
-hand over the weights and ``classes_`` only.)
+from the file continues exactly as the uninterrupted fit. The same holds for each
+Newton iteration (``ScratchLogisticRegression(solver='newton')``).
 
 The training loop knows nothing of scikit-learn: it only reports the end of each
 epoch to its monitors. :class:`Subtasks` is such a monitor. Since there is no
@@ -266,7 +266,8 @@ class Subtasks:
             return
         if n_done > self.n_ended and coefs is not None:
             self.n_ended += 1
-            context.call_on_fit_task_end(**self.task.hook_arguments(coefs, intercepts))
+            context.call_on_fit_task_end(**self.task.hook_arguments(coefs, intercepts,
+                                                                    self.run))
         else:
             context.call_on_fit_task_end(estimator=self.task.est)
 

@@ -1,4 +1,4 @@
-"""The model at one epoch of a running fit: what callbacks get as ``fitted_estimator``.
+"""The model at one epoch (Newton iteration) of a running fit: what callbacks get as ``fitted_estimator``.
 
 A complete fitted estimator, as if ``fit`` had stopped after that epoch: its
 weights, ``history_`` and curves up to that epoch, ``n_iter_``/``t_``, and the
@@ -23,25 +23,24 @@ RUNNING = (None, "the fit was still running: this is the model after its latest 
 
 
 def builder(est, classes, arch, rng, resume):
-    """``snapshot(coefs, intercepts, run)`` for one first-order fit of ``est``.
+    """``snapshot(coefs, intercepts, run)`` for one fit of ``est``.
 
     ``rng`` is the generator the training loop draws from (its state after an
     epoch is the one a resumed fit must start with); ``run`` is the loop's
-    running :class:`TrainingResult`: this call's epochs so far and the
-    optimizer's state now.
+    running :class:`TrainingResult`: this call's epochs (Newton iterations) so
+    far and the optimizer's state now (None for Newton, which keeps none).
     """
-    rule = _fitting.update_rule(est)
-
     def snapshot(coefs, intercepts, run):
         model = copy.copy(est)
         if resume:
             for name in _EXTENDED:
                 value = getattr(est, name, None)
                 setattr(model, name, None if value is None else list(value))
-        state = run.opt_state
+        state = run.opt_state  # None: Newton, or no step yet
+        if state is not None:
+            state = (_fitting.update_rule(est), copy.deepcopy(state))
         result = TrainingResult(
-            [W.copy() for W in coefs], [b.copy() for b in intercepts],
-            None if state is None else (rule, copy.deepcopy(state)),
+            [W.copy() for W in coefs], [b.copy() for b in intercepts], state,
             records=[dict(record) for record in run.records], n_samples=run.n_samples)
         model._store(result, classes, arch, copy.deepcopy(rng), resume, RUNNING)
         return dict(vars(model))

@@ -230,11 +230,10 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             coefs, intercepts = network.init_params(arch, self._init_name(), rng,
                                                     X.dtype)
 
-        snapshot = (None if self.solver == "newton"
-                    else _snapshot.builder(self, classes, arch, rng, resume))
         with _callbacks.fit_task(self, X, y, sample_weight, classes, coefs, intercepts,
                                  max_subtasks=1 if incremental else self.max_iter,
-                                 snapshot=snapshot):
+                                 snapshot=_snapshot.builder(self, classes, arch, rng,
+                                                            resume)):
             if self.solver == "newton":
                 Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
                 outcome = self._train_newton(arch, coefs, intercepts, X, Y, sw,

@@ -220,19 +220,33 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         evaluate = None if dev is None else make_evaluator(
             arch, dev[0], losses.one_hot(dev[1], n_out if n_out > 1 else 2, dev[0].dtype),
             dev[2])
-        scores = {}  # iteration -> (val_loss, val_score) on the dev set
+        # the records so far: each callback's per-iteration model is built from them
+        run = TrainingResult(coefs=None, intercepts=None, opt_state=None,
+                             n_samples=X.shape[0])
+        if tasks is not None:
+            tasks.start(run)
+
+        def keep_record(iteration, loss, theta):
+            record = {"epoch": iteration, "loss": loss, "val_loss": None,
+                      "val_score": None, "learning_rate": None, "grad_norms": None}
+            if evaluate is not None:
+                record["val_loss"], record["val_score"] = evaluate(*params(theta))
+            run.records.append(record)
 
         def on_iteration(iteration, loss, theta):
-            if evaluate is not None:
-                scores[iteration] = evaluate(*params(theta))
+            keep_record(iteration, loss, theta)
             return tasks is not None and tasks.end(*params(theta))
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in search
             res = newton_cg(fun_grad, make_hvp, theta0, tol=self.tol or 0.0,
                             max_iter=1 if incremental else self.max_iter,
                             on_iteration=on_iteration)
+        if not run.records:  # no step taken: one record of the starting point
+            keep_record(1, res.losses[0], res.theta)
+        records = [dict(record) for record in run.records]
         if tasks is not None:
-            tasks.close(len(res.losses), *params(res.theta))
+            tasks.close(len(records), *params(res.theta))
         stopped = tasks is not None and tasks.stopped
         stop_reason, message = None, None
         if res.converged:
@@ -247,13 +261,6 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             message = diagnostics.newton_message(res.failure, res.losses, res.grad_max,
                                                  self.tol or 0.0, self.max_iter, largest)
         W, b = unpack(res.theta)
-        records = [{"epoch": i + 1, "loss": loss, "val_loss": None,
-                    "val_score": None, "learning_rate": None, "grad_norms": None}
-                   for i, loss in enumerate(res.losses)]
-        if evaluate is not None:  # (a run with no step has its start as record 1)
-            for i, record in enumerate(records, start=1):
-                record["val_loss"], record["val_score"] = scores.get(i) or evaluate(
-                    *params(res.theta))
         if self.verbose:
             for r in records:
                 print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")
@@ -262,3 +269,4 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             records=records, stop_reason=stop_reason, message=message,
             n_samples=X.shape[0])
         return result
+
