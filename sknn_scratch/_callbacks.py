@@ -28,6 +28,7 @@ callbacks.
 """
 
 import functools
+import uuid
 from contextlib import contextmanager
 
 #: Attributes that only exist while a fit runs: the running :class:`FitTask` and
@@ -74,6 +75,9 @@ except ImportError:  # older scikit-learn: no callbacks at all
         return callback_managed_method
 
     HAS_CALLBACKS = False
+
+#: Attribute of the models handed to callbacks naming the fit call they come from.
+_CALL_ID = "_fit_call_id"
 
 #: Name of the estimator attribute holding the running :class:`FitTask`. It only
 #: exists during ``fit``/``partial_fit`` (never on a fitted or pickled model).
@@ -132,6 +136,34 @@ def fit_task(est, X, y, sample_weight, classes, coefs, intercepts, *, max_subtas
     task.end()
 
 
+def fit_call_id(estimator, X=None, y=None):
+    """The id of the fit call a model handed to callbacks comes from.
+
+    Each ``fit``/``partial_fit`` call draws a new random id (a 32-digit hex
+    string); every ``fitted_estimator`` that call hands to callbacks (each
+    epoch's or Newton iteration's model, and the fitted model at its end)
+    carries it. A fit rerun after a dask worker died mid-fit is a new call: its
+    rows are told apart from the lost attempt's by this id. Its signature is a
+    scorer's, so it can be a column of a ``ScoringMonitor``::
+
+        ScoringMonitor(scoring={"accuracy": "accuracy", "fit_call": fit_call_id})
+
+    Parameters
+    ----------
+    estimator : estimator
+        A ``fitted_estimator`` given to a callback.
+    X, y : ignored
+        Present for the scorer signature.
+
+    Returns
+    -------
+    fit_call : str or None
+        The id; None for a model not handed over by an sknn_scratch fit (e.g. a
+        meta-estimator's), whose rows belong to no attempt.
+    """
+    return getattr(estimator, _CALL_ID, None)
+
+
 def epoch_subtasks(est):
     """Loop monitors for the running fit: ``[Subtasks]``, or ``[]`` without callbacks."""
     subtasks = iteration_subtasks(est, "epoch")
@@ -167,6 +199,9 @@ class FitTask:
     def __init__(self, est, X, y, sample_weight, classes, coefs, intercepts,
                  max_subtasks, snapshot=None):
         self.est = est
+        # One id per fit call (os.urandom, not the training generator): the rows a
+        # retried fit logs again carry its new id (see :func:`fit_call_id`).
+        self.call_id = uuid.uuid4().hex
         self.snapshot = snapshot
         self.classes = classes
         self.start = (coefs, intercepts)
@@ -187,7 +222,7 @@ class FitTask:
         """
         def attributes():
             if self.snapshot is not None and run is not None:
-                return self.snapshot(coefs, intercepts, run)
+                return {**self.snapshot(coefs, intercepts, run), _CALL_ID: self.call_id}
             # out_activation_ / n_outputs_ say whether the outputs are per-label
             # sigmoids (a multilabel y, validated to 2-d) or a softmax
             n_outputs = coefs[-1].shape[1]
@@ -196,13 +231,15 @@ class FitTask:
                     "out_activation_": ("logistic" if multilabel or n_outputs == 1
                                         else "softmax"),
                     "coefs_": [W.copy() for W in coefs],
-                    "intercepts_": [b.copy() for b in intercepts]}
+                    "intercepts_": [b.copy() for b in intercepts],
+                    _CALL_ID: self.call_id}
 
         return dict(self._data, reconstruction_attributes=attributes)
 
     def end(self):
         """End the root task; ``est`` is fitted, so it is the fitted estimator."""
-        self.context.call_on_fit_task_end(**self._data, reconstruction_attributes={})
+        self.context.call_on_fit_task_end(
+            **self._data, reconstruction_attributes={_CALL_ID: self.call_id})
 
     def __repr__(self):
         return f"FitTask({self.context!r}, max_subtasks={self.max_subtasks})"

@@ -19,16 +19,27 @@ the serial search.
 For X too large to send (out of core), pass a :class:`FileBackedArray`: it
 pickles as the file's path, and each worker maps the file itself (the workers
 must see that path: one machine, or a shared file system).
+
+A fit rerun after its worker died logs its epochs to callbacks again. Each fit
+call has its own id (:func:`fit_call_id`, a ``ScoringMonitor`` column), and
+:func:`complete_attempts` keeps, of each fit's attempts, the rows of the one
+that got furthest.
 """
 
 import os
+from collections import Counter
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
 
-__all__ = ["FileBackedArray", "fit_on_dask"]
+from ._callbacks import fit_call_id
+
+__all__ = ["FileBackedArray", "complete_attempts", "fit_call_id", "fit_on_dask"]
+
+#: Callback subtasks of an sknn_scratch fit: their rows' parent task is the fit.
+_SUBTASKS = ("epoch", "newton-iter")
 
 
 def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
@@ -98,6 +109,54 @@ def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
         search.cv = original
         if amm_paused:
             client.amm.start()
+
+
+def complete_attempts(rows, key="fit_call"):
+    """The logged rows without those of fit attempts that were cut short.
+
+    When a dask worker dies during a fit, dask runs that fit again elsewhere, and
+    the epochs both attempts ran are logged twice (same ``task_id_path``).
+    Fits are deterministic, so those rows hold the same scores; what tells the
+    attempts apart is the fit call's id, logged as column ``key`` by
+    ``ScoringMonitor(scoring={..., key: fit_call_id})``. Of each fit's
+    attempts this keeps the one with the most rows (the complete one; on a tie,
+    the first logged), and drops the others.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of a ``ScoringMonitorLog`` (``monitor.get_logs().data``), with
+        ``task_id_path``, ``parent_task_id_path`` and ``task_name``.
+    key : str, default="fit_call"
+        The column holding :func:`fit_call_id`.
+
+    Returns
+    -------
+    rows : list of dict
+        The kept rows, in their order. Rows without an id (``key`` missing or
+        None: not from an sknn_scratch fit) are all kept.
+    """
+    rows = list(rows)
+    if rows and not any(key in row for row in rows):
+        raise ValueError(
+            f"None of the rows has a {key!r} column: log the fit call's id with "
+            f"ScoringMonitor(scoring={{..., {key!r}: fit_call_id}}).")
+    fit_of, size = {}, Counter()  # attempt -> its fit's task path; rows per attempt
+    for row in rows:
+        attempt = row.get(key)
+        if attempt is None:
+            continue
+        # an epoch's parent task is the fit; the fit's own row is the fit
+        path = (row["parent_task_id_path"] if row["task_name"] in _SUBTASKS
+                else row["task_id_path"])
+        fit_of.setdefault(attempt, tuple(path))
+        size[attempt] += 1
+    best = {}  # fit path -> its attempt with the most rows (the first on ties)
+    for attempt, path in fit_of.items():
+        if path not in best or size[attempt] > size[best[path]]:
+            best[path] = attempt
+    kept = set(best.values())
+    return [row for row in rows if row.get(key) is None or row[key] in kept]
 
 
 def _pause_active_memory_manager(client):
