@@ -64,6 +64,36 @@ START_TIMEOUT = 120  # s: cluster start and workers arriving (a loaded CI machin
 SEARCH_TIMEOUT = 240  # s: one search, including a worker restart
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _preloaded_worker_processes():
+    """Worker processes forked from a server that has imported sknn_scratch.
+
+    A spawned worker imports dask, scikit-learn and sknn_scratch itself: several
+    seconds per worker (tens on a loaded machine), for each cluster and each
+    restart after a kill. Forked from a server that did it once, a cluster
+    starts in about a second. The server starts with BLAS on one thread, as
+    dask's own worker processes run (``distributed.nanny.pre-spawn-environ``).
+    """
+    import dask
+    from multiprocessing import forkserver
+
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        get_mp_context().set_forkserver_preload(
+            ["distributed", "sknn_scratch.estimators", "sklearn.model_selection",
+             "joblib", "threadpoolctl"])
+        saved = dict(os.environ)
+        os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                          MKL_NUM_THREADS="1")
+        try:
+            forkserver.ensure_running()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        yield
+
+
 @contextlib.contextmanager
 def _local_cluster():
     """Two single-threaded worker processes and a client, closed (bounded) at the end."""
@@ -165,9 +195,17 @@ def _assert_same_results(serial, distributed):
     assert repr(serial.best_params_) == repr(distributed.best_params_)
 
 
-def test_workers_import_this_sknn_scratch(client):
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return frozenset(pool["num_threads"] for pool in threadpool_info())
+
+
+def test_workers_import_this_sknn_scratch_and_run_blas_on_one_thread(client):
     paths = client.run(lambda: sknn_scratch.__file__)
     assert len(paths) == 2 and set(paths.values()) == {sknn_scratch.__file__}
+    # the condition under which results equal serial ones (README)
+    assert set(client.run(_blas_threads).values()) == {frozenset({1})}
 
 
 @pytest.mark.parametrize("make_search", [_grid, _randomized], ids=["grid", "randomized"])
@@ -197,10 +235,18 @@ def _digits_grid():
                         error_score="raise")
 
 
-def test_newton_and_nets_on_dask_match_serial_under_one_blas_thread(client):
+@pytest.fixture(scope="module")
+def digits_serial():
+    """The digits search run serially, BLAS on one thread (the reference)."""
     X, y = _digits()
-    serial = _fit_bounded(_digits_grid(), X, y, dask=False)
-    _assert_same_results(serial, _fit_bounded(_digits_grid(), X, y, dask="fit_on_dask"))
+    return _fit_bounded(_digits_grid(), X, y, dask=False)
+
+
+def test_newton_and_nets_on_dask_match_serial_under_one_blas_thread(client,
+                                                                    digits_serial):
+    X, y = _digits()
+    _assert_same_results(digits_serial,
+                         _fit_bounded(_digits_grid(), X, y, dask="fit_on_dask"))
 
 
 class KillAtWorstMoment(SchedulerPlugin):
@@ -292,10 +338,9 @@ def test_plain_joblib_backend_loses_the_search_with_a_sole_replica(fresh_client)
 
 
 @pytest.mark.parametrize("file_backed", [False, True], ids=["in-memory", "file-backed"])
-def test_fit_on_dask_survives_a_kill_at_the_worst_moment(fresh_client, file_backed,
-                                                         tmp_path):
+def test_fit_on_dask_survives_a_kill_at_the_worst_moment(fresh_client, digits_serial,
+                                                         file_backed, tmp_path):
     X, y = _digits()
-    serial = _fit_bounded(_digits_grid(), X, y, dask=False)
     if file_backed:  # out-of-core X: workers map the file themselves
         np.save(tmp_path / "X.npy", X)
         X = FileBackedArray(tmp_path / "X.npy")
@@ -304,12 +349,11 @@ def test_fit_on_dask_survives_a_kill_at_the_worst_moment(fresh_client, file_back
     assert killed is not None, "no worker was killed: the search ended first"
     assert killed[2] is False  # everything broadcast: no input had a sole holder
     assert not isinstance(on_dask, Exception), on_dask
-    _assert_same_results(serial, on_dask)
+    _assert_same_results(digits_serial, on_dask)
 
 
-def test_fit_on_dask_survives_kills_at_random_moments():
+def test_fit_on_dask_survives_kills_at_random_moments(digits_serial):
     X, y = _digits()
-    serial = _fit_bounded(_digits_grid(), X, y, dask=False)
     rng = np.random.default_rng(0)
     # 6 fits in batches: each batch starts and ends (>= 2 events per batch)
     for at, victim in zip(rng.integers(1, 7, size=3), rng.integers(0, 2, size=3)):
@@ -319,7 +363,7 @@ def test_fit_on_dask_survives_kills_at_random_moments():
                                                   victim=int(victim))
         assert killed is not None, f"no kill at event {at}"
         assert not isinstance(on_dask, Exception), on_dask
-        _assert_same_results(serial, on_dask)
+        _assert_same_results(digits_serial, on_dask)
 
 
 @pytest.fixture
@@ -334,7 +378,7 @@ def external_client(tmp_path):
                                          "--dashboard-address", ":0",
                                          "--scheduler-file", str(file)],
                               env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)]
+                              stderr=subprocess.DEVNULL, start_new_session=True)]
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not file.exists():
@@ -344,18 +388,17 @@ def external_client(tmp_path):
         procs.append(subprocess.Popen(
             cli[:2] + ["distributed.cli.dask_worker", "--scheduler-file", str(file),
                        "--nthreads", "1", "--nworkers", "1", "--no-dashboard"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True))
         with Client(scheduler_file=str(file), timeout=f"{START_TIMEOUT}s") as client:
             client.wait_for_workers(1, timeout=START_TIMEOUT)
             yield client
     finally:
+        # the test is over: no graceful shutdown (seconds), each process group
+        # (a worker's nanny and its worker process) is killed at once
         for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 def test_scoring_monitor_gets_every_row_through_an_external_scheduler(external_client):
