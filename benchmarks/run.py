@@ -21,6 +21,8 @@ Sections (one module each, ``run(quick) -> (rows, results)``):
                   accuracies beside the course's
   m  defaults.py  the estimators at their defaults vs LogisticRegression /
                   MLPClassifier at theirs: 5-fold CV accuracy and fit time
+  n  scaleout.py  grid search on 20,000 x 100 through fit_on_dask with a worker
+                  killed at the worst moment: wall time vs serial, cv_results_ equal
 
 A full run (all sections) prints the table and writes benchmarks/results.json and
 benchmarks/RESULTS.md. By default BLAS is limited to one thread and times are CPU
@@ -49,13 +51,14 @@ import _common as C  # noqa: E402
 SECTIONS = {"a": "epoch", "b": "course", "c": "newton", "d": "memory", "e": "predict",
             "f": "scaling", "g": "outofcore", "h": "deployment", "i": "diagnostics",
             "j": "logistic", "k": "sparsenet", "l": "lessons",
-            "m": "defaults"}
+            "m": "defaults", "n": "scaleout"}
 TITLES = {"a": "epoch time vs MLPClassifier", "b": "course cat net vs the notes' loop",
           "c": "Newton logistic regression vs lbfgs", "d": "fit memory",
           "e": "predict_proba on 1M rows", "f": "scaling", "g": "out-of-core training",
           "h": "deployment latency", "i": "training diagnostics' cost",
           "j": "LR at defaults on sparse, wide, multiclass", "k": "nets on sparse input",
-          "l": "lesson presets", "m": "defaults vs scikit-learn's"}
+          "l": "lesson presets", "m": "defaults vs scikit-learn's",
+          "n": "scale-out surviving a killed worker"}
 COLUMNS = (("section", "sec"), ("what", "measurement"), ("ours", "sknn_scratch"),
            ("reference", "reference"), ("result", "result"), ("target", "target"),
            ("ok", "ok"))

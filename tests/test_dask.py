@@ -36,7 +36,8 @@ import pytest
 try:
     import joblib
     from distributed import Client, LocalCluster
-    from distributed.diagnostics.plugin import SchedulerPlugin
+
+    from tests.dask_faults import KillAtWorstMoment, assert_same_results, killed_worker
 except ImportError:  # pragma: no cover - the test extra installs it
     pytest.skip("dask.distributed is not installed: pip install 'sknn-scratch[dask]' "
                 "(the 'test' extra includes it)", allow_module_level=True)
@@ -179,22 +180,6 @@ def _fit_bounded(search, X, y, *, dask, scatter=None):
         pool.shutdown(wait=False)
 
 
-def _assert_same_results(serial, distributed):
-    a, b = serial.cv_results_, distributed.cv_results_
-    assert repr(a["params"]) == repr(b["params"])  # (estimators as parameters)
-    for key in a:  # every score column; timing columns differ by nature
-        if "time" in key or key == "params":
-            continue
-        if np.ma.isMaskedArray(a[key]):  # param_ columns: compare the unmasked values
-            mask = np.ma.getmaskarray(a[key])
-            np.testing.assert_array_equal(mask, np.ma.getmaskarray(b[key]), err_msg=key)
-            assert repr(a[key].data[~mask]) == repr(b[key].data[~mask]), key
-        else:
-            np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]),
-                                          err_msg=key)
-    assert repr(serial.best_params_) == repr(distributed.best_params_)
-
-
 def _blas_threads():
     from threadpoolctl import threadpool_info
 
@@ -213,7 +198,7 @@ def test_search_on_dask_matches_serial(client, make_search):
     X, y = _data()
     serial = _fit_bounded(make_search(), X, y, dask=False)
     on_dask = _fit_bounded(make_search(), X, y, dask=True)
-    _assert_same_results(serial, on_dask)
+    assert_same_results(serial, on_dask)
     for a, b in zip(serial.best_estimator_[-1].coefs_, on_dask.best_estimator_[-1].coefs_):
         np.testing.assert_array_equal(a, b)
 
@@ -245,88 +230,17 @@ def digits_serial():
 def test_newton_and_nets_on_dask_match_serial_under_one_blas_thread(client,
                                                                     digits_serial):
     X, y = _digits()
-    _assert_same_results(digits_serial,
+    assert_same_results(digits_serial,
                          _fit_bounded(_digits_grid(), X, y, dask="fit_on_dask"))
-
-
-class KillAtWorstMoment(SchedulerPlugin):
-    """SIGKILL a worker when the search's first batch of fits starts processing.
-
-    The victim is the worker holding the only copy of some input (a scattered key
-    with a single holder) if there is one: losing it loses that input. Otherwise
-    it is the worker the batch runs on. A running active memory manager first
-    makes its periodic pass (which drops replicas), so that the moment is the
-    worst one whatever its timing. ``pids`` maps worker addresses to process
-    ids; the scheduler runs in the test process (LocalCluster), so ``os.kill`` hits
-    a child process of the test, which its Nanny restarts.
-
-    With ``at`` (an int) the kill happens instead at the ``at``-th start or end of
-    a batch, on the worker ``victim`` (an index into the sorted addresses).
-    """
-
-    name = "sknn-kill-worker"
-
-    def __init__(self, pids, at=None, victim=0):
-        self.pids = dict(pids)
-        self.at, self.victim = at, victim
-        self.n_events = 0
-        self.killed = None  # (address, pid, holds a sole replica)
-
-    async def start(self, scheduler):
-        self.scheduler = scheduler
-
-    def _sole_holders(self):
-        self.sole = sorted((str(ts.key), next(iter(ts.who_has)).address)
-                           for ts in self.scheduler.tasks.values()
-                           if ts.state == "memory" and len(ts.who_has) == 1
-                           and not str(ts.key).startswith(("batch_of_",
-                                                           "mixed_batch_of_")))
-        return sorted({address for _, address in self.sole})
-
-    def transition(self, key, start, finish, *args, **kwargs):
-        if self.killed is not None or finish not in ("processing", "memory"):
-            return
-        if not str(key).startswith(("batch_of_", "mixed_batch_of_")):
-            return  # joblib's batches of fits only, not the data
-        alive = sorted(a for a in self.scheduler.workers if a in self.pids)
-        if not alive:
-            return
-        self.n_events += 1
-        if self.at is None:
-            if finish != "processing":
-                return
-            amm = self.scheduler.extensions.get("amm")
-            if amm is not None and amm.running:  # its drops, now rather than in 2 s
-                amm.run_once()
-            sole = [a for a in self._sole_holders() if a in self.pids]
-            ts = self.scheduler.tasks[key]
-            address = sole[0] if sole else ts.processing_on.address
-            holds_sole = bool(sole)
-        elif self.n_events == self.at:
-            address, holds_sole = alive[self.victim % len(alive)], None
-        else:
-            return
-        os.kill(self.pids[address], signal.SIGKILL)
-        self.killed = (address, self.pids[address], holds_sole)
 
 
 def _search_with_a_kill(client, make_search, X, y, *, how, **plugin):
     pids = client.run(os.getpid)
     client.register_plugin(KillAtWorstMoment(pids, **plugin))
     try:
-        return _fit_bounded(make_search(), X, y, dask=how), _killed(client)
+        return _fit_bounded(make_search(), X, y, dask=how), killed_worker(client)
     except Exception as exc:
-        return exc, _killed(client)
-
-
-def _killed(client):
-    """The plugin's ``killed`` and, last, the sole replicas it saw (None: no kill)."""
-    def report(dask_scheduler):
-        plugin = dask_scheduler.plugins[KillAtWorstMoment.name]
-        return None if plugin.killed is None else (*plugin.killed,
-                                                   getattr(plugin, "sole", None))
-
-    return client.run_on_scheduler(report)
+        return exc, killed_worker(client)
 
 
 def test_plain_joblib_backend_loses_the_search_with_a_sole_replica(fresh_client):
@@ -349,7 +263,7 @@ def test_fit_on_dask_survives_a_kill_at_the_worst_moment(fresh_client, digits_se
     assert killed is not None, "no worker was killed: the search ended first"
     assert killed[2] is False  # everything broadcast: no input had a sole holder
     assert not isinstance(on_dask, Exception), on_dask
-    _assert_same_results(digits_serial, on_dask)
+    assert_same_results(digits_serial, on_dask)
 
 
 def test_fit_on_dask_survives_kills_at_random_moments(digits_serial):
@@ -363,7 +277,7 @@ def test_fit_on_dask_survives_kills_at_random_moments(digits_serial):
                                                   victim=int(victim))
         assert killed is not None, f"no kill at event {at}"
         assert not isinstance(on_dask, Exception), on_dask
-        _assert_same_results(digits_serial, on_dask)
+        assert_same_results(digits_serial, on_dask)
 
 
 @pytest.fixture
