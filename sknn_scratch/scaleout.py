@@ -125,8 +125,10 @@ def complete_attempts(rows, key="fit_call"):
     Parameters
     ----------
     rows : list of dict
-        Rows of a ``ScoringMonitorLog`` (``monitor.get_logs().data``), with
-        ``task_id_path``, ``parent_task_id_path`` and ``task_name``.
+        Rows of one ``ScoringMonitorLog`` (``monitor.get_logs().data``: one
+        run, e.g. one search), with ``task_id_path``, ``parent_task_id_path``
+        and ``task_name``. Rows of different runs share task paths: pass them
+        run by run.
     key : str, default="fit_call"
         The column holding :func:`fit_call_id`.
 
