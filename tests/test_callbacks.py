@@ -264,10 +264,14 @@ def test_estimators_work_without_the_callback_framework(package_without_callback
 
 
 class Checkpoint:
-    """A FitCallback that keeps every epoch's model (and can save it with save_model)."""
+    """A FitCallback that keeps every epoch's model (and can save it with save_model).
 
-    def __init__(self, folder=None):
+    ``task_name``: the subtasks whose models it keeps ("newton-iter" for Newton).
+    """
+
+    def __init__(self, folder=None, task_name="epoch"):
         self.folder = folder
+        self.task_name = task_name
         self.models = []
 
     def setup(self, estimator, context):
@@ -280,7 +284,7 @@ class Checkpoint:
         pass
 
     def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name != "epoch" or fitted_estimator is None:
+        if context.task_name != self.task_name or fitted_estimator is None:
             return False
         self.models.append(fitted_estimator)
         if self.folder is not None:

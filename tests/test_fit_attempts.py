@@ -61,20 +61,26 @@ dump()
 """
 
 
-def _attempt(tmp_path, name, die_after):
-    out = tmp_path / f"{name}.json"
-    subprocess.run([sys.executable, "-c", _ATTEMPT, str(out), str(die_after)],
-                   cwd=ROOT, timeout=300)
-    rows = json.loads(out.read_text())
-    for row in rows:
-        row["task_id_path"] = tuple(row["task_id_path"])
-        row["parent_task_id_path"] = tuple(row["parent_task_id_path"])
-    return rows
+def _attempts(tmp_path, **die_after):
+    """Rows each attempt logged, by name; the attempts run side by side."""
+    procs = {name: subprocess.Popen([sys.executable, "-c", _ATTEMPT,
+                                     str(tmp_path / f"{name}.json"), str(n)], cwd=ROOT)
+             for name, n in die_after.items()}
+    attempts = {}
+    for name, proc in procs.items():
+        proc.wait(timeout=300)
+        rows = json.loads((tmp_path / f"{name}.json").read_text())
+        for row in rows:
+            row["task_id_path"] = tuple(row["task_id_path"])
+            row["parent_task_id_path"] = tuple(row["parent_task_id_path"])
+        attempts[name] = rows
+    return attempts
 
 
 def test_a_retried_fit_logs_rows_told_apart_from_the_lost_attempt(tmp_path):
-    lost = _attempt(tmp_path, "lost", die_after=3)
-    retry = _attempt(tmp_path, "retry", die_after=0)  # runs to the end
+    # the retry runs to the end (0: it never dies)
+    attempts = _attempts(tmp_path, lost=3, retry=0)
+    lost, retry = attempts["lost"], attempts["retry"]
     epochs = [row for row in lost + retry if row["task_name"] == "epoch"]
     assert [r["task_id"] for r in epochs] == [0, 1, 2] + [0, 1, 2, 3, 4, 5]
     # the same epochs, the same scores (fits are deterministic): only the id differs

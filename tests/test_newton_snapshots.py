@@ -16,33 +16,13 @@ from sklearn.datasets import make_classification
 from sknn_scratch import ScratchLogisticRegression
 from sknn_scratch._callbacks import HAS_CALLBACKS
 from sknn_scratch.io import load_model, save_model
+from tests.test_callbacks import Checkpoint
 
 pytestmark = [
     pytest.mark.skipif(not HAS_CALLBACKS, reason="scikit-learn has no sklearn.callback"),
     # the fits stopped after k iterations on purpose
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
 ]
-
-
-class IterationKeeper:
-    """A FitCallback keeping the model handed over at the end of each iteration."""
-
-    def __init__(self):
-        self.models = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "newton-iter" and fitted_estimator is not None:
-            self.models.append(fitted_estimator)
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +41,7 @@ def _fit(X, y, keeper=None, **params):
 
 def test_each_newton_iteration_hands_over_the_model_stopped_there(data):
     X, y = data
-    keeper = IterationKeeper()
+    keeper = Checkpoint(task_name="newton-iter")
     final = _fit(X, y, keeper)
     assert final.n_iter_ >= 3 and len(keeper.models) == final.n_iter_
     for k, model in enumerate(keeper.models, start=1):
@@ -84,7 +64,7 @@ def test_each_newton_iteration_hands_over_the_model_stopped_there(data):
 
 def test_a_newton_iteration_model_saves_and_resumes_exactly(data, tmp_path):
     X, y = data
-    keeper = IterationKeeper()
+    keeper = Checkpoint(task_name="newton-iter")
     whole = _fit(X, y, keeper)
     model = keeper.models[1]  # after iteration 2: as if the run had died there
     assert len(pickle.dumps(model)) < 1.5 * len(pickle.dumps(whole))  # no X inside
@@ -100,7 +80,7 @@ def test_a_newton_iteration_model_saves_and_resumes_exactly(data, tmp_path):
 
 def test_newton_iteration_models_with_a_dev_set_carry_its_scores(data):
     X, y = data
-    keeper = IterationKeeper()
+    keeper = Checkpoint(task_name="newton-iter")
     final = ScratchLogisticRegression(C=0.5).set_callbacks(keeper).fit(
         X[:100], y[:100], X_val=X[100:], y_val=y[100:])
     for k, model in enumerate(keeper.models, start=1):
