@@ -15,7 +15,9 @@ On a LocalCluster of two single-threaded worker processes (extra
 
 Every wait is bounded (cluster start, workers, each search), and the cluster is
 closed at the end whatever happens, so a broken cluster fails the tests instead
-of hanging CI.
+of hanging CI. The worker processes are forked from a server that imported
+sknn_scratch once (BLAS on one thread): a cluster starts in about a second, so
+each test that kills a worker gets a cluster of its own.
 """
 
 import contextlib

@@ -1,4 +1,6 @@
-"""The model at one epoch (Newton iteration) of a running fit: what callbacks get as ``fitted_estimator``.
+"""The model at one epoch (or Newton iteration) of a running fit, for callbacks.
+
+What callbacks get as ``fitted_estimator``.
 
 A complete fitted estimator, as if ``fit`` had stopped after that epoch: its
 weights, ``history_`` and curves up to that epoch, ``n_iter_``/``t_``, and the

@@ -269,4 +269,3 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             records=records, stop_reason=stop_reason, message=message,
             n_samples=X.shape[0])
         return result
-
