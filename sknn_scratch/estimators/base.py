@@ -227,8 +227,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             coefs, intercepts = dense_weights(self.coefs_), self.intercepts_
         else:
             rng = self._new_rng()
-            coefs, intercepts = network.init_params(arch, self._init_name(), rng,
-                                                    X.dtype)
+            coefs, intercepts = network.init_params(
+                arch, self._init_name(), rng, X.dtype,
+                sparse_input=not isinstance(X, np.ndarray))
 
         snapshot = (None if self.solver == "newton"
                     else _snapshot.builder(self, classes, arch, rng, resume))
