@@ -140,3 +140,13 @@ def test_a_sparse_epoch_allocates_nothing_of_the_first_layers_size():
     finally:
         tracemalloc.stop()
     assert max(monitor.extra) < coefs[0].nbytes / 4, monitor.extra
+
+
+def test_float32_sparse_input_trains_float32_weights_like_dense_float32():
+    X, y = wide_sparse_problem(seed=4)
+    X = X.astype(np.float32)
+    dense = _net().fit(X, y)
+    sparse = _net().fit(sp.csr_matrix(X), y)
+    for a, b in zip(sparse.coefs_ + sparse.intercepts_, dense.coefs_ + dense.intercepts_):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
