@@ -16,9 +16,10 @@ which *add into* the buffer given: nothing is allocated and nothing is copied,
 ``dW`` can already hold the L2 term.
 
 Those kernels are SciPy's private ``scipy.sparse._sparsetools``; this module is the
-only place that touches them, and falls back to SciPy's public ``@`` (same
-numbers, one temporary) when they are missing or the operands do not suit them
-(another dtype, a non-contiguous buffer, another sparse format).
+only place that touches them, and falls back to SciPy's public ``@`` (the same
+sums, added to the buffer afterwards rather than into it; one temporary) when they
+are missing or the operands do not suit them (another dtype, a non-contiguous
+buffer, another sparse format).
 """
 
 import numpy as np
