@@ -170,6 +170,10 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             # (mini-batches are gathered into the workspace or sliced: copies)
             Xb = augment_batch(settings.augmentation,
                                Xb.copy() if Xb is X else Xb, rng)
+        if not dense and Xb is not X:
+            # sparse mini-batch rows held column by column: both first-layer products
+            # (core.sparse) then walk W's rows, and dW's, in increasing order
+            Xb = Xb.tocsc()
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
         loss, dW, db = network.loss_and_gradients(
