@@ -1,4 +1,4 @@
-"""(j) Nets on sparse input: DeepNNClassifier((64,)) vs MLPClassifier on CSR.
+"""(k) Nets on sparse input: DeepNNClassifier((64,)) vs MLPClassifier on CSR.
 
 CSR 20,000 x 20,000 of 0/1, 0.5% non-zeros (text-like column frequencies, see
 logistic.py), 5 classes drawn from a sparse true linear model; both nets with

@@ -13,6 +13,13 @@ column: its view is then F-contiguous. Backprop computes a wide layer's gradient
 as ``(dZ^T A)^T``, a product whose rows are long and contiguous (about twice as
 fast in BLAS as ``A^T dZ``), and that product lands in the gradient vector as it
 is, with no copy back to row order.
+
+With sparse input (``sparse_input=True``) the first layer stays row by row
+whatever its shape. Its products then run in SciPy's sparse kernels, which walk
+``W``'s rows: the forward ``X @ W`` reads the rows of the features a mini-batch
+holds, and the gradient ``X^T dZ`` adds into those same rows. Both need ``W`` (and
+its gradient) C-contiguous; a column-ordered ``W`` would be copied to row order at
+every product (the whole layer, however few features the batch touches).
 """
 
 import numpy as np
@@ -27,15 +34,21 @@ def is_wide(n_in, n_out):
 
 
 class FlatLayout:
-    """Offsets of ``[W[1..L], b[1..L]]`` in one vector, for ``layer_sizes``."""
+    """Offsets of ``[W[1..L], b[1..L]]`` in one vector, for ``layer_sizes``.
 
-    def __init__(self, layer_sizes):
+    ``sparse_input=True`` keeps the first layer row by row even when it is wide
+    (for a net trained on a SciPy sparse ``X``, see the module docstring).
+    """
+
+    def __init__(self, layer_sizes, sparse_input=False):
         sizes = tuple(int(n) for n in layer_sizes)
         self.layer_sizes = sizes
+        self.sparse_input = bool(sparse_input)
         self.n_layers = len(sizes) - 1
         self.shapes = ([(sizes[i], sizes[i + 1]) for i in range(self.n_layers)]
                        + [(n,) for n in sizes[1:]])
-        self.transposed = [is_wide(*shape) for shape in self.shapes[:self.n_layers]]
+        self.transposed = [is_wide(*shape) and not (i == 0 and self.sparse_input)
+                           for i, shape in enumerate(self.shapes[:self.n_layers])]
         counts = [int(np.prod(s)) for s in self.shapes]
         self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist()
         self.size = self.offsets[-1]

@@ -24,6 +24,7 @@ from . import activations, losses
 from .._arrays import as_vectors, chunk_length
 from .flat import FlatLayout, is_wide
 from .initializers import INITIALIZERS, resolve_init
+from .sparse import add_product, add_transpose_product
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,12 @@ class Workspace:
     The gradients are views of one vector, ``grad``, laid out by
     :class:`~sknn_scratch.core.flat.FlatLayout` like the training loop's weights.
     With ``gather_dtype``, ``X`` and ``w`` receive a batch's rows of the inputs
-    (of that dtype) and of the sample weights.
+    (of that dtype) and of the sample weights. ``sparse_input`` lays the gradients
+    out for a sparse ``X`` (the first layer row by row, as ``init_params`` does).
     """
 
     def __init__(self, arch, batch_size, dtype=np.float64, dropout=False,
-                 gather_dtype=None):
+                 gather_dtype=None, sparse_input=False):
         sizes = arch.layer_sizes
         if gather_dtype is not None:
             self.X = np.empty((batch_size, sizes[0]), gather_dtype)
@@ -77,7 +79,7 @@ class Workspace:
         self.uniform = [np.empty((batch_size, n)) for n in hidden] if dropout else None
         self.Y = np.empty((batch_size, sizes[-1]), dtype)  # the batch's targets
         self.ones = np.ones(batch_size, dtype)  # db = ones^T dZ, one matrix-vector product
-        layout = FlatLayout(sizes)
+        layout = FlatLayout(sizes, sparse_input)
         self.grad = np.empty(layout.size, dtype)
         self.dW, self.db = layout.views(self.grad)
         # one chunk of temporaries: the L2 term in backward(), then the update rule's
@@ -92,40 +94,58 @@ def _buffer(workspace, name, l, m):
 
 
 def _matmul(A, B, out):
-    """``A @ B`` into ``out`` when given (sparse ``A`` always allocates)."""
-    if out is None or not isinstance(A, np.ndarray):
+    """``A @ B`` into ``out`` when given (dense ``A``)."""
+    if out is None:
         return A @ B
     return np.matmul(A, B, out=out)
 
 
-def _sparse_weight_gradient(A, dZ, out):
-    """``A^T dZ`` for sparse ``A``, into ``out`` (a workspace view) when given.
+def _sparse_layer(X, W, b, out):
+    """``Z = X W + b`` for a sparse ``X``, into ``out`` when given (see :mod:`.sparse`).
 
-    A wide layer's gradient is stored column by column: each column is then written
-    as one contiguous product ``A^T dZ[:, k]``, instead of a row-ordered result
-    copied across (a strided pass over n_features x n_outputs at every mini-batch).
+    The product is added into zeros, then ``b``: the same sums in the same order
+    as SciPy's ``X @ W + b``, whichever order ``W`` is stored in.
     """
-    AT = A.T
     if out is None:
-        return np.asarray(AT @ dZ)
-    if out.flags.c_contiguous or dZ.shape[1] == 1:
-        out[...] = AT @ dZ
+        Z = X @ W
     else:
-        for k in range(dZ.shape[1]):
-            out[:, k] = AT @ dZ[:, k]
-    return out
+        out[...] = 0.0
+        Z = add_product(X, W, out)
+    Z += b
+    return Z
 
 
-def _add_penalty(grad, W, factor, scratch=None):
-    """``grad += factor * W`` and return ``||W||^2``, through ``scratch``.
+def _sparse_weight_gradient(X, dZ, W, factor, out, scratch):
+    """``dW = X^T dZ + factor W`` for a sparse ``X``, and ``||W||^2``.
+
+    The L2 term is written first (``factor W``, or zeros), then ``X^T dZ`` is added
+    into it row by row (:func:`.sparse.add_transpose_product`): one pass over
+    ``W``'s size, nothing allocated with ``out`` (a workspace view).
+    """
+    if out is None:
+        out = np.empty(W.shape, np.result_type(W.dtype, dZ.dtype))
+    if factor:
+        squares = _add_penalty(out, W, factor, scratch, overwrite=True)
+    else:
+        out[...] = 0.0
+        squares = 0.0
+    return add_transpose_product(X, dZ, out), squares
+
+
+def _add_penalty(grad, W, factor, scratch=None, overwrite=False):
+    """``grad += factor * W`` (``grad = factor * W`` with ``overwrite``) and return
+    ``||W||^2``, through ``scratch``.
 
     The L2 term's gradient and (for the loss) its squared norm. With ``scratch``
-    (1-D) the three passes run chunk by chunk, each chunk of ``W`` read from
-    memory once, and nothing is allocated.
+    (1-D) the passes run chunk by chunk, each chunk of ``W`` read from memory
+    once, and nothing is allocated.
     """
     vectors = None if scratch is None else as_vectors([grad, W])
     if vectors is None:
-        grad += factor * W
+        if overwrite:
+            np.multiply(W, factor, out=grad)
+        else:
+            grad += factor * W
         return float(np.vdot(W, W))
     g, w = vectors
     squares = 0.0
@@ -133,16 +153,20 @@ def _add_penalty(grad, W, factor, scratch=None):
         stop = min(start + scratch.size, g.size)
         chunk = w[start:stop]
         squares += float(np.vdot(chunk, chunk))
-        g[start:stop] += np.multiply(chunk, factor, out=scratch[:stop - start])
+        if overwrite:
+            np.multiply(chunk, factor, out=g[start:stop])
+        else:
+            g[start:stop] += np.multiply(chunk, factor, out=scratch[:stop - start])
     return squares
 
 
-def init_params(arch, init, rng, dtype=np.float64):
+def init_params(arch, init, rng, dtype=np.float64, sparse_input=False):
     """Fresh ``(coefs, intercepts)`` for ``arch``, drawn from ``rng``.
 
     Biases start at zero; ``init`` is a name of :data:`INITIALIZERS` or ``'auto'``.
-    The arrays are views of one vector (see :mod:`~sknn_scratch.core.flat`), which
-    the training loop can then train in place.
+    The arrays are views of one vector (see :mod:`~sknn_scratch.core.flat`; laid
+    out for a sparse ``X`` with ``sparse_input``), which the training loop can
+    then train in place. The values do not depend on the layout.
     """
     name = resolve_init(init, arch.activation)
     if name == "zeros" and arch.n_layers > 1:
@@ -153,7 +177,7 @@ def init_params(arch, init, rng, dtype=np.float64):
         )
     sizes = arch.layer_sizes
     make = INITIALIZERS[name]
-    layout = FlatLayout(sizes)
+    layout = FlatLayout(sizes, sparse_input)
     coefs, intercepts = layout.views(np.zeros(layout.size, dtype))  # one vector
     for l, W in enumerate(coefs):
         W[...] = make(sizes[l], sizes[l + 1], rng, dtype)
@@ -199,8 +223,12 @@ def forward(arch, coefs, intercepts, X, masks=None, workspace=None):
     last = arch.n_layers - 1
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
         # (m, n[l-1]) @ (n[l-1], n[l]) -> (m, n[l])
-        Z = _matmul(inputs[-1], W, _buffer(workspace, "Z", l, m))
-        Z += b
+        out = _buffer(workspace, "Z", l, m)
+        if isinstance(inputs[-1], np.ndarray):
+            Z = _matmul(inputs[-1], W, out)
+            Z += b
+        else:  # sparse X
+            Z = _sparse_layer(inputs[-1], W, b, out)
         if l == last:
             outputs.append(Z)  # logits; the loss applies sigmoid/softmax itself
             break
@@ -254,9 +282,11 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
     for l in range(L - 1, -1, -1):
         # dW[l] = A[l-1]^T dZ[l] + alpha W[l] / sum w ;  db[l] = sum_rows dZ[l]
         A = inputs[l]
-        if not isinstance(A, np.ndarray):  # sparse X
-            coef_grads[l] = _sparse_weight_gradient(A, dZ, None if ws is None
-                                                    else ws.dW[l])
+        if not isinstance(A, np.ndarray):  # sparse X: the penalty written first
+            coef_grads[l], norm = _sparse_weight_gradient(
+                A, dZ, coefs[l], alpha / weight_sum, None if ws is None else ws.dW[l],
+                None if ws is None else ws.scratch)
+            squares += norm
         elif is_wide(A.shape[1], dZ.shape[1]):
             # A wide layer with few outputs (the cat net's 12288 -> 20): computed as
             # (dZ^T A)^T, the product writes long contiguous rows, ~2x faster in
@@ -266,7 +296,7 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
             coef_grads[l] = dWT.T if ws is not None else np.ascontiguousarray(dWT.T)
         else:
             coef_grads[l] = _matmul(A.T, dZ, None if ws is None else ws.dW[l])
-        if alpha:
+        if alpha and isinstance(A, np.ndarray):
             squares += _add_penalty(coef_grads[l], coefs[l], alpha / weight_sum,
                                     None if ws is None else ws.scratch)
         if ws is None:

@@ -227,8 +227,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             coefs, intercepts = dense_weights(self.coefs_), self.intercepts_
         else:
             rng = self._new_rng()
-            coefs, intercepts = network.init_params(arch, self._init_name(), rng,
-                                                    X.dtype)
+            coefs, intercepts = network.init_params(
+                arch, self._init_name(), rng, X.dtype,
+                sparse_input=not isinstance(X, np.ndarray))
 
         with _callbacks.fit_task(self, X, y, sample_weight, classes, coefs, intercepts,
                                  max_subtasks=1 if incremental else self.max_iter,

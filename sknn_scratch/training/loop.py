@@ -87,11 +87,21 @@ def _flat_views(params, grads, state):
     flat_params, flat_grads = base_vector(params), base_vector(grads)
     slots = {k: base_vector(v) for k, v in state.items() if isinstance(v, list)}
     if flat_params is None or flat_grads is None or any(
-            v is None for v in slots.values()):
+            v is None for v in slots.values()) or not all(
+            _same_layout(params, other) for other in
+            [grads] + [v for v in state.values() if isinstance(v, list)]):
         return params, grads, state
     flat_state = dict(state)
     flat_state.update({k: [v] for k, v in slots.items()})
     return [flat_params], [flat_grads], flat_state
+
+
+def _same_layout(arrays, others):
+    """Whether entry ``k`` of one flat vector is entry ``k`` of the other: the same
+    shapes and strides array by array (a wide layer is stored by rows for sparse
+    input and by columns otherwise, see :mod:`sknn_scratch.core.flat`)."""
+    return len(arrays) == len(others) and all(
+        a.shape == b.shape and a.strides == b.strides for a, b in zip(arrays, others))
 
 
 def _gather(source, rows, buffer):
@@ -160,6 +170,10 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             # (mini-batches are gathered into the workspace or sliced: copies)
             Xb = augment_batch(settings.augmentation,
                                Xb.copy() if Xb is X else Xb, rng)
+        if not dense and Xb is not X:
+            # sparse mini-batch rows held column by column: both first-layer products
+            # (core.sparse) then walk W's rows, and dW's, in increasing order
+            Xb = Xb.tocsc()
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
         loss, dW, db = network.loss_and_gradients(
@@ -188,12 +202,15 @@ def _all_finite(X):
 
 def make_workspace(arch, X, dtype, settings):
     """The buffers one epoch over ``X`` needs (see :class:`network.Workspace`),
-    with room for gathered rows of ``X`` when it is dense and cut into batches."""
+    with room for gathered rows of ``X`` when it is dense and cut into batches, and
+    the gradients laid out for ``X`` (dense or sparse, as :func:`run_training`
+    lays out the weights)."""
     n_samples = X.shape[0]
     batch_size = effective_batch_size(settings.batch_size, n_samples)
     gather = isinstance(X, np.ndarray) and batch_size < n_samples
     return network.Workspace(arch, batch_size, dtype, dropout=bool(settings.dropout),
-                             gather_dtype=X.dtype if gather else None)
+                             gather_dtype=X.dtype if gather else None,
+                             sparse_input=not isinstance(X, np.ndarray))
 
 
 def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
@@ -205,9 +222,10 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     ----------
     coefs, intercepts : lists of ndarray
         The starting weights. They are copied into one flat vector (see
-        :mod:`sknn_scratch.core.flat`) unless ``copy=False`` and they already are
-        views of one (as :func:`network.init_params` returns them): then training
-        updates them in place.
+        :mod:`sknn_scratch.core.flat`, laid out for a dense or a sparse ``X``)
+        unless ``copy=False`` and they already are views of one in that layout
+        (as :func:`network.init_params` returns them, given ``sparse_input``):
+        then training updates them in place.
     opt_state : dict or None
         The update rule's state to resume from (copied, never modified), or None
         for a fresh ``optimizer.init``.
@@ -239,7 +257,7 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         ``coefs``/``intercepts`` are views of the trained vector; ``opt_state``
         holds per-parameter views of the state's vectors.
     """
-    layout = FlatLayout(arch.layer_sizes)
+    layout = FlatLayout(arch.layer_sizes, sparse_input=not isinstance(X, np.ndarray))
     dtype = coefs[0].dtype
     theta = None if copy else layout.vector_of(coefs + intercepts)
     if theta is None:

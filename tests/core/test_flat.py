@@ -90,3 +90,15 @@ def test_pack_refuses_arrays_of_another_layout(arrays):
     coefs, intercepts = layout.views(np.ones(layout.size))
     with pytest.raises(ValueError, match=r"Cannot pack .* layer sizes \(40, 3, 6, 2\)"):
         layout.pack(arrays(list(coefs), list(intercepts)), np.float64)
+
+
+def test_sparse_input_keeps_the_first_layer_row_by_row_and_no_other():
+    # 40 -> 3 and 30 -> 2 are wide; only the first layer meets sparse X
+    sizes = (40, 3, 30, 2)
+    assert FlatLayout(sizes).transposed == [True, False, True]
+    layout = FlatLayout(sizes, sparse_input=True)
+    assert layout.transposed == [False, False, True]
+    (W1, _, W3), _ = layout.views(np.arange(layout.size, dtype=float))
+    assert W1.flags.c_contiguous and not W1.flags.f_contiguous
+    assert W3.flags.f_contiguous and not W3.flags.c_contiguous
+    np.testing.assert_array_equal(W1[1], [3.0, 4.0, 5.0])  # row 1: entries 3..5
