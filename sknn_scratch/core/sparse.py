@@ -38,9 +38,40 @@ except ImportError:  # pragma: no cover - a SciPy without the private module
     _sparsetools = None
 
 
+def _kernels_agree():
+    """Whether the private kernels exist and still mean ``Y += A X`` here.
+
+    A private API may change its signature or meaning in any SciPy release: one
+    tiny product per process, against dense NumPy, decides whether they are used.
+    Anything unexpected (an exception, another answer) means the public ``@``.
+    """
+    if _sparsetools is None:
+        return False
+    try:
+        from scipy import sparse
+        A = sparse.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]]))
+        dense = A.toarray()
+        B, G = np.arange(6.0).reshape(3, 2), np.arange(4.0).reshape(2, 2)
+        Z, dW = np.ones((2, 2)), np.ones((3, 2))
+        # Z += A B (A as CSR), dW += A^T G (the same arrays read as CSC of A^T)
+        _sparsetools.csr_matvecs(2, 3, 2, A.indptr, A.indices, A.data,
+                                 B.reshape(-1), Z.reshape(-1))
+        _sparsetools.csc_matvecs(3, 2, 2, A.indptr, A.indices, A.data,
+                                 G.reshape(-1), dW.reshape(-1))
+        return (np.array_equal(Z, 1.0 + dense @ B)
+                and np.array_equal(dW, 1.0 + dense.T @ G))
+    except Exception:  # noqa: BLE001 - any failure means "do not use them"
+        return False
+
+
+_KERNELS = {}
+
+
 def _kernel_fits(X, dense, out):
     """Whether SciPy's kernels can take these operands as they are."""
-    return (_sparsetools is not None and getattr(X, "format", None) in ("csr", "csc")
+    if "ok" not in _KERNELS:
+        _KERNELS["ok"] = _kernels_agree()
+    return (_KERNELS["ok"] and getattr(X, "format", None) in ("csr", "csc")
             and X.data.dtype == dense.dtype == out.dtype
             and X.indices.dtype == X.indptr.dtype
             and dense.flags.c_contiguous and out.flags.c_contiguous)

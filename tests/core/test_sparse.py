@@ -71,3 +71,30 @@ def test_csr_and_csc_give_bit_identical_sums():
         results.append((sparse.add_product(X, W, Z), sparse.add_transpose_product(X, dZ, dW)))
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+class _ChangedKernels:
+    """A SciPy whose private kernels changed: another signature, or another meaning."""
+
+    def __init__(self, mode):
+        self.mode = mode
+
+    def csr_matvecs(self, *args):
+        if self.mode == "signature":
+            raise TypeError("csr_matvecs() takes 9 arguments")
+        args[-1][:] = 0.0  # "overwrites" instead of adding
+
+    csc_matvecs = csr_matvecs
+
+
+@pytest.mark.parametrize("mode", ["signature", "meaning"])
+def test_a_changed_private_kernel_falls_back_to_the_public_product(monkeypatch, mode):
+    monkeypatch.setattr(sparse, "_sparsetools", _ChangedKernels(mode))
+    monkeypatch.setattr(sparse, "_KERNELS", {}, raising=False)
+    dense, W, dZ = _problem()
+    X = sp.csr_matrix(dense)
+    Z, dW = np.full(dZ.shape, 0.5), np.ones(W.shape)
+    sparse.add_product(X, W, Z)
+    sparse.add_transpose_product(X, dZ, dW)
+    np.testing.assert_allclose(Z, 0.5 + dense @ W, rtol=1e-13)
+    np.testing.assert_allclose(dW, 1.0 + dense.T @ dZ, rtol=1e-13)
