@@ -11,7 +11,8 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
-from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
+from ..core.hessian import (MATRIX_MAX_PARAMETERS, LinearHessian, inverse_diagonal_bound,
+                            output_probabilities)
 from ..optim.newton import newton_cg
 from ..training import diagnostics
 from ..training.loop import TrainingResult, make_evaluator
@@ -188,8 +189,14 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 + diagnostics.weight_overflow_cause(weight_sum).replace(
                     "; the learning rate is not the cause", ""), n_samples=X.shape[0])
         Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
-        # CG preconditioner: Newton on raw features as on standardised ones
-        inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out)
+        # few parameters: the Hessian itself and exact steps; else CG with a
+        # preconditioner (Newton on raw features as on standardised ones)
+        # (with a penalty: without one the data can leave H singular, which CG
+        # handles as it comes)
+        exact = (isinstance(Xc, np.ndarray) and alpha > 0
+                 and (n_in + 1) * n_out <= MATRIX_MAX_PARAMETERS)
+        inverse = None if exact else inverse_diagonal_bound(Xc, swc, weight_sum, alpha,
+                                                            n_out)
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
@@ -207,6 +214,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             W, b = unpack(theta)
             hessian = LinearHessian(Xc, output_probabilities(Xc, W, b), swc,
                                     weight_sum, alpha)
+            if exact:
+                return hessian.matrix()
 
             def hvp(v):
                 HW, hb = hessian.product(*unpack(v))

@@ -142,3 +142,46 @@ def test_inverse_diagonal_bound_of_sparse_x_with_duplicate_entries_sums_them_fir
     inv = inverse_diagonal_bound(X, np.ones(2), 2.0, 0.0, 1)
     np.testing.assert_allclose(inv, [1 / (0.25 * 9 / 2), 4.0])
     assert not X.has_canonical_format  # the caller's matrix is left as it was
+
+
+# -- issue 14: the whole matrix, for Newton's exact step on a few parameters ------------
+def finite_difference_hessian(arch, W, b, X, Y, w, alpha, eps=1e-5):
+    """Columns ``(g(theta + eps e_j) - g(theta - eps e_j)) / 2 eps``, Newton's layout."""
+    n, K = W.shape
+    theta = np.concatenate([W.ravel(), b])
+    columns = []
+    for j in range(theta.size):
+        step = np.zeros_like(theta)
+        step[j] = eps
+        plus = gradient(arch, *unpack(theta + step, n, K), X, Y, w, alpha)
+        minus = gradient(arch, *unpack(theta - step, n, K), X, Y, w, alpha)
+        columns.append((np.concatenate([plus[0].ravel(), plus[1]])
+                        - np.concatenate([minus[0].ravel(), minus[1]])) / (2 * eps))
+    return np.array(columns).T
+
+
+def unpack(theta, n, K):
+    return theta[: n * K].reshape(n, K), theta[n * K:]
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("max_elements", [1 << 20, 7])  # one chunk; many chunks of rows
+def test_hessian_matrix_equals_finite_differences_of_gradient(n_classes, weighted,
+                                                              max_elements):
+    arch, X, W, b, Y, w, _, _ = make_problem(n_classes, weighted)
+    H = LinearHessian(X, output_probabilities(X, W, b), w, w.sum(), 0.8).matrix(
+        max_elements)
+    expected = finite_difference_hessian(arch, W, b, X, Y, w, 0.8)
+    if n_classes > 2:
+        # softmax: plus s u u^T on the intercepts (all shifted together change
+        # nothing), s = the largest intercept curvature (see matrix's docstring)
+        K = W.shape[1]
+        intercepts = slice(W.size, None)
+        expected[intercepts, intercepts] += np.max(np.diag(expected)[intercepts])
+        # ... so H's true part has u in its null space
+        u = np.r_[np.zeros(W.size), np.ones(K)]
+        np.testing.assert_allclose(finite_difference_hessian(
+            arch, W, b, X, Y, w, 0.8) @ u, 0.0, atol=1e-8)
+    np.testing.assert_allclose(H, expected, rtol=1e-7, atol=1e-9)
+    assert np.all(np.linalg.eigvalsh(H) > 0)  # definite: the exact step is one solve
