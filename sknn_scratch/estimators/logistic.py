@@ -205,15 +205,25 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             W, b = unpack(theta)
             return [W.astype(X.dtype)], [b.astype(X.dtype)]
 
+        # The logits of the latest point evaluated: Newton asks for the Hessian where
+        # the line search accepted its last evaluation, so its probabilities cost no
+        # pass over X.
+        latest = {}
+
         def fun_grad(theta):
             W, b = unpack(theta)
-            loss, dW, db = network.loss_and_gradients(arch, [W], [b], Xc, Yc, swc, alpha)
+            outputs, inputs = network.forward(arch, [W], [b], Xc)
+            latest.update(theta=theta, logits=outputs[-1].copy())  # backward overwrites
+            loss, dW, db = network.backward(arch, [W], outputs, inputs, Yc, swc, alpha)
             return loss, np.concatenate([np.ravel(dW[0]), db[0]])
 
         def make_hvp(theta):
             W, b = unpack(theta)
-            hessian = LinearHessian(Xc, output_probabilities(Xc, W, b), swc,
-                                    weight_sum, alpha)
+            if np.array_equal(latest.get("theta"), theta):
+                P = losses.inplace_output(latest.pop("logits"))
+            else:
+                P = output_probabilities(Xc, W, b)
+            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha)
             if exact:
                 return hessian.matrix()
 

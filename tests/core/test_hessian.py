@@ -39,6 +39,11 @@ def make_problem(n_classes, weighted, seed=0, m=9, n=4):
 @pytest.mark.parametrize("alpha", [0.0, 0.8])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_hvp_equals_finite_differences_of_gradient(n_classes, alpha, weighted):
+    assert_hvp_is_the_gradients_derivative(n_classes, alpha, weighted)
+
+
+def assert_hvp_is_the_gradients_derivative(n_classes, alpha, weighted):
+    """``H V`` against ``(g(theta + eps V) - g(theta - eps V)) / 2 eps``."""
     arch, X, W, b, Y, w, V_W, v_b = make_problem(n_classes, weighted)
     P = output_probabilities(X, W, b)
     HV_W, Hv_b = hessian_vector_product(X, P, w, w.sum(), alpha, V_W, v_b)
@@ -185,3 +190,14 @@ def test_hessian_matrix_equals_finite_differences_of_gradient(n_classes, weighte
             arch, W, b, X, Y, w, 0.8) @ u, 0.0, atol=1e-8)
     np.testing.assert_allclose(H, expected, rtol=1e-7, atol=1e-9)
     assert np.all(np.linalg.eigvalsh(H) > 0)  # definite: the exact step is one solve
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_hvp_block_by_block_of_rows_equals_finite_differences(n_classes, monkeypatch):
+    # A dense X above CACHED_BYTES is multiplied in blocks of rows (one pass over
+    # memory): here blocks of 2 rows (64 bytes) of the 9, the last one short.
+    from sknn_scratch.core import hessian
+
+    monkeypatch.setattr(hessian, "CACHED_BYTES", 0)
+    monkeypatch.setattr(hessian, "BLOCK_BYTES", 64)
+    assert_hvp_is_the_gradients_derivative(n_classes, 0.8, weighted=True)

@@ -134,13 +134,13 @@ def test_newton_failed_line_search_warns_instead_of_claiming_convergence(monkeyp
 
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    real = logistic.network.loss_and_gradients
+    real = logistic.network.backward
 
     def wrong_gradients(*args, **kwargs):
         loss, dW, db = real(*args, **kwargs)
         return loss, [-d for d in dW], [-d for d in db]  # ascent direction
 
-    monkeypatch.setattr(logistic.network, "loss_and_gradients", wrong_gradients)
+    monkeypatch.setattr(logistic.network, "backward", wrong_gradients)
     with pytest.warns(ConvergenceWarning, match="line search") as record:
         ScratchLogisticRegression().fit(X, y)
     assert "max_iter" in str(record[0].message) or "tol" in str(record[0].message)
@@ -266,3 +266,20 @@ def test_default_fit_on_few_parameters_lands_on_the_optimum(loader):
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-7)
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-7)
     assert ours.n_iter_ <= LogisticRegression().fit(X, y).n_iter_[0]
+
+
+def test_newton_takes_the_hessians_probabilities_from_the_line_searchs_logits(monkeypatch):
+    # The Hessian is needed where the line search accepted its last evaluation, whose
+    # logits X W + b were just computed: recomputing them is one more pass over X per
+    # iteration (on 2,000 x 20,000 float64, 320 MB).
+    import sknn_scratch.estimators.logistic as logistic
+
+    def no_second_pass(*args):
+        raise AssertionError("X W + b computed again for the Hessian")
+
+    X, y = load_digits(return_X_y=True)  # 650 parameters: conjugate gradient
+    X = StandardScaler().fit_transform(X)
+    reference = ScratchLogisticRegression().fit(X, y)
+    monkeypatch.setattr(logistic, "output_probabilities", no_second_pass)
+    ours = ScratchLogisticRegression().fit(X, y)
+    np.testing.assert_array_equal(ours.coef_, reference.coef_)
