@@ -251,23 +251,7 @@ def test_newton_refuses_early_stopping_and_follows_a_dev_set():
     assert model.best_validation_score_ == max(model.validation_scores_)
 
 
-# -- issue 14: exact Newton steps on a few parameters ----------------------------------
-@pytest.mark.parametrize("loader", [load_breast_cancer, load_wine],
-                         ids=["breast_cancer", "wine"])
-def test_default_fit_on_few_parameters_lands_on_the_optimum(loader):
-    # 31 and 42 parameters: Newton forms the Hessian and steps exactly, so the default
-    # stopping rule ends ~1e-8 from the optimum or closer (CG's inexact steps stopped
-    # 1e-5 away from it), in fewer iterations than sklearn's lbfgs.
-    X, y = loader(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    with threadpool_limits(limits=1):
-        ours = ScratchLogisticRegression().fit(X, y)
-        ref = _reference(X, y, 1.0)
-    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-7)
-    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-7)
-    assert ours.n_iter_ <= LogisticRegression().fit(X, y).n_iter_[0]
-
-
+# -- issue 14: one pass over X per Newton iteration fewer ---------------------------------
 def test_newton_takes_the_hessians_probabilities_from_the_line_searchs_logits(monkeypatch):
     # The Hessian is needed where the line search accepted its last evaluation, whose
     # logits X W + b were just computed: recomputing them is one more pass over X per
