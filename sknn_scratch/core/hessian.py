@@ -102,6 +102,7 @@ class LinearHessian:
         intercept curvature) is added: ``(H + s u u^T) p = -g`` then has ``u . p = 0``
         (dot it with ``u``), hence ``H p = -g``, the same Newton step and the same
         decrement ``-g . p = p^T H p``, from a positive definite matrix.
+
         For ``p`` parameters it costs the arithmetic of about ``p / 2`` products,
         in matrix-matrix form (fast), and ``p^2`` memory; rows are taken in chunks
         of at most ``max_elements`` temporaries.

@@ -189,10 +189,9 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 + diagnostics.weight_overflow_cause(weight_sum).replace(
                     "; the learning rate is not the cause", ""), n_samples=X.shape[0])
         Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
-        # few parameters: the Hessian itself and exact steps; else CG with a
-        # preconditioner (Newton on raw features as on standardised ones)
-        # (with a penalty: without one the data can leave H singular, which CG
-        # handles as it comes)
+        # A few parameters and a penalty: the Hessian itself and exact steps (without
+        # a penalty, separable data can leave H singular; CG handles that as it
+        # comes). Else CG, preconditioned: Newton on raw features as on standardised.
         exact = (isinstance(Xc, np.ndarray) and alpha > 0
                  and (n_in + 1) * n_out <= MATRIX_MAX_PARAMETERS)
         inverse = None if exact else inverse_diagonal_bound(Xc, swc, weight_sum, alpha,

@@ -3,9 +3,9 @@
 Each iteration solves ``H p = -g`` approximately with conjugate gradient, using
 only Hessian-vector products (``hvp(v) = H v``), or exactly when the caller
 hands over ``H`` itself (a few parameters: :func:`exact_step`), then takes the
-step with an Armijo backtracking line search. The CG tolerance follows the usual forcing term
-``eta_k = min(0.5, sqrt(||g||)) ||g||`` far from the optimum, never tighter than the
-stopping rule needs (see :func:`forcing_tolerance`).
+step with an Armijo backtracking line search. The CG tolerance follows the usual
+forcing term ``eta_k = min(0.5, sqrt(||g||)) ||g||`` far from the optimum, never
+tighter than the stopping rule needs (see :func:`forcing_tolerance`).
 
 It stops at the optimum, as scikit-learn's newton-cg does: when the largest
 entry of the gradient is at most ``tol``. A line search that finds no
