@@ -23,6 +23,12 @@ from .losses import inplace_output
 #: conjugate gradient needs up to ``p`` products per step, each a Python-level
 #: round of small operations.
 MATRIX_MAX_PARAMETERS = 128
+#: One sigmoid output, dense ``X`` with at most this many rows and at least
+#: ``SAMPLE_SPACE_WIDTH`` times as many features: exact steps in sample space
+#: (:class:`SampleSpaceStep`; the Gram matrix once costs ``n`` passes' arithmetic
+#: at matrix-matrix speed, about as much as ~n / 8 Hessian products).
+SAMPLE_SPACE_MAX_ROWS = 512
+SAMPLE_SPACE_WIDTH = 8
 #: A dense ``X`` above this size is multiplied block by block of rows of about
 #: ``BLOCK_BYTES`` (see :meth:`LinearHessian.product`): a block stays in a core's
 #: cache between its two products.
@@ -175,3 +181,50 @@ class LinearHessian:
         else:
             HV_W = np.asarray(X.T @ RP)
         return HV_W, self.ones[: RP.shape[0]] @ RP  # column sums as a matrix-vector product
+
+
+class SampleSpaceStep:
+    """Newton's exact step for one sigmoid output and few rows (``n << d``).
+
+    For ``H = A^T C A + lambda E`` (``A = (X, 1)``, ``C = diag(c_i)`` with
+    ``c_i = w_i p_i (1 - p_i) / S``, ``lambda = alpha / S``, ``E`` the identity on
+    the coefficients and 0 on the unpenalised intercept), ``H p = -g`` reads
+
+        X^T C z + lambda p_W = -g_W,   1^T C z = -g_b,   z = X p_W + p_b 1.
+
+    The first gives ``p_W = -(g_W + X^T C z) / lambda``; put into ``z`` and
+    written with ``y = C^1/2 z``, an ``n x n`` system with the Gram matrix
+    ``G = X X^T`` (computed once per fit: it does not depend on the weights):
+
+        (lambda I + C^1/2 G C^1/2) y = C^1/2 (-X g_W) + p_b lambda C^1/2 1,
+
+    symmetric positive definite; two right-hand sides, then ``p_b`` from the
+    second equation. Each step costs two passes over ``X`` and an ``n x n``
+    Cholesky-sized solve, instead of a conjugate-gradient solve's two passes per
+    Hessian product: on the cat data (209 x 12,288) the exact step of every
+    iteration costs less than the products CG needs for an inexact one.
+    """
+
+    def __init__(self, X, sample_weight, weight_sum, alpha):
+        self.X, self.weight_sum = X, weight_sum
+        self.row_weight = sample_weight / weight_sum
+        self.penalty = alpha / weight_sum  # lambda
+        wide = X if X.dtype == np.float64 else X.astype(np.float64)
+        self.gram = wide @ wide.T
+
+    def __call__(self, P, g):
+        """The step ``p = -H^-1 g`` at probabilities ``P`` (shape (n, 1))."""
+        p = P[:, 0]
+        root = np.sqrt(self.row_weight * p * (1.0 - p))  # C^1/2
+        g_W, g_b = g[:-1], g[-1]
+        system = root[:, None] * self.gram * root[None, :]
+        system[np.diag_indices_from(system)] += self.penalty
+        rhs = np.column_stack([root * -(self.X @ g_W), self.penalty * root])
+        y_g, y_one = np.linalg.solve(system, rhs).T
+        # 1^T C z = root . y = -g_b, with y = y_g + p_b y_one
+        curvature = float(root @ y_one)
+        p_b = (-g_b - float(root @ y_g)) / curvature if curvature > 0 else 0.0
+        y = y_g + p_b * y_one
+        p_W = -(g_W + self.X.T @ (root * y)) / self.penalty
+        return np.concatenate([p_W, [p_b]])
+

@@ -11,9 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
-from ..core.hessian import (MATRIX_MAX_PARAMETERS, LinearHessian, inverse_diagonal_bound,
-                            output_probabilities)
-from ..optim.newton import newton_cg
+from ..core import hessian as linear_hessian
+from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
+from ..optim.newton import ExactStep, newton_cg
 from ..training import diagnostics
 from ..training.loop import TrainingResult, make_evaluator
 from ._docs import shared_docs
@@ -189,13 +189,20 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 + diagnostics.weight_overflow_cause(weight_sum).replace(
                     "; the learning rate is not the cause", ""), n_samples=X.shape[0])
         Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
-        # A few parameters and a penalty: the Hessian itself and exact steps (without
-        # a penalty, separable data can leave H singular; CG handles that as it
+        # With a penalty, exact steps: from the Hessian itself for a few parameters,
+        # in sample space for one output and few rows of many features (without a
+        # penalty, separable data can leave H singular; CG handles that as it
         # comes). Else CG, preconditioned: Newton on raw features as on standardised.
         exact = (isinstance(Xc, np.ndarray) and alpha > 0
-                 and (n_in + 1) * n_out <= MATRIX_MAX_PARAMETERS)
-        inverse = None if exact else inverse_diagonal_bound(Xc, swc, weight_sum, alpha,
-                                                            n_out)
+                 and (n_in + 1) * n_out <= linear_hessian.MATRIX_MAX_PARAMETERS)
+        sample_space = (
+            linear_hessian.SampleSpaceStep(Xc, swc, weight_sum, alpha)
+            if (isinstance(Xc, np.ndarray) and alpha > 0 and n_out == 1 and not exact
+                and Xc.shape[0] <= linear_hessian.SAMPLE_SPACE_MAX_ROWS
+                and n_in >= linear_hessian.SAMPLE_SPACE_WIDTH * Xc.shape[0])
+            else None)
+        inverse = (None if exact or sample_space is not None
+                   else inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out))
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
@@ -222,6 +229,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 P = losses.inplace_output(latest.pop("logits"))
             else:
                 P = output_probabilities(Xc, W, b)
+            if sample_space is not None:
+                return ExactStep(lambda g: sample_space(P, g))
             hessian = LinearHessian(Xc, P, swc, weight_sum, alpha)
             if exact:
                 return hessian.matrix()

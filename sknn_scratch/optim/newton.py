@@ -86,6 +86,14 @@ def conjugate_gradient(hvp, b, tol, max_iter, inverse_diagonal=None):
     return x
 
 
+@dataclass
+class ExactStep:
+    """What ``make_hvp`` returns when the caller solves ``H p = -g`` itself:
+    ``solve(g)`` is the Newton step ``-H^-1 g`` (exact, so no CG)."""
+
+    solve: object
+
+
 def exact_step(H, g):
     """The Newton step ``p = -H^-1 g`` from the Hessian matrix itself.
 
@@ -161,7 +169,8 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
     make_hvp : callable ``theta -> (v -> H(theta) v)``
         Or ``theta -> (hvp, inverse_diagonal)`` to precondition CG with the
         Hessian's diagonal (see :func:`conjugate_gradient`), or ``theta -> H``
-        (a 2-D ndarray) for the exact step (:func:`exact_step`).
+        (a 2-D ndarray) for the exact step (:func:`exact_step`), or ``theta ->
+        ExactStep(solve)`` when the caller computes the exact step itself.
     theta0 : ndarray (not modified)
     tol : float
         Converged when the largest entry of the gradient is at most ``tol``
@@ -201,6 +210,8 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
         hvp = make_hvp(theta)
         if isinstance(hvp, np.ndarray):
             p = exact_step(hvp, g)
+        elif isinstance(hvp, ExactStep):
+            p = hvp.solve(g)
         else:
             hvp, inverse_diagonal = hvp if isinstance(hvp, tuple) else (hvp, None)
             p = conjugate_gradient(hvp, -g,

@@ -201,3 +201,23 @@ def test_hvp_block_by_block_of_rows_equals_finite_differences(n_classes, monkeyp
     monkeypatch.setattr(hessian, "CACHED_BYTES", 0)
     monkeypatch.setattr(hessian, "BLOCK_BYTES", 64)
     assert_hvp_is_the_gradients_derivative(n_classes, 0.8, weighted=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sample_space_step_solves_the_newton_system_of_finite_differences(dtype):
+    # 12 rows of 40 features, one sigmoid output: -H^-1 g with H from finite
+    # differences of the gradient (the intercept unpenalised).
+    from sknn_scratch.core.hessian import SampleSpaceStep
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((12, 40))
+    W, b = 0.3 * rng.standard_normal((40, 1)), np.array([0.4])
+    Y = losses.one_hot(np.arange(12) % 2, 2)
+    w = rng.uniform(0.3, 2.5, 12)
+    arch = Architecture((40, 1), "identity")
+    H = finite_difference_hessian(arch, W, b, X, Y, w, 0.8)
+    g = rng.standard_normal(41)
+    step = SampleSpaceStep(X.astype(dtype), w, w.sum(), 0.8)(
+        output_probabilities(X, W, b), g)
+    np.testing.assert_allclose(step, -np.linalg.solve(H, g), rtol=1e-6 if dtype is
+                               np.float32 else 1e-7, atol=1e-6)

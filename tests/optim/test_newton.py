@@ -5,6 +5,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sknn_scratch.optim.newton import (
+    ExactStep,
     NewtonResult,
     conjugate_gradient,
     exact_step,
@@ -310,3 +311,13 @@ def test_newton_with_a_non_finite_hessian_matrix_is_an_overflow_failure():
     res = newton_cg(quadratic(A, b)[0], lambda theta: np.full((3, 3), np.nan),
                     np.zeros(3), tol=1e-8)
     assert not res.converged and res.failure == "overflow"
+
+
+def test_newton_with_the_callers_exact_step_converges_in_one_step_on_a_quadratic():
+    A, b = spd_system(n=4, seed=5)
+    fun_grad, _ = quadratic(A, b)
+    res = newton_cg(fun_grad, lambda theta: ExactStep(lambda g: -np.linalg.solve(A, g)),
+                    np.zeros(4), tol=1e-10)
+    x_star = np.linalg.solve(A, b)
+    assert res.converged
+    assert res.losses[0] == pytest.approx(-0.5 * b @ x_star, rel=1e-12)
