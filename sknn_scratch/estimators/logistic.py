@@ -192,7 +192,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # With a penalty, exact steps: from the Hessian itself for a few parameters,
         # in sample space for one output and few rows of many features (without a
         # penalty, separable data can leave H singular; CG handles that as it
-        # comes). Else CG, preconditioned: Newton on raw features as on standardised.
+        # comes). Else CG preconditioned by H's diagonal (Newton on raw features as
+        # on standardised ones): bounded once for dense X, at each point for sparse X.
         exact = (isinstance(Xc, np.ndarray) and alpha > 0
                  and (n_in + 1) * n_out <= linear_hessian.MATRIX_MAX_PARAMETERS)
         sample_space = (
@@ -201,8 +202,9 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 and Xc.shape[0] <= linear_hessian.SAMPLE_SPACE_MAX_ROWS
                 and n_in >= linear_hessian.SAMPLE_SPACE_WIDTH * Xc.shape[0])
             else None)
-        inverse = (None if exact or sample_space is not None
+        inverse = (None if exact or sample_space is not None or sp.issparse(Xc)
                    else inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out))
+        squares = linear_hessian.squared_entries(Xc) if sp.issparse(Xc) else None
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
@@ -239,6 +241,9 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 HW, hb = hessian.product(*unpack(v))
                 return np.concatenate([HW.ravel(), hb])
 
+            if squares is not None:  # sparse: the diagonal at this point's curvatures
+                return hvp, linear_hessian.inverse_diagonal(squares, P, swc, weight_sum,
+                                                            alpha)
             return hvp, inverse
 
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
