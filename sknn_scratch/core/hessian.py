@@ -120,7 +120,7 @@ class LinearHessian:
         self.ones = np.ones(P.shape[0])
 
     def matrix(self, max_elements=1 << 20):
-        """``H`` itself, in the Newton vector's layout (dense ``X`` only).
+        """``H`` itself, in the Newton vector's layout.
 
         With ``x~ = (x, 1)`` (the intercept as a feature of 1) and ``c_i = w_i / S``,
         the entry for weights ``(feature f, output k)`` and ``(g, l)`` is
@@ -153,7 +153,7 @@ class LinearHessian:
         for start in range(0, n, rows):
             chunk = slice(start, start + rows)
             Xt = np.ones((min(rows, n - start), d + 1))
-            Xt[:, :d] = self.X[chunk]
+            Xt[:, :d] = self.X[chunk].toarray() if sp.issparse(self.X) else self.X[chunk]
             Xw = (Xt[:, :, None] * weights[chunk, None, :]).reshape(len(Xt), -1)
             same_output += Xt.T @ Xw
             if K > 1:  # - sum c x~_f p_k x~_g p_l, every pair of outputs
@@ -241,6 +241,8 @@ class SampleSpaceStep:
         self.penalty = alpha / weight_sum  # lambda
         wide = X if X.dtype == np.float64 else X.astype(np.float64)
         self.gram = wide @ wide.T
+        if sp.issparse(self.gram):
+            self.gram = self.gram.toarray()
 
     def __call__(self, P, g):
         """The step ``p = -H^-1 g`` at probabilities ``P`` (shape (n, 1))."""

@@ -192,19 +192,20 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # With a penalty, exact steps: from the Hessian itself for a few parameters,
         # in sample space for one output and few rows of many features (without a
         # penalty, separable data can leave H singular; CG handles that as it
-        # comes). Else CG preconditioned by H's diagonal (Newton on raw features as
-        # on standardised ones): bounded once for dense X, at each point for sparse X.
-        exact = (isinstance(Xc, np.ndarray) and alpha > 0
-                 and (n_in + 1) * n_out <= linear_hessian.MATRIX_MAX_PARAMETERS)
+        # comes); dense and sparse X alike, so both give the same fit. Else CG
+        # preconditioned by H's diagonal (Newton on raw features as on standardised
+        # ones): bounded once for dense X, at each point for sparse X.
+        exact = alpha > 0 and (n_in + 1) * n_out <= linear_hessian.MATRIX_MAX_PARAMETERS
         sample_space = (
             linear_hessian.SampleSpaceStep(Xc, swc, weight_sum, alpha)
-            if (isinstance(Xc, np.ndarray) and alpha > 0 and n_out == 1 and not exact
+            if (alpha > 0 and n_out == 1 and not exact
                 and Xc.shape[0] <= linear_hessian.SAMPLE_SPACE_MAX_ROWS
                 and n_in >= linear_hessian.SAMPLE_SPACE_WIDTH * Xc.shape[0])
             else None)
-        inverse = (None if exact or sample_space is not None or sp.issparse(Xc)
-                   else inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out))
-        squares = linear_hessian.squared_entries(Xc) if sp.issparse(Xc) else None
+        cg = not exact and sample_space is None
+        inverse = (inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out)
+                   if cg and not sp.issparse(Xc) else None)
+        squares = linear_hessian.squared_entries(Xc) if cg and sp.issparse(Xc) else None
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]

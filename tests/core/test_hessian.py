@@ -172,11 +172,13 @@ def unpack(theta, n, K):
 @pytest.mark.parametrize("n_classes", [2, 4])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("max_elements", [1 << 20, 7])  # one chunk; many chunks of rows
+@pytest.mark.parametrize("sparse", [False, True])
 def test_hessian_matrix_equals_finite_differences_of_gradient(n_classes, weighted,
-                                                              max_elements):
+                                                              max_elements, sparse):
     arch, X, W, b, Y, w, _, _ = make_problem(n_classes, weighted)
-    H = LinearHessian(X, output_probabilities(X, W, b), w, w.sum(), 0.8).matrix(
-        max_elements)
+    X[np.abs(X) < 0.5] = 0.0
+    H = LinearHessian(sp.csr_matrix(X) if sparse else X, output_probabilities(X, W, b),
+                      w, w.sum(), 0.8).matrix(max_elements)
     expected = finite_difference_hessian(arch, W, b, X, Y, w, 0.8)
     if n_classes > 2:
         # softmax: plus s u u^T on the intercepts (all shifted together change
@@ -203,8 +205,9 @@ def test_hvp_block_by_block_of_rows_equals_finite_differences(n_classes, monkeyp
     assert_hvp_is_the_gradients_derivative(n_classes, 0.8, weighted=True)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_sample_space_step_solves_the_newton_system_of_finite_differences(dtype):
+@pytest.mark.parametrize("dtype, sparse", [(np.float64, False), (np.float32, False),
+                                           (np.float64, True), (np.float32, True)])
+def test_sample_space_step_solves_the_newton_system_of_finite_differences(dtype, sparse):
     # 12 rows of 40 features, one sigmoid output: -H^-1 g with H from finite
     # differences of the gradient (the intercept unpenalised).
     from sknn_scratch.core.hessian import SampleSpaceStep
@@ -215,9 +218,11 @@ def test_sample_space_step_solves_the_newton_system_of_finite_differences(dtype)
     Y = losses.one_hot(np.arange(12) % 2, 2)
     w = rng.uniform(0.3, 2.5, 12)
     arch = Architecture((40, 1), "identity")
-    H = finite_difference_hessian(arch, W, b, X, Y, w, 0.8)
     g = rng.standard_normal(41)
-    step = SampleSpaceStep(X.astype(dtype), w, w.sum(), 0.8)(
+    X[np.abs(X) < 0.5] = 0.0
+    H = finite_difference_hessian(arch, W, b, X, Y, w, 0.8)
+    fitted = sp.csr_matrix(X.astype(dtype)) if sparse else X.astype(dtype)
+    step = SampleSpaceStep(fitted, w, w.sum(), 0.8)(
         output_probabilities(X, W, b), g)
     np.testing.assert_allclose(step, -np.linalg.solve(H, g), rtol=1e-6 if dtype is
                                np.float32 else 1e-7, atol=1e-6)
