@@ -77,32 +77,6 @@ def squared_entries(X):
                          copy=False)
 
 
-def inverse_diagonal(squares, P, sample_weight, weight_sum, alpha):
-    """``1 / diag(H)`` at the probabilities ``P``, for sparse ``X`` (``squares``:
-    :func:`squared_entries`); one product with ``X``'s squares per Newton iteration.
-
-    The same diagonal as :func:`inverse_diagonal_bound` with each row's own
-    ``p (1 - p)`` instead of 1/4. Jacobi preconditioning ignores a factor common
-    to all entries: a dense standardised column averages ``p (1 - p)`` over every
-    row, so the bound is off by about the same factor for every feature, but a
-    sparse column averages over its own few rows (a rare word, say, only in rows
-    the model is already sure of), and the bound's error then differs by orders
-    of magnitude between features. Measured on the benchmark's CSR 20,000 x 50,000:
-    a third fewer Hessian products with 10 classes, a sixth fewer with two.
-
-    The intercepts all get their largest entry: softmax's ``H`` is zero along
-    ``u`` (every intercept shifted together), so a step must stay orthogonal to
-    ``u`` as the gradient is, and a preconditioner that scales the intercepts
-    unequally would move them along ``u`` with nothing to bring them back (the
-    fit would end on other, uncentred intercepts than the dense path's).
-    """
-    curvature = P * (1.0 - P) * (sample_weight / weight_sum)[:, None]
-    d_W = np.asarray(squares.T @ curvature) + alpha / weight_sum
-    d_b = np.full(P.shape[1], curvature.sum(axis=0).max())
-    diagonal = np.concatenate([d_W.ravel(), d_b])
-    return np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal > 0)
-
-
 class LinearHessian:
     """The Hessian at one point, as products ``H V``.
 

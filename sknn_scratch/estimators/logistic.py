@@ -193,8 +193,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # in sample space for one output and few rows of many features (without a
         # penalty, separable data can leave H singular; CG handles that as it
         # comes); dense and sparse X alike, so both give the same fit. Else CG
-        # preconditioned by H's diagonal (Newton on raw features as on standardised
-        # ones): bounded once for dense X, at each point for sparse X.
+        # preconditioned by a bound on H's diagonal: Newton on raw features as on
+        # standardised ones.
         exact = alpha > 0 and (n_in + 1) * n_out <= linear_hessian.MATRIX_MAX_PARAMETERS
         sample_space = (
             linear_hessian.SampleSpaceStep(Xc, swc, weight_sum, alpha)
@@ -203,9 +203,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 and n_in >= linear_hessian.SAMPLE_SPACE_WIDTH * Xc.shape[0])
             else None)
         cg = not exact and sample_space is None
-        inverse = (inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out)
-                   if cg and not sp.issparse(Xc) else None)
-        squares = linear_hessian.squared_entries(Xc) if cg and sp.issparse(Xc) else None
+        inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out) if cg else None
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
@@ -242,9 +240,6 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 HW, hb = hessian.product(*unpack(v))
                 return np.concatenate([HW.ravel(), hb])
 
-            if squares is not None:  # sparse: the diagonal at this point's curvatures
-                return hvp, linear_hessian.inverse_diagonal(squares, P, swc, weight_sum,
-                                                            alpha)
             return hvp, inverse
 
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)

@@ -226,21 +226,3 @@ def test_sample_space_step_solves_the_newton_system_of_finite_differences(dtype,
         output_probabilities(X, W, b), g)
     np.testing.assert_allclose(step, -np.linalg.solve(H, g), rtol=1e-6 if dtype is
                                np.float32 else 1e-7, atol=1e-6)
-
-
-@pytest.mark.parametrize("n_classes", [2, 4])
-def test_inverse_diagonal_of_sparse_x_is_one_over_the_finite_difference_diagonal(
-        n_classes):
-    from sknn_scratch.core.hessian import inverse_diagonal, squared_entries
-
-    arch, X, W, b, Y, w, _, _ = make_problem(n_classes, weighted=True)
-    X[np.abs(X) < 0.8] = 0.0  # ~60% zeros
-    H = finite_difference_hessian(arch, W, b, X, Y, w, 0.8)
-    inverse = inverse_diagonal(squared_entries(sp.csr_matrix(X)),
-                               output_probabilities(X, W, b), w, w.sum(), 0.8)
-    coefficients = slice(0, W.size)
-    np.testing.assert_allclose(inverse[coefficients], 1.0 / np.diag(H)[coefficients],
-                               rtol=1e-6)
-    # the intercepts: the largest of their curvatures, for all (see the docstring)
-    np.testing.assert_allclose(inverse[W.size:], 1.0 / np.diag(H)[W.size:].max(),
-                               rtol=1e-6)
