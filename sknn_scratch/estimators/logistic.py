@@ -11,8 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
+from ..core import hessian as linear_hessian
 from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
-from ..optim.newton import newton_cg
+from ..optim.newton import ExactStep, newton_cg
 from ..training import diagnostics
 from ..training.loop import TrainingResult, make_evaluator
 from ._docs import shared_docs
@@ -188,8 +189,21 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 + diagnostics.weight_overflow_cause(weight_sum).replace(
                     "; the learning rate is not the cause", ""), n_samples=X.shape[0])
         Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
-        # CG preconditioner: Newton on raw features as on standardised ones
-        inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out)
+        # With a penalty, exact steps: from the Hessian itself for a few parameters,
+        # in sample space for one output and few rows of many features (without a
+        # penalty, separable data can leave H singular; CG handles that as it
+        # comes); dense and sparse X alike, so both give the same fit. Else CG
+        # preconditioned by a bound on H's diagonal: Newton on raw features as on
+        # standardised ones.
+        exact = alpha > 0 and (n_in + 1) * n_out <= linear_hessian.MATRIX_MAX_PARAMETERS
+        sample_space = (
+            linear_hessian.SampleSpaceStep(Xc, swc, weight_sum, alpha)
+            if (alpha > 0 and n_out == 1 and not exact
+                and Xc.shape[0] <= linear_hessian.SAMPLE_SPACE_MAX_ROWS
+                and n_in >= linear_hessian.SAMPLE_SPACE_WIDTH * Xc.shape[0])
+            else None)
+        cg = not exact and sample_space is None
+        inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out) if cg else None
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
@@ -198,15 +212,29 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             W, b = unpack(theta)
             return [W.astype(X.dtype)], [b.astype(X.dtype)]
 
+        # The logits of the latest point evaluated: Newton asks for the Hessian where
+        # the line search accepted its last evaluation, so its probabilities cost no
+        # pass over X.
+        latest = {}
+
         def fun_grad(theta):
             W, b = unpack(theta)
-            loss, dW, db = network.loss_and_gradients(arch, [W], [b], Xc, Yc, swc, alpha)
+            outputs, inputs = network.forward(arch, [W], [b], Xc)
+            latest.update(theta=theta, logits=outputs[-1].copy())  # backward overwrites
+            loss, dW, db = network.backward(arch, [W], outputs, inputs, Yc, swc, alpha)
             return loss, np.concatenate([np.ravel(dW[0]), db[0]])
 
         def make_hvp(theta):
             W, b = unpack(theta)
-            hessian = LinearHessian(Xc, output_probabilities(Xc, W, b), swc,
-                                    weight_sum, alpha)
+            if np.array_equal(latest.get("theta"), theta):
+                P = losses.inplace_output(latest.pop("logits"))
+            else:
+                P = output_probabilities(Xc, W, b)
+            if sample_space is not None:
+                return ExactStep(lambda g: sample_space(P, g))
+            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha)
+            if exact:
+                return hessian.matrix()
 
             def hvp(v):
                 HW, hb = hessian.product(*unpack(v))

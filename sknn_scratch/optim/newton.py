@@ -1,10 +1,11 @@
 """Truncated Newton (Newton-CG) for smooth convex objectives, on flat vectors.
 
 Each iteration solves ``H p = -g`` approximately with conjugate gradient, using
-only Hessian-vector products (``hvp(v) = H v``), then takes the step with an
-Armijo backtracking line search. The CG tolerance follows the usual forcing term
-``eta_k = min(0.5, sqrt(||g||)) ||g||`` far from the optimum, never tighter than the
-stopping rule needs (see :func:`forcing_tolerance`).
+only Hessian-vector products (``hvp(v) = H v``), or exactly when the caller
+hands over ``H`` itself (a few parameters: :func:`exact_step`), then takes the
+step with an Armijo backtracking line search. The CG tolerance follows the usual
+forcing term ``eta_k = min(0.5, sqrt(||g||)) ||g||`` far from the optimum, never
+tighter than the stopping rule needs (see :func:`forcing_tolerance`).
 
 It stops at the optimum, as scikit-learn's newton-cg does: when the largest
 entry of the gradient is at most ``tol``. A line search that finds no
@@ -85,6 +86,35 @@ def conjugate_gradient(hvp, b, tol, max_iter, inverse_diagonal=None):
     return x
 
 
+@dataclass
+class ExactStep:
+    """What ``make_hvp`` returns when the caller solves ``H p = -g`` itself:
+    ``solve(g)`` is the Newton step ``-H^-1 g`` (exact, so no CG)."""
+
+    solve: object
+
+
+def exact_step(H, g):
+    """The Newton step ``p = -H^-1 g`` from the Hessian matrix itself.
+
+    ``H`` is symmetric positive semidefinite. When it is definite (Cholesky
+    succeeds) this is one linear solve; otherwise directions of (numerically)
+    zero curvature get no step: the pseudo-inverse, with eigenvalues below
+    ``p eps`` of the largest taken as zero. A non-finite ``H`` gives NaNs, for
+    the caller to report.
+    """
+    if not np.all(np.isfinite(H)):
+        return np.full_like(g, np.nan)
+    try:
+        np.linalg.cholesky(H)  # only as the test of definiteness
+    except np.linalg.LinAlgError:
+        curvatures, vectors = np.linalg.eigh(H)
+        kept = curvatures > H.shape[0] * np.finfo(H.dtype).eps * max(curvatures[-1], 0.0)
+        # p = -V diag(1/lambda) V^T g over the kept eigenpairs
+        return -(vectors[:, kept] @ ((vectors[:, kept].T @ g) / curvatures[kept]))
+    return -np.linalg.solve(H, g)
+
+
 def line_search(fun_grad, theta, f, g, p, slope):
     """Step length along ``p`` by Armijo backtracking; None when none is found.
 
@@ -138,7 +168,9 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
     fun_grad : callable ``theta -> (f, g)``
     make_hvp : callable ``theta -> (v -> H(theta) v)``
         Or ``theta -> (hvp, inverse_diagonal)`` to precondition CG with the
-        Hessian's diagonal (see :func:`conjugate_gradient`).
+        Hessian's diagonal (see :func:`conjugate_gradient`), or ``theta -> H``
+        (a 2-D ndarray) for the exact step (:func:`exact_step`), or ``theta ->
+        ExactStep(solve)`` when the caller computes the exact step itself.
     theta0 : ndarray (not modified)
     tol : float
         Converged when the largest entry of the gradient is at most ``tol``
@@ -176,9 +208,15 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
             break
         gnorm = float(np.linalg.norm(g))
         hvp = make_hvp(theta)
-        hvp, inverse_diagonal = hvp if isinstance(hvp, tuple) else (hvp, None)
-        p = conjugate_gradient(hvp, -g, forcing_tolerance(gnorm, tol, grad_max <= tol),
-                               max_cg, inverse_diagonal)
+        if isinstance(hvp, np.ndarray):
+            p = exact_step(hvp, g)
+        elif isinstance(hvp, ExactStep):
+            p = hvp.solve(g)
+        else:
+            hvp, inverse_diagonal = hvp if isinstance(hvp, tuple) else (hvp, None)
+            p = conjugate_gradient(hvp, -g,
+                                   forcing_tolerance(gnorm, tol, grad_max <= tol),
+                                   max_cg, inverse_diagonal)
         if not np.all(np.isfinite(p)):
             failure = "overflow"
             break

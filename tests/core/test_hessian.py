@@ -39,6 +39,11 @@ def make_problem(n_classes, weighted, seed=0, m=9, n=4):
 @pytest.mark.parametrize("alpha", [0.0, 0.8])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_hvp_equals_finite_differences_of_gradient(n_classes, alpha, weighted):
+    assert_hvp_is_the_gradients_derivative(n_classes, alpha, weighted)
+
+
+def assert_hvp_is_the_gradients_derivative(n_classes, alpha, weighted):
+    """``H V`` against ``(g(theta + eps V) - g(theta - eps V)) / 2 eps``."""
     arch, X, W, b, Y, w, V_W, v_b = make_problem(n_classes, weighted)
     P = output_probabilities(X, W, b)
     HV_W, Hv_b = hessian_vector_product(X, P, w, w.sum(), alpha, V_W, v_b)
@@ -142,3 +147,82 @@ def test_inverse_diagonal_bound_of_sparse_x_with_duplicate_entries_sums_them_fir
     inv = inverse_diagonal_bound(X, np.ones(2), 2.0, 0.0, 1)
     np.testing.assert_allclose(inv, [1 / (0.25 * 9 / 2), 4.0])
     assert not X.has_canonical_format  # the caller's matrix is left as it was
+
+
+# -- issue 14: the whole matrix, for Newton's exact step on a few parameters ------------
+def finite_difference_hessian(arch, W, b, X, Y, w, alpha, eps=1e-5):
+    """Columns ``(g(theta + eps e_j) - g(theta - eps e_j)) / 2 eps``, Newton's layout."""
+    n, K = W.shape
+    theta = np.concatenate([W.ravel(), b])
+    columns = []
+    for j in range(theta.size):
+        step = np.zeros_like(theta)
+        step[j] = eps
+        plus = gradient(arch, *unpack(theta + step, n, K), X, Y, w, alpha)
+        minus = gradient(arch, *unpack(theta - step, n, K), X, Y, w, alpha)
+        columns.append((np.concatenate([plus[0].ravel(), plus[1]])
+                        - np.concatenate([minus[0].ravel(), minus[1]])) / (2 * eps))
+    return np.array(columns).T
+
+
+def unpack(theta, n, K):
+    return theta[: n * K].reshape(n, K), theta[n * K:]
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("max_elements", [1 << 20, 7])  # one chunk; many chunks of rows
+@pytest.mark.parametrize("sparse", [False, True])
+def test_hessian_matrix_equals_finite_differences_of_gradient(n_classes, weighted,
+                                                              max_elements, sparse):
+    arch, X, W, b, Y, w, _, _ = make_problem(n_classes, weighted)
+    X[np.abs(X) < 0.5] = 0.0
+    H = LinearHessian(sp.csr_matrix(X) if sparse else X, output_probabilities(X, W, b),
+                      w, w.sum(), 0.8).matrix(max_elements)
+    expected = finite_difference_hessian(arch, W, b, X, Y, w, 0.8)
+    if n_classes > 2:
+        # softmax: plus s u u^T on the intercepts (all shifted together change
+        # nothing), s = the largest intercept curvature (see matrix's docstring)
+        K = W.shape[1]
+        intercepts = slice(W.size, None)
+        expected[intercepts, intercepts] += np.max(np.diag(expected)[intercepts])
+        # ... so H's true part has u in its null space
+        u = np.r_[np.zeros(W.size), np.ones(K)]
+        np.testing.assert_allclose(finite_difference_hessian(
+            arch, W, b, X, Y, w, 0.8) @ u, 0.0, atol=1e-8)
+    np.testing.assert_allclose(H, expected, rtol=1e-7, atol=1e-9)
+    assert np.all(np.linalg.eigvalsh(H) > 0)  # definite: the exact step is one solve
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_hvp_block_by_block_of_rows_equals_finite_differences(n_classes, monkeypatch):
+    # A dense X above CACHED_BYTES is multiplied in blocks of rows (one pass over
+    # memory): here blocks of 2 rows (64 bytes) of the 9, the last one short.
+    from sknn_scratch.core import hessian
+
+    monkeypatch.setattr(hessian, "CACHED_BYTES", 0)
+    monkeypatch.setattr(hessian, "BLOCK_BYTES", 64)
+    assert_hvp_is_the_gradients_derivative(n_classes, 0.8, weighted=True)
+
+
+@pytest.mark.parametrize("dtype, sparse", [(np.float64, False), (np.float32, False),
+                                           (np.float64, True), (np.float32, True)])
+def test_sample_space_step_solves_the_newton_system_of_finite_differences(dtype, sparse):
+    # 12 rows of 40 features, one sigmoid output: -H^-1 g with H from finite
+    # differences of the gradient (the intercept unpenalised).
+    from sknn_scratch.core.hessian import SampleSpaceStep
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((12, 40))
+    W, b = 0.3 * rng.standard_normal((40, 1)), np.array([0.4])
+    Y = losses.one_hot(np.arange(12) % 2, 2)
+    w = rng.uniform(0.3, 2.5, 12)
+    arch = Architecture((40, 1), "identity")
+    g = rng.standard_normal(41)
+    X[np.abs(X) < 0.5] = 0.0
+    H = finite_difference_hessian(arch, W, b, X, Y, w, 0.8)
+    fitted = sp.csr_matrix(X.astype(dtype)) if sparse else X.astype(dtype)
+    step = SampleSpaceStep(fitted, w, w.sum(), 0.8)(
+        output_probabilities(X, W, b), g)
+    np.testing.assert_allclose(step, -np.linalg.solve(H, g), rtol=1e-6 if dtype is
+                               np.float32 else 1e-7, atol=1e-6)

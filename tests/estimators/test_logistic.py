@@ -134,13 +134,13 @@ def test_newton_failed_line_search_warns_instead_of_claiming_convergence(monkeyp
 
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    real = logistic.network.loss_and_gradients
+    real = logistic.network.backward
 
     def wrong_gradients(*args, **kwargs):
         loss, dW, db = real(*args, **kwargs)
         return loss, [-d for d in dW], [-d for d in db]  # ascent direction
 
-    monkeypatch.setattr(logistic.network, "loss_and_gradients", wrong_gradients)
+    monkeypatch.setattr(logistic.network, "backward", wrong_gradients)
     with pytest.warns(ConvergenceWarning, match="line search") as record:
         ScratchLogisticRegression().fit(X, y)
     assert "max_iter" in str(record[0].message) or "tol" in str(record[0].message)
@@ -249,3 +249,21 @@ def test_newton_refuses_early_stopping_and_follows_a_dev_set():
     assert len(model.validation_scores_) == model.n_iter_ >= 2
     assert model.validation_scores_[-1] == pytest.approx(model.score(X[200:], y[200:]))
     assert model.best_validation_score_ == max(model.validation_scores_)
+
+
+# -- issue 14: one pass over X per Newton iteration fewer ---------------------------------
+def test_newton_takes_the_hessians_probabilities_from_the_line_searchs_logits(monkeypatch):
+    # The Hessian is needed where the line search accepted its last evaluation, whose
+    # logits X W + b were just computed: recomputing them is one more pass over X per
+    # iteration (on 2,000 x 20,000 float64, 320 MB).
+    import sknn_scratch.estimators.logistic as logistic
+
+    def no_second_pass(*args):
+        raise AssertionError("X W + b computed again for the Hessian")
+
+    X, y = load_digits(return_X_y=True)  # 650 parameters: conjugate gradient
+    X = StandardScaler().fit_transform(X)
+    reference = ScratchLogisticRegression().fit(X, y)
+    monkeypatch.setattr(logistic, "output_probabilities", no_second_pass)
+    ours = ScratchLogisticRegression().fit(X, y)
+    np.testing.assert_array_equal(ours.coef_, reference.coef_)

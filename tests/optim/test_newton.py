@@ -5,8 +5,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sknn_scratch.optim.newton import (
+    ExactStep,
     NewtonResult,
     conjugate_gradient,
+    exact_step,
     forcing_tolerance,
     newton_cg,
 )
@@ -273,3 +275,49 @@ def test_newton_cg_with_the_tol_floor_still_reaches_tol_and_the_decrement():
     assert res.converged
     assert np.max(np.abs(A @ res.theta - b)) <= 1e-4
     assert res.losses[-1] - f_star <= 1e-8 * abs(f_star)
+
+
+# -- issue 14: the exact step from the Hessian matrix (a few parameters) -----------------
+def test_exact_step_on_a_definite_matrix_is_the_linear_solve():
+    A, b = spd_system(n=6, seed=2)
+    np.testing.assert_allclose(exact_step(A, b), -np.linalg.solve(A, b), rtol=1e-12)
+
+
+def test_exact_step_on_a_singular_matrix_takes_no_step_along_its_null_space():
+    # H = diag(2, 0, 5) rotated: the minimum-norm solution of H p = -g (lstsq's), so the
+    # zero-curvature direction gets nothing, whatever g has along it.
+    rotation, _ = np.linalg.qr(np.random.default_rng(3).standard_normal((3, 3)))
+    H = (rotation * [2.0, 0.0, 5.0]) @ rotation.T
+    g = rotation @ np.array([1.0, 7.0, -2.0])
+    p = exact_step(H, g)
+    np.testing.assert_allclose(p, rotation @ np.array([-0.5, 0.0, 0.4]), atol=1e-12)
+    np.testing.assert_allclose(p, np.linalg.lstsq(H, -g, rcond=1e-10)[0], atol=1e-12)
+
+
+def test_newton_with_the_hessian_matrix_converges_in_one_step_on_a_quadratic():
+    A, b = spd_system(n=5, seed=1)
+    fun_grad, _ = quadratic(A, b)
+    res = newton_cg(fun_grad, lambda theta: A, np.zeros(5), tol=1e-10)
+    x_star = np.linalg.solve(A, b)
+    assert res.converged
+    # the first step lands on the minimum (the second is the confirming solve's,
+    # taken since it is paid for, and changes nothing beyond round-off)
+    assert res.losses[0] == pytest.approx(-0.5 * b @ x_star, rel=1e-12)
+    np.testing.assert_allclose(res.theta, x_star, rtol=1e-10)
+
+
+def test_newton_with_a_non_finite_hessian_matrix_is_an_overflow_failure():
+    A, b = spd_system(n=3)
+    res = newton_cg(quadratic(A, b)[0], lambda theta: np.full((3, 3), np.nan),
+                    np.zeros(3), tol=1e-8)
+    assert not res.converged and res.failure == "overflow"
+
+
+def test_newton_with_the_callers_exact_step_converges_in_one_step_on_a_quadratic():
+    A, b = spd_system(n=4, seed=5)
+    fun_grad, _ = quadratic(A, b)
+    res = newton_cg(fun_grad, lambda theta: ExactStep(lambda g: -np.linalg.solve(A, g)),
+                    np.zeros(4), tol=1e-10)
+    x_star = np.linalg.solve(A, b)
+    assert res.converged
+    assert res.losses[0] == pytest.approx(-0.5 * b @ x_star, rel=1e-12)
