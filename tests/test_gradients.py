@@ -35,7 +35,7 @@ for activation in ("relu", "tanh", "sigmoid"):
         for kind in ("dense", "csr"):
             data = sparse.csr_matrix(X) if kind == "csr" else X
             for est in (DeepNNClassifier((5, 4), activation=activation, random_state=0),
-                        ShallowNNClassifier(activation=activation, random_state=0)):
+                        ShallowNNClassifier(5, activation=activation, random_state=0)):
                 if fitted:
                     est.set_params(max_iter=15).fit(X_full, y_full)
                 result = check_gradients(est, data, y)
@@ -162,8 +162,11 @@ def test_converged_logistic_regression_is_not_called_a_bug():
     # rounding noise (the default tol stops earlier: lbfgs' gradient scale)
     result = check_gradients(ScratchLogisticRegression(tol=1e-6).fit(X, y), X, y)
     assert "bug" not in repr(result) and "inconclusive" in repr(result)
+    # at the default tol, Newton's exact steps on 15 parameters may also land in
+    # the noise: either verdict, never "bug"
     result = check_gradients(ScratchLogisticRegression().fit(X, y), X, y)
-    assert "bug" not in repr(result) and result.passed
+    assert "bug" not in repr(result)
+    assert result.passed or "inconclusive" in repr(result)
     assert "bug" not in repr(check_gradients(ScratchLogisticRegression(), X, y))
     assert check_gradients(ScratchLogisticRegression(), X, y).passed
 
