@@ -48,7 +48,8 @@ __all__ = ["load", "RuntimeModel", "FILES"]
 FILES = ("__init__.py", "_arrays.py", "_h5reader.py", "_modelfile.py",
          "_pipelinefile.py", "_plaindata.py", "_scalers.py", "_seal.py", "runtime.py",
          "core/__init__.py", "core/activations.py", "core/flat.py",
-         "core/initializers.py", "core/losses.py", "core/network.py", "core/predict.py")
+         "core/initializers.py", "core/losses.py", "core/network.py", "core/predict.py",
+         "core/sparse.py")
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 

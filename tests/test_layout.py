@@ -144,7 +144,8 @@ def test_layout_checks_pass_in_fresh_interpreters():
 
     for _ in range(2):
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+             __file__, "-k",
              "row_ordered_for_every or predictions_do_not_depend"],
             capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout[-2000:]

@@ -32,46 +32,59 @@ buffer, another sparse format than CSR or CSC).
 
 import numpy as np
 
-try:  # pragma: no branch - which one is decided by the installed SciPy
-    from scipy.sparse import _sparsetools
-except ImportError:  # pragma: no cover - a SciPy without the private module
-    _sparsetools = None
+def _private_kernels():
+    """SciPy's private ``scipy.sparse._sparsetools``, or None.
+
+    Imported on first use, never at import: sparse input means SciPy is there,
+    and the NumPy-only runtime (which imports this module) must not load it.
+    """
+    try:
+        from scipy.sparse import _sparsetools
+    except ImportError:  # pragma: no cover - a SciPy without the private module
+        return None
+    return _sparsetools
 
 
-def _kernels_agree():
-    """Whether the private kernels exist and still mean ``Y += A X`` here.
+def _kernels_agree(kernels):
+    """Whether ``kernels`` still mean ``Y += A X`` here.
 
     A private API may change its signature or meaning in any SciPy release: one
     tiny product per process, against dense NumPy, decides whether they are used.
     Anything unexpected (an exception, another answer) means the public ``@``.
     """
-    if _sparsetools is None:
+    if kernels is None:
         return False
     try:
-        from scipy import sparse
-        A = sparse.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]]))
-        dense = A.toarray()
+        A_data = np.array([1.0, 2.0, 3.0])
+        A_indices, A_indptr = np.array([0, 2, 1], np.int32), np.array([0, 2, 3], np.int32)
+        dense = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])  # the CSR arrays above
         B, G = np.arange(6.0).reshape(3, 2), np.arange(4.0).reshape(2, 2)
         Z, dW = np.ones((2, 2)), np.ones((3, 2))
         # Z += A B (A as CSR), dW += A^T G (the same arrays read as CSC of A^T)
-        _sparsetools.csr_matvecs(2, 3, 2, A.indptr, A.indices, A.data,
-                                 B.reshape(-1), Z.reshape(-1))
-        _sparsetools.csc_matvecs(3, 2, 2, A.indptr, A.indices, A.data,
-                                 G.reshape(-1), dW.reshape(-1))
+        kernels.csr_matvecs(2, 3, 2, A_indptr, A_indices, A_data,
+                            B.reshape(-1), Z.reshape(-1))
+        kernels.csc_matvecs(3, 2, 2, A_indptr, A_indices, A_data,
+                            G.reshape(-1), dW.reshape(-1))
         return (np.array_equal(Z, 1.0 + dense @ B)
                 and np.array_equal(dW, 1.0 + dense.T @ G))
     except Exception:  # noqa: BLE001 - any failure means "do not use them"
         return False
 
 
+#: ``"kernels"``: the checked kernel module or None, decided on first sparse product
 _KERNELS = {}
+
+
+def _checked_kernels():
+    if "kernels" not in _KERNELS:
+        kernels = _private_kernels()
+        _KERNELS["kernels"] = kernels if _kernels_agree(kernels) else None
+    return _KERNELS["kernels"]
 
 
 def _kernel_fits(X, dense, out):
     """Whether SciPy's kernels can take these operands as they are."""
-    if "ok" not in _KERNELS:
-        _KERNELS["ok"] = _kernels_agree()
-    return (_KERNELS["ok"] and getattr(X, "format", None) in ("csr", "csc")
+    return (getattr(X, "format", None) in ("csr", "csc") and _checked_kernels() is not None
             and X.data.dtype == dense.dtype == out.dtype
             and X.indices.dtype == X.indptr.dtype
             and dense.flags.c_contiguous and out.flags.c_contiguous)
@@ -81,7 +94,8 @@ def _kernel(X, transpose):
     """SciPy's ``Y += A X`` kernel for ``A = X`` (or ``X^T``: the other format on
     the same arrays)."""
     csr = (X.format == "csr") != transpose
-    return _sparsetools.csr_matvecs if csr else _sparsetools.csc_matvecs
+    kernels = _checked_kernels()
+    return kernels.csr_matvecs if csr else kernels.csc_matvecs
 
 
 def add_product(X, W, out):
