@@ -1,9 +1,10 @@
 """Section (i): what the training diagnostics cost, as a fraction of an epoch.
 
 * **Dead-unit counting** (:class:`sknn_scratch.training.activity.UnitActivity`):
-  one pass per hidden layer per mini-batch over the activations the forward pass
-  already computed. Measured as the best time of the counter's calls for one
-  epoch's batches against the best time of a whole epoch (with the counter).
+  one pass per hidden layer over the first mini-batch's activations (which the
+  forward pass already computed), then only the columns of the units not yet
+  seen alive this epoch. Measured as the best time of the counter's calls for
+  one epoch's batches against the best time of a whole epoch (with the counter).
 * **End-of-fit check** (:func:`sknn_scratch.training.outcome.fit_outcome`): one
   forward pass over at most 2000 training rows after ``fit``, for the poor-stop
   and one-class warnings. Reported per epoch of a default fit (the pass divided

@@ -4,68 +4,85 @@ A hidden unit is *dead* in an epoch when it output exactly 0 for every training
 sample of that epoch (a ReLU whose ``z = a_prev W + b`` stayed negative: its
 gradient is 0 too, so gradient descent never brings it back; the notes' "dying
 ReLU"). After each mini-batch's forward pass the loop hands the batch's
-activations ``A[l]`` (before dropout) to :meth:`UnitActivity.observe`. For ReLU
-(``A >= 0``) it keeps each unit's sum over the batch's rows, as the BLAS product
-``1^T A`` (the way backprop sums ``db``, ~3x faster than a reduction): a sum of
-non-negative numbers is 0 exactly when all of them are. For activations that
-can be negative it keeps each unit's largest and smallest output. Nothing is
-recomputed: one pass over ``A[l]`` per layer, about ``1 / n[l-1]`` of the
-layer's matrix product. The weights change during the epoch, so a unit counts
-as alive if any batch woke it.
+activations ``A[l]`` (before dropout) to :meth:`UnitActivity.observe`. Nothing is
+recomputed, and only units not yet seen alive this epoch are looked at:
+
+* the epoch's first batch is read whole, one pass over ``A[l]`` per layer (about
+  ``1 / n[l-1]`` of the layer's matrix product): for ReLU (``A >= 0``) each
+  unit's sum over the rows, as the BLAS product ``1^T A`` (the way backprop sums
+  ``db``): a sum of non-negative numbers is 0 exactly when all of them are; for
+  activations that can be negative, each unit's largest and smallest output;
+* later batches read only the columns of the units still silent, usually none
+  (then a batch costs one integer test). A unit whose weights change during the
+  epoch counts as alive if any batch woke it.
+
+So an epoch of ``B`` mini-batches costs about ``1 / B`` of one pass per layer,
+plus the few columns of the units that really are dead.
 """
 
 import numpy as np
 
-#: Per-batch extrema kept before they are folded into the epoch's (bounded memory).
-_ROWS = 32
-
 
 class UnitActivity:
-    """Per hidden layer, which units output something other than 0 this epoch."""
+    """Per hidden layer, which units have output only 0 so far this epoch."""
 
     def __init__(self, arch, dtype):
-        hidden = arch.layer_sizes[1:-1]
+        self.sizes = arch.layer_sizes[1:-1]
         # relu outputs are >= 0: their sum is 0 exactly when all are
         self.signed = arch.activation != "relu"
-        self.high = [np.zeros((_ROWS, n), dtype) for n in hidden]
-        self.low = [np.zeros((_ROWS, n), dtype) for n in hidden] if self.signed else None
-        self.alive = [np.zeros(n, bool) for n in hidden]
-        self.rows = 0
+        self.high = [np.zeros(n, dtype) for n in self.sizes]
+        self.low = [np.zeros(n, dtype) for n in self.sizes] if self.signed else None
+        self.silent = None  # per layer: indices of the units not seen alive yet
+        self.n_silent = 0  # over all layers; 0 = nothing left to look at this epoch
 
     def start_epoch(self):
-        for alive in self.alive:
-            alive.fill(False)
-        self.rows = 0
+        self.silent = None  # no batch seen yet: the next one is read whole
 
     def observe(self, workspace, m):
         """Record a batch's activations ``workspace.Z[l][:m]`` of each hidden layer
         (``workspace``: the :class:`~sknn_scratch.core.network.Workspace` of the
         forward pass)."""
-        i = self.rows
-        for l, high in enumerate(self.high):
+        if self.silent is None:
+            self._read_whole(workspace, m)
+        elif self.n_silent:
+            self._read_silent(workspace, m)
+
+    def _read_whole(self, workspace, m):
+        """The epoch's first batch: every unit of every layer."""
+        self.silent = []
+        for l, (n, high) in enumerate(zip(self.sizes, self.high)):
             A = workspace.Z[l][:m]
             if self.signed:
-                A.max(axis=0, out=high[i])
-                A.min(axis=0, out=self.low[l][i])
+                A.max(axis=0, out=high)
+                A.min(axis=0, out=self.low[l])
             else:  # relu: the column sums 1^T A, >= 0
-                np.matmul(workspace.ones[:m], A, out=high[i])
-        self.rows += 1
-        if self.rows == _ROWS:
-            self._fold()
+                np.matmul(workspace.ones[:m], A, out=high)
+            if np.count_nonzero(high) == n:  # NaN counts: a NaN output is no dead unit
+                silent = _NONE
+            elif self.signed:
+                silent = np.flatnonzero((high == 0) & (self.low[l] == 0))
+            else:
+                silent = np.flatnonzero(high == 0)
+            self.silent.append(silent)
+        self.n_silent = sum(silent.size for silent in self.silent)
 
-    def _fold(self):
-        n = self.rows
-        for l, alive in enumerate(self.alive):
-            alive |= self.high[l][:n].any(axis=0)  # nonzero (or NaN): some output
-            if self.signed:
-                alive |= self.low[l][:n].any(axis=0)
-        self.rows = 0
+    def _read_silent(self, workspace, m):
+        """A later batch: only the columns of the units still silent."""
+        for l, silent in enumerate(self.silent):
+            if silent.size:
+                A = workspace.Z[l][:m, silent]  # a copy of the few silent columns
+                self.silent[l] = silent[~(A != 0).any(axis=0)]  # NaN != 0: alive
+        self.n_silent = sum(silent.size for silent in self.silent)
 
     def dead_fractions(self):
-        """Fraction of dead units per hidden layer over the epoch so far."""
-        self._fold()
-        return [float(alive.size - np.count_nonzero(alive)) / alive.size
-                for alive in self.alive]
+        """Fraction of dead units per hidden layer over the epoch so far (1.0
+        before the epoch's first batch: no unit has output anything yet)."""
+        if self.silent is None:
+            return [1.0] * len(self.sizes)
+        return [silent.size / n for silent, n in zip(self.silent, self.sizes)]
+
+
+_NONE = np.zeros(0, np.intp)
 
 
 def dead_since(history, layer, threshold):

@@ -20,7 +20,19 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+def _expected_failed_checks(estimator):
+    """The checks an estimator is known to fail, and why (measured)."""
+    if isinstance(estimator, ShallowNNClassifier) and estimator.activation == "tanh":
+        # unscaled blobs (std 20), class weights 1000 / 1e-4: the saturated tanh
+        # units stop by tol with 28-30% of the test points in the weightless
+        # classes (3 centres; > 0.87 of class 0 required); MLPClassifier(
+        # activation='tanh') fails it too (0.86). With tol=None: 100% class 0.
+        return {"check_class_weight_classifiers":
+                "tanh units saturate on unscaled inputs and stop by tol early"}
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

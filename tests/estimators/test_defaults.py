@@ -22,17 +22,17 @@ from sknn_scratch import DeepNNClassifier, ShallowNNClassifier
 from sknn_scratch.studies.study import course_models
 
 
-def test_the_notes_planar_net_is_two_arguments_away():
+def test_the_notes_planar_net_is_one_argument_away():
     # The notes' planar-data net: one hidden layer of 4 tanh units, sigmoid output.
     X, y = make_moons(200, noise=0.2, random_state=0)
-    net = ShallowNNClassifier(n_hidden=4, activation="tanh", random_state=0).fit(X, y)
+    net = ShallowNNClassifier(n_hidden=4, random_state=0).fit(X, y)
     assert [W.shape for W in net.coefs_] == [(2, 4), (4, 1)]
     assert [b.shape for b in net.intercepts_] == [(4,), (1,)]
     assert net.activation == "tanh" and net.out_activation_ == "logistic"
-    # the default net is a wider relu one; nothing else differs
-    notes = ShallowNNClassifier(n_hidden=4, activation="tanh").get_params()
+    # the default net is a wider one of the same kind; nothing else differs
+    notes = ShallowNNClassifier(n_hidden=4).get_params()
     changed = {k for k, v in ShallowNNClassifier().get_params().items() if notes[k] != v}
-    assert changed == {"n_hidden", "activation"}
+    assert changed == {"n_hidden"}
 
 
 # The notes' three cat models, as the notes write them (inputs / 255, full-batch

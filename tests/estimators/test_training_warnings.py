@@ -55,7 +55,8 @@ def test_the_notes_four_layer_cat_net_stopped_by_tol_warns(cats):
     X, y = cats.train.data, cats.train.target
     est, caught = _caught(lambda: DeepNNClassifier(
         (20, 7, 5), solver="gd", learning_rate=0.0075, max_iter=2500, alpha=0,
-        batch_size="auto", random_state=0).fit(X, y))  # the (then default) batch
+        batch_size="auto", init="auto", random_state=0).fit(X, y))  # the issue's
+    # (then default) batch and He init
     assert est.stop_reason_ == "tol"
     messages = [m for c, m in caught if "plateau" in m]
     assert len(messages) == 1

@@ -54,6 +54,30 @@ def test_many_batches_fold_without_losing_a_unit():
     assert activity.dead_fractions() == [0.5]
 
 
+class _Unreadable:
+    """A workspace whose activations may not be read."""
+
+    @property
+    def Z(self):
+        raise AssertionError("read the activations although every unit was alive")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_later_batches_read_only_the_units_still_silent(activation):
+    # the cost of counting (issue 11: <= 2% of an epoch): once a unit has been seen
+    # alive this epoch its column is not read again
+    arch = network.Architecture((3, 3, 1), activation)
+    activity = UnitActivity(arch, np.float64)
+    for _ in range(2):  # the second epoch starts over: reads the first batch again
+        activity.start_epoch()
+        activity.observe(_Space([[0, 2.0, 0]] * 4), 4)  # units 0 and 2 silent
+        activity.observe(_Space([[0, 0, np.nan]] + [[7.0, 7.0, 0]] * 3), 1)  # NaN: alive
+        assert activity.dead_fractions() == [pytest.approx(1 / 3)]
+        activity.observe(_Space([[3.0, 0, 0]] * 4), 4)
+        activity.observe(_Unreadable(), 4)  # every unit alive: nothing is read
+        assert activity.dead_fractions() == [0.0]
+
+
 def test_dead_since_is_the_first_epoch_of_the_final_dead_run():
     history = [{"epoch": e, "dead_fraction": [f]} for e, f in
                enumerate([0.0, 1.0, 0.0, 1.0, 1.0, 1.0], start=1)]
