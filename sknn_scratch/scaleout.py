@@ -34,12 +34,15 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
 
+from . import _amm
 from ._callbacks import fit_call_id
 
 __all__ = ["FileBackedArray", "complete_attempts", "fit_call_id", "fit_on_dask"]
 
 #: Callback subtasks of an sknn_scratch fit: their rows' parent task is the fit.
 _SUBTASKS = ("epoch", "newton-iter")
+#: Columns complete_attempts reads from each row of an sknn_scratch fit.
+_COLUMNS = ("task_name", "task_id_path", "parent_task_id_path")
 
 
 def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
@@ -47,8 +50,9 @@ def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
 
     Parameters
     ----------
-    search : GridSearchCV, RandomizedSearchCV or another BaseSearchCV
-        The search to fit. Its ``cv`` is used as given; it is set back after the
+    search : GridSearchCV or RandomizedSearchCV
+        The search to fit (halving searches, which draw new splits each round,
+        are refused: those splits would not be broadcast). Its ``cv`` is used as given; it is set back after the
         fit (during it, the computed splits stand in for it).
     X : array-like of shape (n_samples, n_features) or FileBackedArray
         Training data. An in-memory X is broadcast to every worker; a
@@ -79,13 +83,25 @@ def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
 
     The scheduler's active memory manager, if running, is stopped for the
     duration of the search (it would reduce the broadcast inputs to one copy)
-    and started again afterwards: other work on the cluster meanwhile keeps
+    and started again when the last ``fit_on_dask`` running on the cluster ends
+    (a count kept on the scheduler): other work on the cluster meanwhile keeps
     any extra replicas it makes.
     """
     import joblib
     from dask.distributed import get_client
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
+    if not isinstance(search, (GridSearchCV, RandomizedSearchCV)):
+        # halving searches draw new splits each round: those index arrays would
+        # not be broadcast, and a worker's death at the wrong moment loses them
+        raise TypeError(
+            "fit_on_dask protects GridSearchCV or RandomizedSearchCV (their "
+            "splits are computed once and broadcast); got "
+            f"{type(search).__name__}.")
     client = get_client() if client is None else client
+    if client.status != "running":
+        raise ValueError(f"the dask client is closed (status {client.status!r}): "
+                         "connect a new Client to run the search.")
     if not isinstance(X, FileBackedArray):
         X, y = indexable(X, y)
     else:
@@ -96,19 +112,22 @@ def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
     splits = [(train, test) for train, test in cv.split(X, y, groups)]
     inputs = [a for a in [X, y, *(a for split in splits for a in split)]
               if a is not None and not isinstance(a, FileBackedArray)]
-    original = search.cv
-    search.cv = splits
     # The active memory manager (on by default) drops "superfluous" replicas every
     # few seconds, which would undo the broadcast: paused during the search.
-    amm_paused = _pause_active_memory_manager(client)
+    _amm.pause(client)
+    original = search.cv
     try:
+        search.cv = splits
         with joblib.parallel_config(backend="dask", client=client, scatter=inputs):
-            return search.fit(X, y, **({} if groups is None else {"groups": groups}),
-                              **fit_params)
-    finally:
+            search.fit(X, y, **({} if groups is None else {"groups": groups}),
+                       **fit_params)
+    except BaseException:
         search.cv = original
-        if amm_paused:
-            client.amm.start()
+        _amm.release(client, quiet=True)  # the search's error is the one to see
+        raise
+    search.cv = original
+    _amm.release(client)
+    return search
 
 
 def complete_attempts(rows, key="fit_call"):
@@ -148,6 +167,11 @@ def complete_attempts(rows, key="fit_call"):
         attempt = row.get(key)
         if attempt is None:
             continue
+        missing = [c for c in _COLUMNS if c not in row]
+        if missing:
+            raise ValueError(f"A row with {key} {attempt!r} has no {missing[0]!r} "
+                             "column: pass the rows of a ScoringMonitorLog "
+                             "(monitor.get_logs().data).")
         # an epoch's parent task is the fit; the fit's own row is the fit
         path = (row["parent_task_id_path"] if row["task_name"] in _SUBTASKS
                 else row["task_id_path"])
@@ -159,14 +183,6 @@ def complete_attempts(rows, key="fit_call"):
             best[path] = attempt
     kept = set(best.values())
     return [row for row in rows if row.get(key) is None or row[key] in kept]
-
-
-def _pause_active_memory_manager(client):
-    """Stop the scheduler's active memory manager; True if it was running."""
-    if client.amm.running():
-        client.amm.stop()
-        return True
-    return False
 
 
 class FileBackedArray:
@@ -214,7 +230,11 @@ class FileBackedArray:
         return np.asarray(self._mapped()[key])
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self._mapped(), dtype=dtype)
+        # numpy 2's contract: copy=True a new writeable array, copy=False never a
+        # copy (an error if the dtype needs one), None a copy only when needed
+        if copy:
+            return np.array(self._mapped(), dtype=dtype, copy=True)
+        return np.asarray(self._mapped(), dtype=dtype, copy=copy)
 
     def __reduce__(self):  # the path travels, not the data
         return type(self), (self.path,)
