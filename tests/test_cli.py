@@ -207,6 +207,27 @@ def test_closed_scheduler_port_fails_before_fitting(tmp_path, capsys):
 
 
 @pytest.fixture
+def silent_port():
+    """A listening socket that accepts connections and never speaks."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
+
+
+def test_schemes_beyond_tcp_are_connected_before_fitting(silent_port, tmp_path, capsys,
+                                                         monkeypatch):
+    pytest.importorskip("distributed")
+    from sknn_scratch.studies import preflight
+
+    monkeypatch.setattr(preflight, "SCHEDULER_TIMEOUT", 1.0)
+    for address in ["http://127.0.0.1:1", "inproc://x", f"tls://127.0.0.1:{silent_port}",
+                    f"ws://127.0.0.1:{silent_port}"]:
+        _fails_first(["study", "--dataset", "iris", "--scheduler", address, "--out",
+                      str(tmp_path)], capsys, f"--scheduler {address}")
+
+
+@pytest.fixture
 def fake_servers():
     """An HTTP server (waits for a request, as ``python -m http.server``) and a
     server that answers every connection with 'HTTP/1.1 400 Bad Request'."""

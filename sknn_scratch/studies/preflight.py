@@ -141,8 +141,8 @@ def _host_port(address):
     from distributed.comm.addressing import parse_address, parse_host_port
 
     scheme, location = parse_address(address)
-    if scheme not in ("tcp", "tls"):
-        return None  # inproc://, ucx://, ws://: left to dask
+    if scheme != "tcp":
+        return None  # tls://, ws://, inproc://...: only dask's own connect tells
     return scheme, parse_host_port(location)
 
 
@@ -153,6 +153,8 @@ def check_scheduler(address, timeout=None):
     an 8-byte length and then that many bytes. Anything else (no answer, an
     HTTP server waiting for a request, an SSH banner, a closed port) is not a
     scheduler, and is reported in one line instead of a hang or a traceback.
+    Then (every scheme: tcp://, tls://, ws://, ...) dask's own ``connect`` must
+    open a connection there, as the search's ``Client`` will.
     ``'local'`` (a LocalCluster started here) needs no check. ``timeout``
     defaults to :data:`SCHEDULER_TIMEOUT` seconds.
     """
@@ -168,14 +170,38 @@ def check_scheduler(address, timeout=None):
         parsed = _host_port(address)
     except ValueError as exc:
         raise StudyUsageError(f"--scheduler {address}: not an address ({exc})") from None
-    if parsed is None:
-        return
-    scheme, (host, port) = parsed
+    if parsed is not None and parsed[0] == "tcp":
+        _check_greeting(address, *parsed[1], timeout)
+    _connect(address, timeout)
+
+
+def _connect(address, timeout):
+    """Open (and close) a dask connection to ``address``, as the search's Client
+    will: any scheme dask knows (tls:// with the configured security), any failure
+    in one line."""
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def greet():
+        comm = await connect(address, timeout=timeout,
+                             **Security().get_connection_args("client"))
+        await comm.close()
+
+    try:
+        asyncio.run(greet())
+    except Exception as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise StudyUsageError(f"--scheduler {address}: cannot connect to a dask "
+                              f"scheduler there ({reason})") from None
+
+
+def _check_greeting(address, host, port, timeout):
+    """Has a tcp:// server at ``host:port`` greet as dask does, within ``timeout``."""
     where = f"--scheduler {address}"
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
-            if scheme == "tls":
-                return  # the greeting is encrypted; the port at least accepts
             head = _receive(sock, 8)
             (length,) = struct.unpack("<Q", head)
             if not 0 < length <= _MAX_HANDSHAKE:
