@@ -36,6 +36,8 @@ any file whose parameters hold NumPy scalars, written as ``__scalar__`` tags
     /optimizer_state      optional; attrs name, t, hyperparameters (JSON);
                           one group per slot (``m``, ``v``, ...) of 2L arrays
                           shaped as coefs_ then intercepts_
+    /stopping_state       optional; a checkpoint's stopping-rule state
+                          (:mod:`sknn_scratch._stopfile`)
 
 JSON holds plain data only (:mod:`sknn_scratch._plaindata`). Reading never
 unpickles or evaluates anything and raises ``ValueError`` saying what is wrong.
@@ -57,6 +59,7 @@ import h5py
 import numpy as np
 
 from ._h5reader import H5Reader, diff
+from . import _stopfile
 from ._pipelinefile import read_pipeline
 from ._plaindata import loads
 from ._seal import verify
@@ -82,7 +85,7 @@ ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype": 
                "loss_": float, "best_loss_": float}
 _REQUIRED = {"params", "history_", "rng_state", "classes_", "loss_curve_", "coefs_",
              "intercepts_", "plain_attributes"}
-_OPTIONAL = {"feature_names_in_", "optimizer_state", "pipeline"}
+_OPTIONAL = {"feature_names_in_", "optimizer_state", "pipeline", _stopfile.GROUP}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _FITTED_NAME = re.compile(r"[a-z][a-z0-9_]{0,98}_")
 _CORE = {"classes_", "coefs_", "intercepts_", "loss_curve_", "history_",
@@ -113,7 +116,8 @@ def read_model_file(path, *, training_state=True):
         ``intercepts_``, ``classes_``, ``n_features_in_``, ...),
         ``plain_attributes`` (further fitted attributes, plain data),
         ``rng_state`` (dict), ``optimizer`` (None, for a weights-only file, or
-        dict: ``name``, ``t``, ``hyperparameters``, ``slots``), ``metadata`` (format and library
+        dict: ``name``, ``t``, ``hyperparameters``, ``slots``),
+        ``stopping_state`` (None, or a checkpoint's: :mod:`sknn_scratch._stopfile`), ``metadata`` (format and library
         versions, ``dtype``) and ``pipeline`` (None for a bare estimator, else
         :func:`sknn_scratch._pipelinefile.read_pipeline`'s dict).
 
@@ -341,7 +345,7 @@ class _Reader(H5Reader):
             attributes["feature_names_in_"] = np.array(
                 self.strings(self.array("feature_names_in_", 1, "S"),
                              "feature_names_in_", meta["n_features_in_"]), dtype=object)
-        plain, rng_state, optimizer = {}, None, None
+        plain, rng_state, optimizer, stopping = {}, None, None, None
         if self.training_state:  # prediction needs none of it: not even read
             attributes.update(self.curves(meta))
             plain = self.json("plain_attributes")
@@ -352,13 +356,16 @@ class _Reader(H5Reader):
             optimizer = (self.optimizer(coefs + intercepts)
                          if "optimizer_state" in members else None)
             rng_state = self.rng_state()
+            if _stopfile.GROUP in members:
+                stopping = _stopfile.read(self, coefs, intercepts)
         metadata = {key: meta[key] for key in ROOT_ATTRS
                     if not key.endswith("_") and key not in ("format", "class_name")}
         pipeline = (read_pipeline(self, meta["n_features_in_"])
                     if "pipeline" in members else None)
         return {"class_name": class_name, "params": params, "attributes": attributes,
                 "plain_attributes": plain, "rng_state": rng_state,
-                "optimizer": optimizer, "metadata": metadata, "pipeline": pipeline}
+                "optimizer": optimizer, "stopping_state": stopping,
+                "metadata": metadata, "pipeline": pipeline}
 
 
 def _uint(value, bits):

@@ -59,7 +59,7 @@ import sklearn
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from . import __version__
+from . import __version__, _stopfile
 from ._modelfile import (CLASS_NAMES, FORMAT_NAME, LABEL_DTYPE,
                          OPTIMIZER_SLOTS, ROOT_ATTRS, read_model_file)
 from ._compat import validate_params
@@ -135,7 +135,7 @@ def save_model(estimator, path, *, include_optimizer_state=True):
     check_is_fitted(estimator)
     content = _content(estimator)
     if not include_optimizer_state:
-        content["optimizer"] = None
+        content["optimizer"] = content["stopping_state"] = None
     _write_model_file(path, {**content, "pipeline": pipeline})
 
 
@@ -196,6 +196,7 @@ def load_model(path):
     bit_generator.state = content["rng_state"]
     estimator._rng = np.random.Generator(bit_generator)
     estimator._optimizer_state = _optimizer_state(content["optimizer"], where)
+    estimator._stopping_state = content.get("stopping_state")
     # a weights-only file of a first-order fit (Newton keeps no optimizer state):
     # resuming training says it starts a fresh optimizer
     estimator._optimizer_state_dropped = (content["optimizer"] is None
@@ -247,6 +248,7 @@ def _content(estimator):
             "params": estimator.get_params(deep=False), "attributes": attributes,
             "plain_attributes": plain,
             "rng_state": rng.bit_generator.state, "optimizer": optimizer,
+            "stopping_state": getattr(estimator, "_stopping_state", None),
             "metadata": {"sknn_scratch_version": __version__,
                          "sklearn_version": sklearn.__version__}}
 
@@ -286,6 +288,10 @@ def _write_model_file(path, content):
         for slot in OPTIMIZER_SLOTS[opt["name"]]:
             arrays.update({f"optimizer_state/{slot}/{i}": x
                            for i, x in enumerate(opt["slots"][slot])})
+    stopping = content.get("stopping_state")
+    if stopping is not None:
+        stopping_text, best = _stopfile.arrays(stopping)
+        arrays.update(best)
     for name, x in arrays.items():
         if not np.all(np.isfinite(x)):
             raise ValueError(f"{name} contains NaN or infinity; such a model cannot "
@@ -345,6 +351,8 @@ def _write_model_file(path, content):
                 group.attrs["hyperparameters"] = texts["hyperparameters"]
                 for slot in OPTIMIZER_SLOTS[opt["name"]]:
                     group.create_group(slot)
+            if stopping is not None:
+                f.create_group(_stopfile.GROUP).attrs["state"] = stopping_text
             f.create_group("coefs_"), f.create_group("intercepts_")
             for name, x in arrays.items():
                 f.create_dataset(name, data=x)

@@ -18,9 +18,9 @@ from ..optim import make_optimizer
 from ..optim.schedules import resolve_schedule
 from ..training import diagnostics, stops
 from ..training.activity import dead_since
-from ..training.callbacks import ConvergenceMonitor, EarlyStopping
 from ..training.loop import LoopSettings, make_evaluator, run_training
 from ..training.outcome import fit_outcome
+from . import _stopstate
 
 
 class DivergenceWarning(ConvergenceWarning):
@@ -44,7 +44,7 @@ def loop_settings(est, n_samples):
         augmentation=getattr(est, "augmentation", None))
 
 
-def split_validation(X, codes, sw, fraction, rng):
+def split_validation(X, codes, sw, fraction, seed):
     """Hold out ``fraction`` of the rows that carry weight, seeded from the one RNG.
 
     Rows of zero weight all stay in the training part: they would make a dev set
@@ -53,9 +53,9 @@ def split_validation(X, codes, sw, fraction, rng):
     stratified when every class present can be, i.e. has at least 2 rows and each
     part has room for one row of every class; otherwise it is a plain random split
     (MLPClassifier does not stratify a multiclass y either). Like MLPClassifier,
-    the validation part needs at least 2 rows.
+    the validation part needs at least 2 rows. ``seed``: drawn once per fit
+    from the one RNG (:func:`._stopstate.split_seed`).
     """
-    seed = int(rng.integers(np.iinfo(np.int32).max))
     weighted = np.flatnonzero(sw > 0)
     n_val = math.ceil(fraction * weighted.size)  # train_test_split's rounding
     n_train = weighted.size - n_val
@@ -90,12 +90,14 @@ def update_rule(est):
 
 
 def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng, *,
-                      incremental, resume, dev):
+                      incremental, resume, dev, live=None):
     """Run the loop for ``est``; returns the loop's TrainingResult.
 
     ``dev`` is None or ``(X_val, codes_val, sw_val)``; with ``early_stopping`` and
-    no dev set, one is held out of the training data.
+    no dev set, one is held out of the training data. ``live`` (a dict) receives
+    the stopping rule's monitor and the dev split's seed, for per-epoch models.
     """
+    live = {} if live is None else live
     optimizer = update_rule(est)
     state = getattr(est, "_optimizer_state", None) if resume else None
     opt_state = state[1] if state is not None and state[0] == optimizer else None
@@ -108,8 +110,12 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
             "uninterrupted run.", UserWarning, stacklevel=4)
 
     early = est.early_stopping and not incremental
+    rule = "early_stopping" if early else "tol"
+    carried = _stopstate.carried(est, resume and not incremental, rule)
     if early and dev is None:
-        (X, codes, sw), dev = split_validation(X, codes, sw, est.validation_fraction, rng)
+        live["split_seed"] = _stopstate.split_seed(carried, rng)
+        (X, codes, sw), dev = split_validation(X, codes, sw, est.validation_fraction,
+                                               live["split_seed"])
     Y = losses.one_hot(codes, n_classes, dtype=bool)  # the loop casts each batch
     evaluate = None
     if dev is not None:
@@ -119,10 +125,11 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
 
     monitors = []
     if early:
-        monitors.append(EarlyStopping(est.n_iter_no_change, est.tol or 0.0))
+        monitors.append(_stopstate.early_stopping(est, carried))
     elif not incremental and est.tol is not None:
         best = est.best_loss_ if resume else np.inf
-        monitors.append(ConvergenceMonitor(est.tol, est.n_iter_no_change, best))
+        monitors.append(_stopstate.plateau(est, carried, best))
+    live["monitor"] = monitors[0] if monitors else None
     monitors.extend(est._extra_monitors())  # callback subtasks, when callbacks are set
     if est.verbose:
         monitors.append(VerbosePrinter())

@@ -231,10 +231,11 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
                 arch, self._init_name(), rng, X.dtype,
                 sparse_input=not isinstance(X, np.ndarray))
 
+        live = {}  # the stopping rule's running state, for per-epoch models
         with _callbacks.fit_task(self, X, y, sample_weight, classes, coefs, intercepts,
                                  max_subtasks=1 if incremental else self.max_iter,
                                  snapshot=_snapshot.builder(self, classes, arch, rng,
-                                                            resume)):
+                                                            resume, live)):
             if self.solver == "newton":
                 Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
                 outcome = self._train_newton(arch, coefs, intercepts, X, Y, sw,
@@ -242,7 +243,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
             else:
                 outcome = _fitting.train_first_order(
                     self, arch, coefs, intercepts, X, codes, sw, len(classes), rng,
-                    incremental=incremental, resume=resume, dev=dev)
+                    incremental=incremental, resume=resume, dev=dev, live=live)
             stop = _fitting.explain_stop(self, outcome, incremental)
             self._store(outcome, classes, arch, rng, resume, stop)
         if self.verbose:
@@ -358,6 +359,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.best_validation_score_ = best_score
         self._optimizer_state = opt_state
         self._rng = rng
+        self._stopping_state = None  # a finished fit: a warm start begins afresh
         self.stop_reason_, self.stop_message_ = stop
         self.dead_fraction_ = _fitting.last_dead_fraction(history, arch)
 
