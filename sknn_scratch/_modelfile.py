@@ -59,8 +59,8 @@ import h5py
 import numpy as np
 
 from ._h5reader import H5Reader, diff
-from . import _stopfile
 from ._pipelinefile import read_pipeline
+from ._stopfile import GROUP as STOPPING_GROUP, read as read_stopping
 from ._plaindata import loads
 from ._seal import verify
 
@@ -85,7 +85,7 @@ ROOT_ATTRS = {"format": str, "format_version": int, "class_name": str, "dtype": 
                "loss_": float, "best_loss_": float}
 _REQUIRED = {"params", "history_", "rng_state", "classes_", "loss_curve_", "coefs_",
              "intercepts_", "plain_attributes"}
-_OPTIONAL = {"feature_names_in_", "optimizer_state", "pipeline", _stopfile.GROUP}
+_OPTIONAL = {"feature_names_in_", "optimizer_state", "pipeline", STOPPING_GROUP}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _FITTED_NAME = re.compile(r"[a-z][a-z0-9_]{0,98}_")
 _CORE = {"classes_", "coefs_", "intercepts_", "loss_curve_", "history_",
@@ -356,8 +356,8 @@ class _Reader(H5Reader):
             optimizer = (self.optimizer(coefs + intercepts)
                          if "optimizer_state" in members else None)
             rng_state = self.rng_state()
-            if _stopfile.GROUP in members:
-                stopping = _stopfile.read(self, coefs, intercepts)
+            if STOPPING_GROUP in members:
+                stopping = read_stopping(self, coefs, intercepts)
         metadata = {key: meta[key] for key in ROOT_ATTRS
                     if not key.endswith("_") and key not in ("format", "class_name")}
         pipeline = (read_pipeline(self, meta["n_features_in_"])

@@ -272,7 +272,7 @@ def test_reader_imports_only_numpy_h5py_and_stdlib():
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     root = Path(sknn_scratch.__file__).parent
     for name in ("_modelfile.py", "_h5reader.py", "_plaindata.py", "_seal.py",
-                 "_pipelinefile.py", "_scalers.py"):
+                 "_pipelinefile.py", "_scalers.py", "_stopfile.py"):
         tree = ast.parse((root / name).read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import)
                     for a in n.names}
@@ -280,13 +280,13 @@ def test_reader_imports_only_numpy_h5py_and_stdlib():
                      if isinstance(n, ast.ImportFrom)}
         assert imported <= set(sys.stdlib_module_names) | {
             "numpy", "h5py", "._plaindata", "._seal", "._pipelinefile", "._scalers",
-            "._h5reader"}, name
+            "._h5reader", "._stopfile"}, name
 
 
 def test_no_pickle_or_eval_in_io_modules():
     root = Path(sknn_scratch.__file__).parent
     for name in ("io.py", "_modelfile.py", "_h5reader.py", "_plaindata.py", "_seal.py",
-                 "_pipelinefile.py", "_scalers.py", "_pipelines.py"):
+                 "_pipelinefile.py", "_scalers.py", "_pipelines.py", "_stopfile.py"):
         tree = ast.parse((root / name).read_text())
         imported = {a.name.split(".")[0] for n in ast.walk(tree)
                     if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
