@@ -278,6 +278,12 @@ def test_a_real_scheduler_passes_the_check():
                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
         check_scheduler(cluster.scheduler_address, timeout=10)
 
+        async def in_a_notebook():  # an event loop already runs (Jupyter)
+            check_scheduler(cluster.scheduler_address, timeout=10)
+
+        import asyncio
+        asyncio.run(in_a_notebook())
+
 
 def test_local_scheduler_prints_no_dashboard_port_warning():
     pytest.importorskip("distributed")

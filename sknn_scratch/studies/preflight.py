@@ -10,6 +10,7 @@ import os
 import socket
 import struct
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 #: Files every study writes; an earlier study's results.json lists its own.
@@ -189,8 +190,9 @@ def _connect(address, timeout):
                              **Security().get_connection_args("client"))
         await comm.close()
 
-    try:
-        asyncio.run(greet())
+    try:  # in a thread of its own: the caller may already run an event loop
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, greet()).result()
     except Exception as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StudyUsageError(f"--scheduler {address}: cannot connect to a dask "
