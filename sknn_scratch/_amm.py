@@ -3,29 +3,48 @@
 The active memory manager (on by default) drops all replicas of a piece of data
 but one every 2 s, which would undo :func:`~sknn_scratch.scaleout.fit_on_dask`'s
 broadcast. Two searches on one cluster must not undo each other's pause: the
-count of running searches lives on the scheduler (one attribute of the
-scheduler object, changed by functions that run on its event loop, so one at a
-time). The first search stops the manager, remembering whether it ran; the
-last one to end starts it again, if it ran before the first.
+running searches are counted on the scheduler (one attribute of the scheduler
+object, changed by functions that run on its event loop, so one at a time). The
+first search stops the manager, remembering whether it ran; the last one to end
+starts it again, if it ran before the first. A search whose client vanished
+without ending (closed mid-search) is dropped from the count at the next pause
+or release on that scheduler.
 """
 
+import uuid
+
+
 def pause(client):
-    """Count one more search on the cluster; the first one stops the manager."""
+    """Count one more search on the cluster; the first one stops the manager.
+
+    Returns the search's token, for :func:`release`.
+    """
+    token, client_id = uuid.uuid4().hex, client.id
+
     def on_scheduler(dask_scheduler):
         amm = dask_scheduler.extensions.get("amm")
         state = getattr(dask_scheduler, "_sknn_scratch_amm_pauses", None)
-        if state is None or state["count"] == 0:
-            state = {"count": 0, "was_running": bool(amm and amm.running)}
+        if state is not None:
+            # holders whose client is gone will never release: drop them
+            for held, owner in list(state["holders"].items()):
+                if owner not in dask_scheduler.clients:
+                    del state["holders"][held]
+            if not state["holders"] and state["was_running"] and amm is not None:
+                amm.start()
+        if state is None or not state["holders"]:
+            state = {"holders": {}, "was_running": bool(amm and amm.running)}
             setattr(dask_scheduler, "_sknn_scratch_amm_pauses", state)
             if amm is not None:
                 amm.stop()
-        state["count"] += 1
+        state["holders"][token] = client_id
 
     client.run_on_scheduler(on_scheduler)
+    return token
 
 
-def release(client, *, quiet=False):
-    """One search fewer; the last one starts the manager again if it ran before.
+def release(client, token, *, quiet=False):
+    """The search ``token`` ended; the last one starts the manager again if it ran
+    before the first.
 
     ``quiet``: a failure to reach the scheduler (a search that is failing, e.g.
     because the client closed meanwhile) is not raised, so it cannot hide the
@@ -33,11 +52,10 @@ def release(client, *, quiet=False):
     """
     def on_scheduler(dask_scheduler):
         state = getattr(dask_scheduler, "_sknn_scratch_amm_pauses", None)
-        if state is None or state["count"] == 0:
+        if state is None or state["holders"].pop(token, None) is None:
             return
-        state["count"] -= 1
         amm = dask_scheduler.extensions.get("amm")
-        if state["count"] == 0 and state["was_running"] and amm is not None:
+        if not state["holders"] and state["was_running"] and amm is not None:
             amm.start()
 
     try:
@@ -45,12 +63,3 @@ def release(client, *, quiet=False):
     except Exception:
         if not quiet:
             raise
-
-
-def paused_searches(client):
-    """How many searches hold the pause now (0 when none runs)."""
-    def on_scheduler(dask_scheduler):
-        state = getattr(dask_scheduler, "_sknn_scratch_amm_pauses", None)
-        return 0 if state is None else state["count"]
-
-    return client.run_on_scheduler(on_scheduler)

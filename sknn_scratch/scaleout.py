@@ -100,8 +100,9 @@ def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
             f"{type(search).__name__}.")
     client = get_client() if client is None else client
     if client.status != "running":
-        raise ValueError(f"the dask client is closed (status {client.status!r}): "
-                         "connect a new Client to run the search.")
+        raise ValueError(f"the dask client is closed or not connected (status "
+                         f"{client.status!r}): connect a new Client to run the "
+                         "search.")
     if not isinstance(X, FileBackedArray):
         X, y = indexable(X, y)
     else:
@@ -114,7 +115,7 @@ def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
               if a is not None and not isinstance(a, FileBackedArray)]
     # The active memory manager (on by default) drops "superfluous" replicas every
     # few seconds, which would undo the broadcast: paused during the search.
-    _amm.pause(client)
+    token = _amm.pause(client)
     original = search.cv
     try:
         search.cv = splits
@@ -123,10 +124,10 @@ def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
                        **fit_params)
     except BaseException:
         search.cv = original
-        _amm.release(client, quiet=True)  # the search's error is the one to see
+        _amm.release(client, token, quiet=True)  # the search's error is the one to see
         raise
     search.cv = original
-    _amm.release(client)
+    _amm.release(client, token)
     return search
 
 

@@ -138,3 +138,28 @@ def test_the_memory_manager_stays_paused_until_the_last_search_ends(local_client
     seen["thread"].join(30)
     assert seen["after A ended"] is False  # B still needs its replicas
     assert local_client.amm.running()  # restarted once B ended
+
+
+def test_a_search_whose_client_vanished_does_not_hold_the_pause(local_client):
+    import time
+
+    X, y = load_iris(return_X_y=True)
+    other = distributed.Client(local_client.scheduler.address)
+    gone = other.id
+
+    def close_and_fail():
+        other.close()
+        raise RuntimeError("lost")
+
+    with pytest.raises(RuntimeError, match="lost"):
+        fit_on_dask(_Scripted(ScratchLogisticRegression(), {"learning_rate": [0.1]},
+                              script=close_and_fail), X, y, client=other)
+    assert not local_client.amm.running()  # its release could not reach the scheduler
+    deadline = time.monotonic() + 30
+    while local_client.run_on_scheduler(
+            lambda dask_scheduler: gone in dask_scheduler.clients):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    fit_on_dask(_Scripted(ScratchLogisticRegression(), {"learning_rate": [0.1]},
+                          script=lambda: None), X, y, client=local_client)
+    assert local_client.amm.running()  # the next search's end restarted it
