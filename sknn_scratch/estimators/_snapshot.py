@@ -7,9 +7,9 @@ weights, ``history_`` and curves up to that epoch, ``n_iter_``/``t_``, and the
 optimizer's state and the generator as they are after it. So a checkpoint
 callback can ``save_model`` it, and ``warm_start`` from the saved file continues
 exactly as the uninterrupted fit does, also when it stops on its own (the
-stopping rule's running state, :mod:`._stopstate`). It holds no training data and nothing of
-the running fit (see ``_callbacks.CallbackSupportMixin.__copy__``), and it never
-shares a mutable array or list with the live estimator.
+stopping rule's running state, :mod:`._stopstate`). It holds no training data
+and nothing of the running fit (see ``_callbacks.CallbackSupportMixin.__copy__``),
+and it never shares a mutable array or list with the live estimator.
 """
 
 import copy

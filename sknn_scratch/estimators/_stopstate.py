@@ -14,10 +14,6 @@ import numpy as np
 
 from ..training.callbacks import ConvergenceMonitor, EarlyStopping
 
-#: The monitors' reasons whose state is carried.
-RULES = ("early_stopping", "tol")
-
-
 def carried(est, resume, rule):
     """The state ``est`` (a checkpoint) carries for ``rule``, or None."""
     state = getattr(est, "_stopping_state", None) if resume else None
