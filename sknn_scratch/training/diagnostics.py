@@ -84,6 +84,10 @@ def scale_hint(X, solver=None):
     )
 
 
+#: Largest |feature| that still looks standardised (a few standard deviations)
+_STANDARDISED_PEAK = 10.0
+
+
 def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0):
     """Why Newton's method stopped before its gradient test (``max |g| <= tol``) passed.
 
@@ -103,10 +107,22 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
             "make_pipeline(StandardScaler(), model), as the notes' 'normalizing "
             "inputs' section says."
         )
-    change = losses[-2] - losses[-1] if n_iter > 1 else float("nan")
-    found = (f"the largest gradient entry is {grad_max:.3g} > tol={tol:g} (last "
-             f"change {change:.3g}, loss {losses[-1]:.6g})")
+    # after one iteration there is no earlier loss to compare with
+    change = (f"last change {losses[-2] - losses[-1]:.3g}, " if n_iter > 1 else "")
+    found = (f"the largest gradient entry is {grad_max:.3g} > tol={tol:g} ({change}"
+             f"loss {losses[-1]:.6g})")
     floor = np.finfo(np.float64).eps * largest_feature
+    if floor > tol and grad_max <= floor:
+        # already within round-off: more iterations cannot help; smaller feature
+        # values can, unless they are already of standardised size
+        fix = ("Standardise the features, e.g. make_pipeline(StandardScaler(), model), "
+               "or use a larger tol." if largest_feature > _STANDARDISED_PEAK
+               else "Use a larger tol.")
+        return (
+            f"Newton's method stopped at iteration {n_iter}: {found}, which is already "
+            f"within float64 round-off for feature values up to {largest_feature:.3g} "
+            f"(about {floor:.1g}): tol is out of reach. {fix}"
+        )
     if floor > tol:
         return (
             f"Newton's method stopped at iteration {n_iter} before converging: "

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from sknn_scratch.training import diagnostics
 from sknn_scratch.training.diagnostics import scale_hint
 
 
@@ -77,3 +78,25 @@ def test_columns_constant_up_to_rounding_give_no_scale_hint():
     assert scale_hint(X) is None
     X[:, 2] = -0.0334 + 1e-6 * rng.standard_normal(300)  # a real, tiny feature
     assert scale_hint(X) is not None
+
+
+def test_newton_message_after_one_iteration_names_no_change():
+    # one iteration: no earlier loss to subtract ("last change nan" before)
+    message = diagnostics.newton_message(None, [0.796], 0.0731, 1e-4, max_iter=1)
+    assert "nan" not in message and "max_iter=1" in message
+
+
+def test_newton_message_at_round_off_asks_only_for_a_larger_tol():
+    # the gradient (1.1e-17) is already below float64's round-off for features up to
+    # 3.17 (~7e-16): the message must not claim round-off keeps it *near* 7e-16,
+    # nor tell the user to standardise features that are already standardised
+    message = diagnostics.newton_message(None, [0.5, 0.5], 1.13e-17, 1e-17, max_iter=100,
+                                         largest_feature=3.17)
+    assert "larger tol" in message and "StandardScaler" not in message
+    assert "round-off" in message
+    # a gradient above the round-off floor (2e-11 here), or features far from
+    # standardised, keep the standardisation advice
+    for grad, peak in ((1e-6, 1e5), (1e-12, 1e5)):
+        message = diagnostics.newton_message(None, [0.5, 0.5], grad, 1e-17, max_iter=100,
+                                             largest_feature=peak)
+        assert "StandardScaler" in message and "larger tol" in message
