@@ -46,7 +46,8 @@ __all__ = ["load", "RuntimeModel", "FILES"]
 #: folder: copied with this layout next to NumPy and h5py, they serve a model on
 #: a device that has neither scikit-learn nor SciPy (README, "Deployment").
 FILES = ("__init__.py", "_arrays.py", "_h5reader.py", "_modelfile.py",
-         "_pipelinefile.py", "_plaindata.py", "_scalers.py", "_seal.py", "runtime.py",
+         "_pipelinefile.py", "_plaindata.py", "_scalers.py", "_seal.py", "_stopfile.py",
+         "runtime.py",
          "core/__init__.py", "core/activations.py", "core/flat.py",
          "core/initializers.py", "core/losses.py", "core/network.py", "core/predict.py",
          "core/sparse.py")

@@ -287,7 +287,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 res.failure)
             largest = abs(X).max() if X.size else 0.0
             message = diagnostics.newton_message(res.failure, res.losses, res.grad_max,
-                                                 self.tol or 0.0, self.max_iter, largest)
+                                                 self.tol or 0.0, self.max_iter, largest,
+                                                 res.start_loss)
         W, b = unpack(res.theta)
         if self.verbose:
             for r in records:

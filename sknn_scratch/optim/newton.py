@@ -45,6 +45,7 @@ class NewtonResult:
     losses: list
     failure: str = None
     grad_max: float = np.nan
+    start_loss: float = np.nan  # the objective at the starting point
 
 
 def conjugate_gradient(hvp, b, tol, max_iter, inverse_diagonal=None):
@@ -198,6 +199,7 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
     theta = np.array(theta0, dtype=float, copy=True)
     max_cg = max_cg or MAX_CG
     f, g = fun_grad(theta)
+    start_loss = f
     history, failure, converged, it = [], None, False, 0
     while True:
         grad_max = float(np.max(np.abs(g))) if g.size else 0.0
@@ -261,4 +263,5 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
     if not history:  # no step taken: one record of the starting point
         history.append(f)
     return NewtonResult(theta=theta, n_iter=max(it, 1), converged=converged,
-                        losses=history, failure=failure, grad_max=grad_max)
+                        losses=history, failure=failure, grad_max=grad_max,
+                        start_loss=start_loss)

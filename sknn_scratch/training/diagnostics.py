@@ -88,11 +88,13 @@ def scale_hint(X, solver=None):
 _STANDARDISED_PEAK = 10.0
 
 
-def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0):
+def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0,
+                   start_loss=np.nan):
     """Why Newton's method stopped before its gradient test (``max |g| <= tol``) passed.
 
     ``failure`` is the solver's: ``'overflow'``, ``'line search'`` or None (it ran
     out of iterations); ``losses`` the objective after each iteration.
+    ``start_loss`` the objective before the first iteration (NaN if unknown).
     ``largest_feature`` is ``max |X|``: the gradient ``X^T (P - Y) / S`` carries
     round-off of about ``eps max |X|``, and no number of iterations brings it
     below that.
@@ -107,8 +109,9 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
             "make_pipeline(StandardScaler(), model), as the notes' 'normalizing "
             "inputs' section says."
         )
-    # after one iteration there is no earlier loss to compare with
-    change = (f"last change {losses[-2] - losses[-1]:.3g}, " if n_iter > 1 else "")
+    # after one iteration the change is from the starting point (when known)
+    before = losses[-2] if n_iter > 1 else start_loss
+    change = f"last change {before - losses[-1]:.3g}, " if np.isfinite(before) else ""
     found = (f"the largest gradient entry is {grad_max:.3g} > tol={tol:g} ({change}"
              f"loss {losses[-1]:.6g})")
     floor = np.finfo(np.float64).eps * largest_feature

@@ -81,9 +81,13 @@ def test_columns_constant_up_to_rounding_give_no_scale_hint():
 
 
 def test_newton_message_after_one_iteration_names_no_change():
-    # one iteration: no earlier loss to subtract ("last change nan" before)
+    # one iteration: no earlier loss to subtract ("last change nan" before); the
+    # change from the starting point when the solver gives it
     message = diagnostics.newton_message(None, [0.796], 0.0731, 1e-4, max_iter=1)
     assert "nan" not in message and "max_iter=1" in message
+    message = diagnostics.newton_message(None, [0.796], 0.0731, 1e-4, max_iter=1,
+                                         start_loss=0.896)
+    assert "last change 0.1," in message
 
 
 def test_newton_message_at_round_off_asks_only_for_a_larger_tol():
