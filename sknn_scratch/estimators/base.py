@@ -8,7 +8,6 @@ once, on top of :mod:`sknn_scratch.core` and :mod:`sknn_scratch.training`.
 
 import copy
 import dataclasses
-import functools
 import warnings
 from numbers import Integral, Real
 
@@ -23,31 +22,8 @@ from .._compat import (Interval, IntervalNotBool, Options, StrOptions, _fit_cont
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
 from . import _data, _fitting, _snapshot
+from ._atomic import keep_state_on_error as _keep_state_on_error
 from ._weights import check_weight_shapes, dense_weights, row_ordered
-
-
-def _keep_state_on_error(method):
-    """A failed ``fit``/``partial_fit`` leaves the estimator exactly as it was.
-
-    A resumed fit extends ``history_`` and the curves in place (``_store``), so
-    their lengths are remembered too and cut back on failure.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        before = dict(self.__dict__)
-        lengths = {name: len(value) for name, value in before.items()
-                   if isinstance(value, list)}
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            for name, length in lengths.items():
-                del before[name][length:]
-            raise
-
-    return wrapper
 
 
 #: Sizes and counts: positive ints, and not bools (``n_hidden=True`` is a mistake).
