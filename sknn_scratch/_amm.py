@@ -14,6 +14,16 @@ or release on that scheduler.
 import uuid
 
 
+def _drop_vanished(state, dask_scheduler):
+    """Drop the holders whose client is gone (they will never release); returns
+    whether any was dropped."""
+    gone = [held for held, owner in state["holders"].items()
+            if owner not in dask_scheduler.clients]
+    for held in gone:
+        del state["holders"][held]
+    return bool(gone)
+
+
 def pause(client):
     """Count one more search on the cluster; the first one stops the manager.
 
@@ -24,18 +34,17 @@ def pause(client):
     def on_scheduler(dask_scheduler):
         amm = dask_scheduler.extensions.get("amm")
         state = getattr(dask_scheduler, "_sknn_scratch_amm_pauses", None)
-        if state is not None:
-            # holders whose client is gone will never release: drop them
-            for held, owner in list(state["holders"].items()):
-                if owner not in dask_scheduler.clients:
-                    del state["holders"][held]
-            if not state["holders"] and state["was_running"] and amm is not None:
-                amm.start()
-        if state is None or not state["holders"]:
-            state = {"holders": {}, "was_running": bool(amm and amm.running)}
+        if state is None:
+            state = {"holders": {}, "was_running": False}
             setattr(dask_scheduler, "_sknn_scratch_amm_pauses", state)
-            if amm is not None:
-                amm.stop()
+        if not state["holders"]:
+            # no search holds the pause: the manager is as its user left it
+            state["was_running"] = bool(amm and amm.running)
+        # emptied by the cleanup: the manager is still stopped by the vanished
+        # searches' pause, and state["was_running"] still tells how it was before
+        _drop_vanished(state, dask_scheduler)
+        if not state["holders"] and amm is not None:
+            amm.stop()
         state["holders"][token] = client_id
 
     client.run_on_scheduler(on_scheduler)
@@ -52,7 +61,11 @@ def release(client, token, *, quiet=False):
     """
     def on_scheduler(dask_scheduler):
         state = getattr(dask_scheduler, "_sknn_scratch_amm_pauses", None)
-        if state is None or state["holders"].pop(token, None) is None:
+        if state is None:
+            return
+        released = state["holders"].pop(token, None) is not None
+        dropped = _drop_vanished(state, dask_scheduler)
+        if not (released or dropped):
             return
         amm = dask_scheduler.extensions.get("amm")
         if not state["holders"] and state["was_running"] and amm is not None:

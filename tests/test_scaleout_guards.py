@@ -163,3 +163,26 @@ def test_a_search_whose_client_vanished_does_not_hold_the_pause(local_client):
     fit_on_dask(_Scripted(ScratchLogisticRegression(), {"learning_rate": [0.1]},
                           script=lambda: None), X, y, client=local_client)
     assert local_client.amm.running()  # the next search's end restarted it
+
+
+def test_a_release_drops_the_searches_whose_client_vanished(local_client):
+    # X pauses, Y pauses, X's client closes without releasing, Y releases: Y was
+    # the last live search, so the manager runs again
+    import time
+
+    from sknn_scratch import _amm
+
+    x_client = distributed.Client(local_client.scheduler.address)
+    gone = x_client.id
+    assert local_client.amm.running()
+    _amm.pause(x_client)
+    y_token = _amm.pause(local_client)
+    x_client.close()
+    deadline = time.monotonic() + 30
+    while local_client.run_on_scheduler(
+            lambda dask_scheduler: gone in dask_scheduler.clients):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert not local_client.amm.running()
+    _amm.release(local_client, y_token)
+    assert local_client.amm.running()
