@@ -116,18 +116,17 @@ def fit_on_dask(search, X, y=None, *, groups=None, client=None, **fit_params):
     # The active memory manager (on by default) drops "superfluous" replicas every
     # few seconds, which would undo the broadcast: paused during the search.
     token = _amm.pause(client)
-    original = search.cv
+    original, failed = search.cv, True
     try:
         search.cv = splits
         with joblib.parallel_config(backend="dask", client=client, scatter=inputs):
             search.fit(X, y, **({} if groups is None else {"groups": groups}),
                        **fit_params)
-    except BaseException:
+        failed = False
+    finally:
         search.cv = original
-        _amm.release(client, token, quiet=True)  # the search's error is the one to see
-        raise
-    search.cv = original
-    _amm.release(client, token)
+        # on failure the search's error is the one to see: release stays quiet
+        _amm.release(client, token, quiet=failed)
     return search
 
 
