@@ -109,8 +109,9 @@ def cmd_train(args):
         # one epoch = one pass over the file, chunk after chunk in file order
         # (partial_fit shuffles the rows inside each chunk with the model's rng)
         loss_sum = 0.0
-        for X, y in datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk):
-            X = _scaled_chunk(scaler, _as_features(X), warn=epoch == 0 and loss_sum == 0)
+        for i, (X, y) in enumerate(
+                datasets.iter_h5_batches(args.h5, args.x_key, args.y_key, chunk)):
+            X = _scaled_chunk(scaler, _as_features(X), warn=epoch == 0 and i == 0)
             est.partial_fit(X, as_labels(y), classes=classes)
             loss_sum += est.loss_ * len(y)
             del X, y  # before the next chunk is read: one chunk in memory at a time
