@@ -14,7 +14,8 @@ import numpy as np
 
 #: Root mean square of the inputs above which they count as unscaled.
 LARGE_INPUTS = 10.0
-#: ``--scale`` choices.
+#: ``--scale`` choices (argparse checks them; :func:`fit_scaler` maps each to
+#: its scaler class).
 SCALERS = ("standard", "maxabs")
 
 
@@ -60,9 +61,12 @@ def fit_scaler(kind, chunks):
     """
     from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
-    if kind not in SCALERS:
-        raise ValueError(f"--scale must be one of {', '.join(SCALERS)}, got {kind!r}")
-    scaler = StandardScaler() if kind == "standard" else MaxAbsScaler()
+    classes = {"standard": StandardScaler, "maxabs": MaxAbsScaler}
+    try:
+        scaler = classes[kind]()
+    except KeyError:
+        raise ValueError(f"--scale must be one of {', '.join(classes)}, "
+                         f"got {kind!r}") from None
     for X in chunks:
         scaler.partial_fit(X)
     return scaler
