@@ -82,19 +82,29 @@ def _preloaded_worker_processes():
 
     from distributed.utils import get_mp_context
 
+    # the preload list and the server are process-wide; under pytest-xdist other
+    # modules may run in this process afterwards: both are put back at the end
+    server = forkserver._forkserver
+    preload_before = server._preload_modules
+    started_here = server._forkserver_pid is None
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         get_mp_context().set_forkserver_preload(
             ["distributed", "sknn_scratch.estimators", "sklearn.model_selection",
              "joblib", "threadpoolctl"])
-        saved = dict(os.environ)
-        os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                          MKL_NUM_THREADS="1")
         try:
-            forkserver.ensure_running()
+            saved = dict(os.environ)
+            os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                              MKL_NUM_THREADS="1")
+            try:
+                forkserver.ensure_running()
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            yield
         finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        yield
+            get_mp_context().set_forkserver_preload(preload_before)
+            if started_here:
+                server._stop()  # the next user starts a server without our preloads
 
 
 @contextlib.contextmanager
