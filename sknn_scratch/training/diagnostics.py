@@ -115,25 +115,23 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
     found = (f"the largest gradient entry is {grad_max:.3g} > tol={tol:g} ({change}"
              f"loss {losses[-1]:.6g})")
     floor = np.finfo(np.float64).eps * largest_feature
-    if floor > tol and grad_max <= floor:
-        # already within round-off: more iterations cannot help; smaller feature
-        # values can, unless they are already of standardised size
-        fix = ("Standardise the features, e.g. make_pipeline(StandardScaler(), model), "
-               "or use a larger tol." if largest_feature > _STANDARDISED_PEAK
-               else "Use a larger tol.")
-        return (
-            f"Newton's method stopped at iteration {n_iter}: {found}, which is already "
-            f"within float64 round-off for feature values up to {largest_feature:.3g} "
-            f"(about {floor:.1g}): tol is out of reach. {fix}"
-        )
     if floor > tol:
-        return (
-            f"Newton's method stopped at iteration {n_iter} before converging: "
-            f"{found}, and with feature values up to {largest_feature:.3g} float64 "
-            f"round-off alone leaves the gradient near {floor:.1g}: tol is out of "
-            "reach. Standardise the features, e.g. make_pipeline(StandardScaler(), "
-            "model), or use a larger tol."
-        )
+        # float64 round-off alone keeps the gradient near floor: more iterations
+        # cannot help. Below it already, only a larger tol helps when the feature
+        # values are of standardised size; otherwise smaller values help too.
+        within = grad_max <= floor
+        fix = ("Use a larger tol." if within and largest_feature <= _STANDARDISED_PEAK
+               else "Standardise the features, e.g. make_pipeline(StandardScaler(), "
+                    "model), or use a larger tol.")
+        if within:
+            where = (f"which is already within float64 round-off for feature values "
+                     f"up to {largest_feature:.3g} (about {floor:.1g})")
+        else:
+            where = (f"and with feature values up to {largest_feature:.3g} float64 "
+                     f"round-off alone leaves the gradient near {floor:.1g}")
+        early = "" if within else " before converging"
+        return (f"Newton's method stopped at iteration {n_iter}{early}: {found}, "
+                f"{where}: tol is out of reach. {fix}")
     if failure == "line search":
         return (
             f"Newton's method stopped at iteration {n_iter}: the line search found no "
