@@ -14,12 +14,13 @@ VANISHING_RATIO = 1e-4
 EXPLOSION_FACTOR = 1e2
 
 
-def feature_scales(X, return_peaks=False):
-    """Standard deviation of each column of ``X``, in float64, without overflow.
+def feature_scales(X):
+    """Standard deviation of each column of ``X``, in float64, without overflow,
+    and each column's largest ``|x|``: ``(scales, peaks)``.
 
     Each column is divided by its largest ``|x|`` first: the variance of values
     near 1e300 (1e30 in float32) would overflow to inf, the standard deviation
-    does not. ``return_peaks=True`` also returns those largest ``|x|``.
+    does not.
     """
     X = np.asarray(X)
     scales, peaks = np.empty(X.shape[1]), np.empty(X.shape[1])
@@ -30,7 +31,7 @@ def feature_scales(X, return_peaks=False):
         peak[peak == 0] = 1.0  # all-zero column: std 0 either way
         block /= peak
         scales[start:start + _COLUMNS] = peak * block.std(axis=0)
-    return (scales, peaks) if return_peaks else scales
+    return scales, peaks
 
 
 _COLUMNS = 16
@@ -55,7 +56,7 @@ def scale_hint(X, solver=None):
         return None
     step = max(1, X.shape[0] // 2000)  # a strided sample of rows is enough
     sample = X[::step]
-    std, peaks = feature_scales(sample, return_peaks=True)
+    std, peaks = feature_scales(sample)
     # a column constant up to rounding (e.g. std 7e-16 around -0.03, values
     # apart) has no scale: its spread is within 1024 units in the last place
     eps = np.finfo(X.dtype).eps if X.dtype.kind == "f" else 0.0
