@@ -18,13 +18,13 @@ import scipy.sparse as sp
 
 from .losses import inplace_output
 
-#: Up to this many parameters (dense ``X``), Newton forms ``H`` and solves exactly:
-#: the matrix costs the arithmetic of ~p/2 products at matrix-matrix speed, where
-#: conjugate gradient needs up to ``p`` products per step, each a Python-level
-#: round of small operations.
+#: Up to this many parameters (dense or sparse ``X``), Newton forms ``H`` and
+#: solves exactly: the matrix costs the arithmetic of ~p/2 products at
+#: matrix-matrix speed, where conjugate gradient needs up to ``p`` products per
+#: step, each a Python-level round of small operations.
 MATRIX_MAX_PARAMETERS = 128
-#: One sigmoid output, dense ``X`` with at most this many rows and at least
-#: ``SAMPLE_SPACE_WIDTH`` times as many features: exact steps in sample space
+#: One sigmoid output, ``X`` (dense or sparse) with at most this many rows and at
+#: least ``SAMPLE_SPACE_WIDTH`` times as many features: exact steps in sample space
 #: (:class:`SampleSpaceStep`; the Gram matrix once costs ``n`` passes' arithmetic
 #: at matrix-matrix speed, about as much as ~n / 8 Hessian products).
 SAMPLE_SPACE_MAX_ROWS = 512
@@ -210,11 +210,13 @@ class SampleSpaceStep:
     """
 
     def __init__(self, X, sample_weight, weight_sum, alpha):
-        self.X, self.weight_sum = X, weight_sum
+        # float64 once (n <= SAMPLE_SPACE_MAX_ROWS rows): a float32 X times the
+        # float64 step vectors would be copied to float64 by NumPy at every step
+        self.X = X if X.dtype == np.float64 else X.astype(np.float64)
+        self.weight_sum = weight_sum
         self.row_weight = sample_weight / weight_sum
         self.penalty = alpha / weight_sum  # lambda
-        wide = X if X.dtype == np.float64 else X.astype(np.float64)
-        self.gram = wide @ wide.T
+        self.gram = self.X @ self.X.T
         if sp.issparse(self.gram):
             self.gram = self.gram.toarray()
 

@@ -13,7 +13,7 @@ from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
 from ..core import hessian as linear_hessian
 from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
-from ..optim.newton import ExactStep, newton_cg
+from ..optim.newton import ExactStep, exact_step, newton_cg
 from ..training import diagnostics
 from ..training.loop import TrainingResult, make_evaluator
 from ._docs import shared_docs
@@ -234,7 +234,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 return ExactStep(lambda g: sample_space(P, g))
             hessian = LinearHessian(Xc, P, swc, weight_sum, alpha)
             if exact:
-                return hessian.matrix()
+                H = hessian.matrix()
+                return ExactStep(lambda g: exact_step(H, g))
 
             def hvp(v):
                 HW, hb = hessian.product(*unpack(v))

@@ -2,7 +2,8 @@
 
 Each iteration solves ``H p = -g`` approximately with conjugate gradient, using
 only Hessian-vector products (``hvp(v) = H v``), or exactly when the caller
-hands over ``H`` itself (a few parameters: :func:`exact_step`), then takes the
+hands over an :class:`ExactStep` (a few parameters: e.g. :func:`exact_step` from
+``H`` itself), then takes the
 step with an Armijo backtracking line search. The CG tolerance follows the usual
 forcing term ``eta_k = min(0.5, sqrt(||g||)) ||g||`` far from the optimum, never
 tighter than the stopping rule needs (see :func:`forcing_tolerance`).
@@ -90,7 +91,8 @@ def conjugate_gradient(hvp, b, tol, max_iter, inverse_diagonal=None):
 @dataclass
 class ExactStep:
     """What ``make_hvp`` returns when the caller solves ``H p = -g`` itself:
-    ``solve(g)`` is the Newton step ``-H^-1 g`` (exact, so no CG)."""
+    ``solve(g)`` is the Newton step ``-H^-1 g`` (exact, so no CG). From the
+    Hessian matrix ``H``: ``ExactStep(lambda g: exact_step(H, g))``."""
 
     solve: object
 
@@ -169,9 +171,9 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
     fun_grad : callable ``theta -> (f, g)``
     make_hvp : callable ``theta -> (v -> H(theta) v)``
         Or ``theta -> (hvp, inverse_diagonal)`` to precondition CG with the
-        Hessian's diagonal (see :func:`conjugate_gradient`), or ``theta -> H``
-        (a 2-D ndarray) for the exact step (:func:`exact_step`), or ``theta ->
-        ExactStep(solve)`` when the caller computes the exact step itself.
+        Hessian's diagonal (see :func:`conjugate_gradient`), or ``theta ->
+        ExactStep(solve)`` when the caller computes the exact step itself (from
+        the Hessian matrix: :func:`exact_step`).
     theta0 : ndarray (not modified)
     tol : float
         Converged when the largest entry of the gradient is at most ``tol``
@@ -210,9 +212,7 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
             break
         gnorm = float(np.linalg.norm(g))
         hvp = make_hvp(theta)
-        if isinstance(hvp, np.ndarray):
-            p = exact_step(hvp, g)
-        elif isinstance(hvp, ExactStep):
+        if isinstance(hvp, ExactStep):
             p = hvp.solve(g)
         else:
             hvp, inverse_diagonal = hvp if isinstance(hvp, tuple) else (hvp, None)

@@ -14,12 +14,13 @@ VANISHING_RATIO = 1e-4
 EXPLOSION_FACTOR = 1e2
 
 
-def feature_scales(X, return_peaks=False):
-    """Standard deviation of each column of ``X``, in float64, without overflow.
+def feature_scales(X):
+    """Standard deviation of each column of ``X``, in float64, without overflow,
+    and each column's largest ``|x|``: ``(scales, peaks)``.
 
     Each column is divided by its largest ``|x|`` first: the variance of values
     near 1e300 (1e30 in float32) would overflow to inf, the standard deviation
-    does not. ``return_peaks=True`` also returns those largest ``|x|``.
+    does not.
     """
     X = np.asarray(X)
     scales, peaks = np.empty(X.shape[1]), np.empty(X.shape[1])
@@ -30,7 +31,7 @@ def feature_scales(X, return_peaks=False):
         peak[peak == 0] = 1.0  # all-zero column: std 0 either way
         block /= peak
         scales[start:start + _COLUMNS] = peak * block.std(axis=0)
-    return (scales, peaks) if return_peaks else scales
+    return scales, peaks
 
 
 _COLUMNS = 16
@@ -55,7 +56,7 @@ def scale_hint(X, solver=None):
         return None
     step = max(1, X.shape[0] // 2000)  # a strided sample of rows is enough
     sample = X[::step]
-    std, peaks = feature_scales(sample, return_peaks=True)
+    std, peaks = feature_scales(sample)
     # a column constant up to rounding (e.g. std 7e-16 around -0.03, values
     # apart) has no scale: its spread is within 1024 units in the last place
     eps = np.finfo(X.dtype).eps if X.dtype.kind == "f" else 0.0
@@ -115,25 +116,23 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
     found = (f"the largest gradient entry is {grad_max:.3g} > tol={tol:g} ({change}"
              f"loss {losses[-1]:.6g})")
     floor = np.finfo(np.float64).eps * largest_feature
-    if floor > tol and grad_max <= floor:
-        # already within round-off: more iterations cannot help; smaller feature
-        # values can, unless they are already of standardised size
-        fix = ("Standardise the features, e.g. make_pipeline(StandardScaler(), model), "
-               "or use a larger tol." if largest_feature > _STANDARDISED_PEAK
-               else "Use a larger tol.")
-        return (
-            f"Newton's method stopped at iteration {n_iter}: {found}, which is already "
-            f"within float64 round-off for feature values up to {largest_feature:.3g} "
-            f"(about {floor:.1g}): tol is out of reach. {fix}"
-        )
     if floor > tol:
-        return (
-            f"Newton's method stopped at iteration {n_iter} before converging: "
-            f"{found}, and with feature values up to {largest_feature:.3g} float64 "
-            f"round-off alone leaves the gradient near {floor:.1g}: tol is out of "
-            "reach. Standardise the features, e.g. make_pipeline(StandardScaler(), "
-            "model), or use a larger tol."
-        )
+        # float64 round-off alone keeps the gradient near floor: more iterations
+        # cannot help. Below it already, only a larger tol helps when the feature
+        # values are of standardised size; otherwise smaller values help too.
+        within = grad_max <= floor
+        fix = ("Use a larger tol." if within and largest_feature <= _STANDARDISED_PEAK
+               else "Standardise the features, e.g. make_pipeline(StandardScaler(), "
+                    "model), or use a larger tol.")
+        if within:
+            where = (f"which is already within float64 round-off for feature values "
+                     f"up to {largest_feature:.3g} (about {floor:.1g})")
+        else:
+            where = (f"and with feature values up to {largest_feature:.3g} float64 "
+                     f"round-off alone leaves the gradient near {floor:.1g}")
+        early = "" if within else " before converging"
+        return (f"Newton's method stopped at iteration {n_iter}{early}: {found}, "
+                f"{where}: tol is out of reach. {fix}")
     if failure == "line search":
         return (
             f"Newton's method stopped at iteration {n_iter}: the line search found no "

@@ -9,6 +9,24 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sknn_scratch import ScratchLogisticRegression
+from sknn_scratch.core import hessian
+from sknn_scratch.optim import newton
+
+
+@pytest.fixture
+def cg_only(monkeypatch):
+    """Newton by sparse conjugate gradient even for few parameters (no explicit
+    Hessian); returns the list of CG calls, to check that path was taken."""
+    monkeypatch.setattr(hessian, "MATRIX_MAX_PARAMETERS", 0)
+    calls = []
+    solve = newton.conjugate_gradient
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(newton, "conjugate_gradient", spy)
+    return calls
 
 
 def sparse_problem(n_classes, dtype=np.float64, seed=0, m=300, n=40):
@@ -30,8 +48,9 @@ def test_sparse_newton_matches_the_dense_path(n_classes):
     np.testing.assert_allclose(sparse.intercept_, dense.intercept_, rtol=0, atol=1e-8)
 
 
-def test_sparse_newton_with_duplicate_entries_matches_the_summed_matrix():
-    # A CSR matrix with duplicate (row, column) entries means their sum, as in scipy.
+def test_sparse_newton_with_duplicate_entries_matches_the_summed_matrix(cg_only):
+    # A CSR matrix with duplicate (row, column) entries means their sum, as in scipy
+    # (CG's Jacobi preconditioner squares the entries: they must be summed first).
     X, y = sparse_problem(2)
     csr = sp.csr_matrix(X)
     # each row's entries twice, each at half its value
@@ -47,13 +66,15 @@ def test_sparse_newton_with_duplicate_entries_matches_the_summed_matrix():
     a = ScratchLogisticRegression(tol=1e-12).fit(csr, y)
     b = ScratchLogisticRegression(tol=1e-12).fit(doubled, y)
     np.testing.assert_allclose(b.coef_, a.coef_, rtol=0, atol=1e-8)
+    assert cg_only
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_float32_sparse_input_stays_float32(n_classes):
+def test_float32_sparse_input_stays_float32(n_classes, cg_only):
     X, y = sparse_problem(n_classes, dtype=np.float32)
     Xs = sp.csr_matrix(X)
     clf = ScratchLogisticRegression().fit(Xs, y)
+    assert cg_only  # sparse CG, not the explicit Hessian
     assert Xs.dtype == np.float32  # the caller's matrix is untouched
     assert clf.coef_.dtype == clf.intercept_.dtype == np.float32
     assert clf.predict_proba(Xs).dtype == np.float32

@@ -297,7 +297,8 @@ def test_exact_step_on_a_singular_matrix_takes_no_step_along_its_null_space():
 def test_newton_with_the_hessian_matrix_converges_in_one_step_on_a_quadratic():
     A, b = spd_system(n=5, seed=1)
     fun_grad, _ = quadratic(A, b)
-    res = newton_cg(fun_grad, lambda theta: A, np.zeros(5), tol=1e-10)
+    res = newton_cg(fun_grad, lambda theta: ExactStep(lambda g: exact_step(A, g)),
+                    np.zeros(5), tol=1e-10)
     x_star = np.linalg.solve(A, b)
     assert res.converged
     # the first step lands on the minimum (the second is the confirming solve's,
@@ -308,7 +309,9 @@ def test_newton_with_the_hessian_matrix_converges_in_one_step_on_a_quadratic():
 
 def test_newton_with_a_non_finite_hessian_matrix_is_an_overflow_failure():
     A, b = spd_system(n=3)
-    res = newton_cg(quadratic(A, b)[0], lambda theta: np.full((3, 3), np.nan),
+    nan = np.full((3, 3), np.nan)
+    res = newton_cg(quadratic(A, b)[0],
+                    lambda theta: ExactStep(lambda g: exact_step(nan, g)),
                     np.zeros(3), tol=1e-8)
     assert not res.converged and res.failure == "overflow"
 
