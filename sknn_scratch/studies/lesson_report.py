@@ -5,7 +5,7 @@ from pathlib import Path
 
 from .. import __version__
 from .lessons import format_lesson_table
-from .preflight import clear_earlier_study, write_record
+from .preflight import clear_earlier_study, make_out_folder, write_record
 
 
 def write_lesson_figures(out, lesson):
@@ -80,7 +80,7 @@ def run_lesson_preset(preset, out, *, random_state=0, max_iter=None, n_jobs=2,
         run_lesson(lesson, n_jobs=n_jobs, progress=unit)
     print(format_lesson_table(lesson))
     clear_earlier_study(stale)
-    Path(out).mkdir(parents=True, exist_ok=True)
+    make_out_folder(out)
     with progress.phase("figures"):
         figures = write_lesson_figures(out, lesson)
     settings = {"preset": preset, "random_state": random_state, "max_iter": max_iter,
