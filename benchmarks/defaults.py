@@ -1,4 +1,4 @@
-"""(i) The estimators at their defaults vs scikit-learn's at theirs (issue 11).
+"""(m) The estimators at their defaults vs scikit-learn's at theirs (issue 11).
 
 Each model is a ``make_pipeline(StandardScaler(), model)`` with every parameter
 left at its default (``random_state=0`` for the nets), scored by 5-fold stratified

@@ -1,4 +1,4 @@
-"""Section i: the three lesson presets of ``sknn-scratch study``, in full.
+"""Section (l): the three lesson presets of ``sknn-scratch study``, in full.
 
 Each preset (hidden-units on the flower, init on circles, optimizers on moons) is
 run as the command runs it (its independent fits on 2 processes) and timed on

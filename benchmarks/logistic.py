@@ -1,4 +1,4 @@
-"""(i) ScratchLogisticRegression vs LogisticRegression, both at their defaults (C=1).
+"""(j) ScratchLogisticRegression vs LogisticRegression, both at their defaults (C=1).
 
 The data users bring to logistic regression: sparse, wide, multiclass. For each
 shape both estimators are fitted at their defaults and compared on the objective

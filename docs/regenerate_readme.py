@@ -27,21 +27,20 @@ README = ROOT / "README.md"
 DIGITS_MARK = "<!-- table: sknn-scratch study (python docs/regenerate_readme.py) -->"
 COURSE_MARK = ("<!-- table: sknn-scratch study --dataset catvnoncat --preset course "
                "(python docs/regenerate_readme.py --course) -->")
-#: The course table's rows: study model name -> README label, course's numbers.
-COURSE_ROWS = {
-    "logistic regression": ("logistic regression, zeros, lr 0.005 × 2000", "99 / 70"),
-    "2-layer net [7]": ("2-layer net [7] relu, random ×0.01, lr 0.0075 × 2500",
-                        "100 / 72"),
-    "4-layer net [20, 7, 5]": ("4-layer net [20, 7, 5] relu, randn/√n, lr 0.0075 × 2500",
-                               "98.6 / 80"),
+#: The course table's rows: study model name -> README label (the course's own
+#: numbers come from study.COURSE_RESULTS).
+COURSE_LABELS = {
+    "logistic regression": "logistic regression, zeros, lr 0.005 × 2000",
+    "2-layer net [7]": "2-layer net [7] relu, random ×0.01, lr 0.0075 × 2500",
+    "4-layer net [20, 7, 5]": "4-layer net [20, 7, 5] relu, randn/√n, lr 0.0075 × 2500",
 }
 
 
-def run_study(argv):
-    """``sknn-scratch study`` in a temporary folder: (printed table, folder)."""
+def run_study(argv, tmp):
+    """``sknn-scratch study`` in a folder inside ``tmp``: (printed table, folder)."""
     from sknn_scratch.cli import main
 
-    out = Path(tempfile.mkdtemp(prefix="sknn-readme-")) / "study"
+    out = Path(tmp) / "study"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         code = main(["study", "--quiet", "--out", str(out), *argv])
@@ -61,10 +60,13 @@ def replace_block(text, mark, block):
 
 
 def course_table(results):
+    from sknn_scratch.studies.study import COURSE_RESULTS
+
     lines = ["| model (train / test accuracy %) | sknn_scratch | course |", "|---|---|---|"]
     for model in results["models"]:
-        label, course = COURSE_ROWS[model["name"]]
-        lines.append(f"| {label} | {100 * model['train_accuracy']:.1f} / "
+        name = model["name"]
+        course = " / ".join(f"{accuracy:g}" for accuracy in COURSE_RESULTS[name])
+        lines.append(f"| {COURSE_LABELS[name]} | {100 * model['train_accuracy']:.1f} / "
                      f"{100 * model['test_accuracy']:.1f} | {course} |")
     return "\n".join(lines) + "\n"
 
@@ -81,15 +83,17 @@ def main(argv=None):
                         help="also rerun the course preset (needs the cat files)")
     args = parser.parse_args(argv)
     text = README.read_text(encoding="utf-8")
-    table, study = run_study([])
-    text = replace_block(text, DIGITS_MARK, f"```\n{table}\n```\n")
-    copy_figures(study, ROOT / "docs" / "digits")
+    with tempfile.TemporaryDirectory(prefix="sknn-readme-") as tmp:
+        table, study = run_study([], tmp)
+        text = replace_block(text, DIGITS_MARK, f"```\n{table}\n```\n")
+        copy_figures(study, ROOT / "docs" / "digits")
     if args.course:
-        _, study = run_study(["--dataset", "catvnoncat", "--preset", "course",
-                              "--no-learning-curve"])
-        results = json.loads((study / "results.json").read_text(encoding="utf-8"))
-        text = replace_block(text, COURSE_MARK, course_table(results))
-        copy_figures(study, ROOT / "docs" / "course")
+        with tempfile.TemporaryDirectory(prefix="sknn-readme-") as tmp:
+            _, study = run_study(["--dataset", "catvnoncat", "--preset", "course",
+                                  "--no-learning-curve"], tmp)
+            results = json.loads((study / "results.json").read_text(encoding="utf-8"))
+            text = replace_block(text, COURSE_MARK, course_table(results))
+            copy_figures(study, ROOT / "docs" / "course")
     README.write_text(text, encoding="utf-8")
     print(f"updated {README.relative_to(ROOT)}", file=sys.stderr)
     return 0

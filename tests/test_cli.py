@@ -285,6 +285,27 @@ def test_a_real_scheduler_passes_the_check():
         asyncio.run(in_a_notebook())
 
 
+def test_a_scheme_whose_server_never_sends_the_handshake_is_cut_off(monkeypatch):
+    # dask's connect reads the handshake without a timeout: a tls:// server that
+    # accepts and never answers would hang it (here a connect that never returns)
+    pytest.importorskip("distributed")
+    import asyncio
+    import time
+
+    import distributed.comm
+
+    from sknn_scratch.studies.preflight import StudyUsageError, check_scheduler
+
+    async def silent(address, **kwargs):
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(distributed.comm, "connect", silent)
+    start = time.perf_counter()
+    with pytest.raises(StudyUsageError, match="answered within 0.4 s"):
+        check_scheduler("tls://127.0.0.1:1", timeout=0.2)
+    assert time.perf_counter() - start < 5
+
+
 def test_local_scheduler_prints_no_dashboard_port_warning():
     pytest.importorskip("distributed")
     import socket

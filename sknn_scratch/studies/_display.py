@@ -9,6 +9,8 @@ import numbers
 
 from sklearn.exceptions import NotFittedError
 
+from .bias_variance import scoring_name
+
 
 class NotFittedForPlot(NotFittedError, TypeError):
     """An unfitted estimator given to a plot: scikit-learn's NotFittedError, and a
@@ -52,24 +54,10 @@ def estimator_name(estimator):
     return type(estimator).__name__
 
 
-def scorer_name(scoring):
-    """A readable name for a ``scoring``: the string itself, a ``make_scorer``
-    scorer's metric (``neg_`` prefixed when lower is better), a function's name."""
-    if scoring is None:
-        return "score"
-    if isinstance(scoring, str):
-        return scoring
-    metric = getattr(scoring, "_score_func", None)
-    if metric is not None:  # sklearn's _Scorer from make_scorer
-        name = getattr(metric, "__name__", type(metric).__name__)
-        return f"neg_{name}" if getattr(scoring, "_sign", 1) < 0 else name
-    return getattr(scoring, "__name__", type(scoring).__name__)
-
-
 def error_label(scoring):
     """The y-axis label for ``1 - score``: an error for a score in [0, 1]; for
     a ``neg_*`` scorer (a loss negated) it says what the number is instead."""
-    name = scorer_name(scoring)
+    name = scoring_name(scoring, kwargs=False)
     if name.startswith("neg_"):
         return f"1 - {name} = 1 + {name[4:]} (not an error rate)"
     return f"error (1 - {name})"

@@ -122,13 +122,14 @@ def _above(gap, threshold):
     return gap - threshold > GAP_TOLERANCE
 
 
-def scoring_name(scoring):
+def scoring_name(scoring, *, kwargs=True):
     """A readable name for a ``scoring`` argument.
 
     A string is its own name; a function its ``__name__``; a
     :func:`~sklearn.metrics.make_scorer` object the name of the metric it wraps
     (``neg_`` in front when greater is not better), with its keyword arguments,
-    e.g. ``f1_score(average='macro')`` rather than the class name ``_Scorer``.
+    e.g. ``f1_score(average='macro')`` rather than the class name ``_Scorer``;
+    ``kwargs=False`` leaves the keyword arguments out (the plots' axis labels).
     """
     if scoring is None:
         return "score"
@@ -139,8 +140,8 @@ def scoring_name(scoring):
         name = getattr(func, "__name__", type(func).__name__)
         if getattr(scoring, "_sign", 1) < 0:
             name = "neg_" + name
-        kwargs = ", ".join(f"{k}={v!r}" for k, v in getattr(scoring, "_kwargs", {}).items())
-        return f"{name}({kwargs})" if kwargs else name
+        args = ", ".join(f"{k}={v!r}" for k, v in getattr(scoring, "_kwargs", {}).items())
+        return f"{name}({args})" if kwargs and args else name
     return getattr(scoring, "__name__", type(scoring).__name__)
 
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from .. import __version__
 from .lessons import format_lesson_table
-from .preflight import clear_earlier_study, write_record
+from .preflight import clear_earlier_study, make_out_folder, write_record
+from .study import max_iter_note
 
 
 def write_lesson_figures(out, lesson):
@@ -38,19 +39,10 @@ def write_lesson_figures(out, lesson):
     return figures
 
 
-def max_iter_note(max_iter, notes_iterations):
-    """The report's warning that ``--max-iter`` replaced the notes' count, or ''."""
-    if max_iter is None or max_iter == notes_iterations:
-        return ""
-    return (f"Note: --max-iter {max_iter} ran {max_iter} iterations instead of "
-            f"the notes' {notes_iterations:,}: the results are not comparable with the "
-            "course's published numbers beside them.")
-
-
 def write_lesson_report(out, lesson, figures, timings_md, settings):
     """report.md (table, notes, figures, phase times) and results.json (written
     last, listing every file the lesson wrote)."""
-    override = max_iter_note(settings.get("max_iter"), lesson.iterations)
+    override = max_iter_note(settings.get("max_iter"), {lesson.iterations: ()})
     lines = [f"# sknn-scratch study: {lesson.title} (preset {lesson.preset})", "",
              *([override, ""] if override else []),
              lesson.note, "", format_lesson_table(lesson), ""]
@@ -80,7 +72,7 @@ def run_lesson_preset(preset, out, *, random_state=0, max_iter=None, n_jobs=2,
         run_lesson(lesson, n_jobs=n_jobs, progress=unit)
     print(format_lesson_table(lesson))
     clear_earlier_study(stale)
-    Path(out).mkdir(parents=True, exist_ok=True)
+    make_out_folder(out)
     with progress.phase("figures"):
         figures = write_lesson_figures(out, lesson)
     settings = {"preset": preset, "random_state": random_state, "max_iter": max_iter,

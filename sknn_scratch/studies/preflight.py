@@ -144,7 +144,7 @@ def _host_port(address):
     scheme, location = parse_address(address)
     if scheme != "tcp":
         return None  # tls://, ws://, inproc://...: only dask's own connect tells
-    return scheme, parse_host_port(location)
+    return parse_host_port(location)
 
 
 def check_scheduler(address, timeout=None):
@@ -171,15 +171,17 @@ def check_scheduler(address, timeout=None):
         parsed = _host_port(address)
     except ValueError as exc:
         raise StudyUsageError(f"--scheduler {address}: not an address ({exc})") from None
-    if parsed is not None and parsed[0] == "tcp":
-        _check_greeting(address, *parsed[1], timeout)
+    if parsed is not None:
+        _check_greeting(address, *parsed, timeout)
     _connect(address, timeout)
 
 
 def _connect(address, timeout):
     """Open (and close) a dask connection to ``address``, as the search's Client
     will: any scheme dask knows (tls:// with the configured security), any failure
-    in one line."""
+    in one line. dask's ``connect`` bounds opening the connection by ``timeout``
+    but not its read of the server's handshake: a server that accepts and never
+    answers is cut off ``timeout`` seconds later still."""
     import asyncio
 
     from distributed.comm import connect
@@ -192,7 +194,11 @@ def _connect(address, timeout):
 
     try:  # in a thread of its own: the caller may already run an event loop
         with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, greet()).result()
+            pool.submit(asyncio.run, asyncio.wait_for(greet(), 2 * timeout)).result()
+    except TimeoutError:  # asyncio's, the handshake's read (connect's is an OSError)
+        raise StudyUsageError(
+            f"--scheduler {address}: no dask scheduler answered within {2 * timeout:g} s "
+            "(something accepted the connection but sent no dask handshake)") from None
     except Exception as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StudyUsageError(f"--scheduler {address}: cannot connect to a dask "

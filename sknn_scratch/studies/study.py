@@ -142,19 +142,27 @@ COURSE_ITERATIONS = {"logistic regression": 2000, "2-layer net [7]": 2500,
                      "4-layer net [20, 7, 5]": 2500}
 
 
-def course_max_iter_note(max_iter):
-    """The course report's warning that ``--max-iter`` replaced the notes' counts,
-    or '' without ``--max-iter``."""
-    if max_iter is None:
+def max_iter_note(max_iter, notes_counts):
+    """A report's warning that ``--max-iter`` replaced the notes' iteration
+    counts, or '' without ``--max-iter`` or when it equals the notes' one count.
+
+    ``notes_counts`` maps each of the notes' counts to the models run with it
+    (named after the count when any are given)."""
+    if max_iter is None or set(notes_counts) == {max_iter}:
         return ""
-    by_count = {}
-    for name, count in COURSE_ITERATIONS.items():
-        by_count.setdefault(count, []).append(name)
-    counts = " and ".join(f"{count:,} ({', '.join(names)})"
-                          for count, names in by_count.items())
+    counts = " and ".join(f"{count:,}" + (f" ({', '.join(names)})" if names else "")
+                          for count, names in notes_counts.items())
     return (f"Note: --max-iter {max_iter} ran {max_iter} iterations instead of "
             f"the notes' {counts}: the results are not comparable with the course's "
             "published numbers beside them.")
+
+
+def course_max_iter_note(max_iter):
+    """The course report's :func:`max_iter_note` (the course models' counts)."""
+    by_count = {}
+    for name, count in COURSE_ITERATIONS.items():
+        by_count.setdefault(count, []).append(name)
+    return max_iter_note(max_iter, by_count)
 
 
 def course_models(*, random_state=0, max_iter=None):

@@ -15,7 +15,6 @@ from sklearn.preprocessing import StandardScaler
 
 from sknn_scratch import DeepNNClassifier
 from sknn_scratch.studies import BiasVarianceReport, bias_variance_report
-from sknn_scratch.studies.advice import bias_advice, variance_advice
 from sknn_scratch.studies.bias_variance import diagnose_fitted, scoring_name
 
 #: The notes' remedies for a DeepNNClassifier at its defaults (Adam already), in its names.
@@ -173,8 +172,13 @@ def test_diagnosis_from_gaps(train_score, dev_score, baseline, diagnosis):
 
 def test_both_high_gives_both_advices():
     report = _stub_report(0.75, 0.5)
-    assert report.advice == bias_advice(FixedScores()) + variance_advice(FixedScores())
-    assert report.advice[0] == "a more flexible model (more capacity)"
+    # FixedScores has no parameter advice knows: the notes' generic words
+    assert report.advice == (
+        "a more flexible model (more capacity)",
+        "train longer or use a better optimizer",
+        "more training data",
+        "regularization: a simpler model or a stronger penalty",
+    )
 
 
 def test_gap_equal_to_threshold_is_not_high():
@@ -193,15 +197,6 @@ def test_negative_gaps_are_never_high():
         report = _stub_report(0.75, 1.0, baseline_error=0.5)
     assert report.avoidable_bias == -0.25 and report.variance == -0.25
     assert report.diagnosis == "good fit"
-
-
-def test_advice_names_the_course_remedies():
-    bias_text = " ".join(NET_BIAS_ADVICE).lower()
-    variance_text = " ".join(NET_VARIANCE_ADVICE).lower()
-    for remedy in ("bigger network", "train longer", "optimizer", "architecture"):
-        assert remedy in bias_text
-    for remedy in ("more training data", "l2", "alpha", "dropout", "augmentation"):
-        assert remedy in variance_text
 
 
 # ------------------------------------------------------------ report object

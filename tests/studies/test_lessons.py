@@ -144,50 +144,6 @@ def test_learning_curve_reports_one_line_per_training_size(capsys):
     assert capsys.readouterr().err == "" and "x" in quiet.timings
 
 
-class _Stop(Exception):
-    pass
-
-
-def test_learning_curve_clones_do_not_keep_the_pipelines_progress_bar(
-        tmp_path, monkeypatch):
-    pytest.importorskip("matplotlib")
-    from sklearn.base import clone
-
-    from sknn_scratch.studies import curve_displays, outputs, study
-
-    class Recorder:  # a FitCallback that does nothing
-        def setup(self, estimator, context):
-            pass
-
-        def on_fit_task_begin(self, estimator, context):
-            pass
-
-        def on_fit_task_end(self, estimator, context, **kwargs):
-            pass
-
-        def teardown(self, estimator, context):
-            pass
-
-    def capture(estimator, *args, **kwargs):
-        seen.append(estimator)
-        raise _Stop
-
-    seen = []
-    monkeypatch.setattr(curve_displays, "error_learning_curve", capture)
-    data = study.load_study_data("moons")
-    model = study.default_models(max_iter=2)["DeepNNClassifier"]
-    if not hasattr(model, "set_callbacks"):
-        pytest.skip("scikit-learn without callbacks")
-    model.set_callbacks(Recorder())
-    assert hasattr(clone(model), "_skl_callbacks")  # what the clones inherited
-    results = study.run_study(data, {"DeepNNClassifier": model})
-    with pytest.raises(_Stop):
-        outputs.write_figures(tmp_path, data, results, learning_curve_model=clone(model))
-    (est,) = seen
-    assert not hasattr(est, "_skl_callbacks")
-    assert not any(hasattr(step, "_skl_callbacks") for _, step in est.steps)
-
-
 def test_dead_relu_units_and_a_single_class_are_reported_beside_the_row():
     from sknn_scratch.studies.lessons import dead_relu_units
 
