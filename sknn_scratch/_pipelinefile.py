@@ -32,10 +32,21 @@ from ._plaindata import dumps, encode_params
 from ._scalers import SCALERS
 
 __all__ = ["MAX_STEPS", "encode_pipeline", "write_pipeline", "read_pipeline",
-           "transform_params"]
+           "transform_params", "is_older"]
 
 MAX_STEPS = 64
 _PARAM = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+
+
+def _release(version):
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", str(version))
+    return None if match is None else tuple(int(g or 0) for g in match.groups())
+
+
+def is_older(written, current):
+    """Whether release ``written`` ("0.1.0", "1.8.dev0", ...) precedes ``current``."""
+    w, c = _release(written), _release(current)
+    return w is not None and c is not None and w < c
 
 
 def transform_params(class_name, params):

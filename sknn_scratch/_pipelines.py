@@ -12,8 +12,6 @@ parameter this version does not know, naming it and the version that wrote
 the file.
 """
 
-import re
-
 import sklearn
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
@@ -22,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from ._compat import validate_params
-from ._pipelinefile import transform_params
+from ._pipelinefile import is_older, transform_params
 from ._scalers import SCALERS
 
 __all__ = ["STEP_CLASSES", "pipeline_content", "build_pipeline", "complete_params",
@@ -34,17 +32,6 @@ STEP_CLASSES = {cls.__name__: cls for cls in (StandardScaler, MinMaxScaler,
 assert set(STEP_CLASSES) == set(SCALERS)
 _ONNX_HINT = ("To deploy any other pipeline, export it to ONNX: "
               "sknn_scratch.onnx.to_onnx(pipeline) converts every step skl2onnx knows.")
-
-
-def _release(version):
-    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", str(version))
-    return None if match is None else tuple(int(g or 0) for g in match.groups())
-
-
-def is_older(written, current):
-    """Whether release ``written`` ("0.1.0", "1.8.dev0", ...) precedes ``current``."""
-    w, c = _release(written), _release(current)
-    return w is not None and c is not None and w < c
 
 
 def complete_params(saved, defaults, *, what, where, written, older):

@@ -28,14 +28,13 @@ package's files listed in :data:`FILES` only.
 """
 
 import os
-import re
 import warnings
 from numbers import Integral
 
 import numpy as np
 
 from ._modelfile import read_model_file
-from ._pipelinefile import transform_params
+from ._pipelinefile import is_older, transform_params
 from ._scalers import FLOAT_DTYPES, SCALERS, transform
 from .core import predict
 from .core.activations import ACTIVATIONS
@@ -104,18 +103,12 @@ def load(path):
                         step_names=None if pipeline is None else pipeline["step_names"])
 
 
-def _release(version):
-    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", str(version))
-    return None if match is None else tuple(int(g or 0) for g in match.groups())
-
-
 def _check_step_params(pipeline, metadata, where):
     """A step lacking a parameter its transform reads is refused, as load_model
     refuses it, unless an older sknn_scratch wrote the file (which did not have
     the parameter; its default is then used)."""
     from . import __version__
-    written, current = _release(metadata.get("sknn_scratch_version")), _release(__version__)
-    if written is not None and current is not None and written < current:
+    if is_older(metadata.get("sknn_scratch_version"), __version__):
         return
     for step in pipeline["steps"]:
         missing = sorted(set(SCALERS[step["class_name"]].params) - set(step["params"]))

@@ -30,7 +30,10 @@ are missing or the operands do not suit them (another dtype, a non-contiguous
 buffer, another sparse format than CSR or CSC).
 """
 
+import functools
+
 import numpy as np
+
 
 def _private_kernels():
     """SciPy's private ``scipy.sparse._sparsetools``, or None.
@@ -71,15 +74,11 @@ def _kernels_agree(kernels):
         return False
 
 
-#: ``"kernels"``: the checked kernel module or None, decided on first sparse product
-_KERNELS = {}
-
-
+@functools.cache
 def _checked_kernels():
-    if "kernels" not in _KERNELS:
-        kernels = _private_kernels()
-        _KERNELS["kernels"] = kernels if _kernels_agree(kernels) else None
-    return _KERNELS["kernels"]
+    """The checked kernel module or None, decided on the first sparse product."""
+    kernels = _private_kernels()
+    return kernels if _kernels_agree(kernels) else None
 
 
 def _kernel_fits(X, dense, out):

@@ -108,9 +108,13 @@ class DivergenceGuard:
         self._from_first_epoch = (lazy and reference_loss is None and batch == n_samples
                                   and self.rows is None and not settings.dropout
                                   and settings.augmentation is None)
+        #: The objective at the starting weights (None until the first epoch when
+        #: that epoch's loss is it): the dropout rescale of ``reference`` never moves it.
+        self.start_loss = None
         if not self._from_first_epoch:
             self._set_reference(self.objective(coefs, intercepts)
                                 if reference_loss is None else reference_loss)
+            self.start_loss = self.reference
         # Dropout raises the loss the epochs report above the objective of the
         # whole net (dropped units; the more layers and the higher the rate, the
         # more): the first epoch's loss, measured the same way, also sets the scale.
@@ -158,6 +162,7 @@ class DivergenceGuard:
         if self._from_first_epoch:  # the first epoch's loss is the reference
             self._from_first_epoch = False
             self._set_reference(loss)
+            self.start_loss = self.reference
         elif self._with_first_epoch:
             self._with_first_epoch = False
             if math.isfinite(loss) and loss > self.reference:

@@ -327,7 +327,7 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
             "loss" if problem == "final" else problem,
             after_last_step=problem == "final")
     result.coefs, result.intercepts, result.opt_state = coefs, intercepts, opt_state
-    result.start_loss = getattr(guard, "reference", None)
+    result.start_loss = guard.start_loss
     for monitor in monitors:
         if hasattr(monitor, "finish"):
             monitor.finish(result)

@@ -91,11 +91,14 @@ class _ChangedKernels:
 def test_a_changed_private_kernel_falls_back_to_the_public_product(monkeypatch, mode):
     assert sparse._kernels_agree(sparse._private_kernels())  # this SciPy's do agree
     monkeypatch.setattr(sparse, "_private_kernels", lambda: _ChangedKernels(mode))
-    monkeypatch.setattr(sparse, "_KERNELS", {})
-    dense, W, dZ = _problem()
-    X = sp.csr_matrix(dense)
-    Z, dW = np.full(dZ.shape, 0.5), np.ones(W.shape)
-    sparse.add_product(X, W, Z)
-    sparse.add_transpose_product(X, dZ, dW)
+    sparse._checked_kernels.cache_clear()
+    try:
+        dense, W, dZ = _problem()
+        X = sp.csr_matrix(dense)
+        Z, dW = np.full(dZ.shape, 0.5), np.ones(W.shape)
+        sparse.add_product(X, W, Z)
+        sparse.add_transpose_product(X, dZ, dW)
+    finally:
+        sparse._checked_kernels.cache_clear()  # the real kernels are checked anew
     np.testing.assert_allclose(Z, 0.5 + dense @ W, rtol=1e-13)
     np.testing.assert_allclose(dW, 1.0 + dense.T @ dZ, rtol=1e-13)

@@ -233,3 +233,41 @@ def test_strong_dropout_is_not_mistaken_for_divergence():
                                learning_rate=1e-12, max_iter=5, random_state=0,
                                tol=None).fit(X, y)
     assert net.n_iter_ == 5
+
+
+def _dropout_start_loss_check():
+    # with dropout the first epoch's (dropped-unit) loss raises the guard's scale,
+    # but the run's start_loss stays the objective at the starting weights
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 10))
+    Y = np.eye(2)[(X[:, 0] > 0).astype(int)]
+    arch = Architecture((10, 64, 64, 2), "relu")
+    coefs, intercepts = network.init_params(arch, "auto", np.random.default_rng(1))
+    w = np.ones(300)
+    settings = LoopSettings(learning_rate=1e-3, batch_size=300, dropout=0.5)
+    # the objective at the starting weights, by hand: mean cross-entropy of the
+    # whole net plus alpha/2 ||W||^2 once (one batch of total weight 300)
+    Z = network.logits(arch, coefs, intercepts, X)
+    start = float(losses.sample_losses(Z, Y, False).mean()
+                  + settings.alpha / 2 * sum((c ** 2).sum() for c in coefs) / 300)
+    result = run_training(arch, [c.copy() for c in coefs], [b.copy() for b in intercepts],
+                          Adam(), None, X, Y, w, settings, np.random.default_rng(0),
+                          max_epochs=3)
+    assert result.records[0]["loss"] > start * 1.2  # the dropped-unit loss is far above
+    assert result.start_loss == pytest.approx(start, rel=1e-12)
+
+
+def test_dropout_start_loss_is_the_objective_at_the_starting_weights():
+    _dropout_start_loss_check()
+
+
+def test_dropout_start_loss_in_a_fresh_interpreter():
+    import os
+    import subprocess
+    import sys
+
+    code = ("from tests.training.test_guard import _dropout_start_loss_check as f; f()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0, done.stderr
