@@ -14,6 +14,7 @@ import numpy as np
 
 from ..training.callbacks import ConvergenceMonitor, EarlyStopping
 
+
 def carried(est, resume, rule):
     """The state ``est`` (a checkpoint) carries for ``rule``, or None."""
     state = getattr(est, "_stopping_state", None) if resume else None
