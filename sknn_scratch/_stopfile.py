@@ -21,7 +21,7 @@ import numpy as np
 from ._plaindata import dumps, loads
 
 GROUP = "stopping_state"
-_KEYS = {"tol": {"rule", "no_improvement", "split_seed"},
+_KEYS = {"tol": {"rule", "no_improvement"},
          "early_stopping": {"rule", "no_improvement", "split_seed", "best_score",
                             "best_epoch"}}
 
@@ -47,11 +47,11 @@ def read(reader, coefs, intercepts):
         state = None
     ok = isinstance(state, dict) and state.get("rule") in _KEYS
     ok = ok and set(state) == _KEYS[state["rule"]] and _count(state["no_improvement"])
-    ok = ok and (state["split_seed"] is None or _count(state["split_seed"]))
     if ok and state["rule"] == "early_stopping":
         score = state["best_score"]
         ok = (isinstance(score, float) and (math.isfinite(score) or score == -math.inf)
-              and (state["best_epoch"] is None or _count(state["best_epoch"])))
+              and (state["best_epoch"] is None or _count(state["best_epoch"]))
+              and (state["split_seed"] is None or _count(state["split_seed"])))
     if not ok or members not in (set(), {"coefs", "intercepts"}) or (
             members and state["rule"] != "early_stopping"):
         reader.fail(f"'{GROUP}' is not a stopping rule's state")

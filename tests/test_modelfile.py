@@ -498,7 +498,7 @@ def _stopping_shape(f):
 STOPPING_CORPUS = {
     "extra-key": _state(lambda s: {**s, "patience": 3}),
     "missing-key": _state(lambda s: {k: v for k, v in s.items() if k != "best_epoch"}),
-    "tol-with-arrays": _state(lambda s: {"rule": "tol", "split_seed": None,
+    "tol-with-arrays": _state(lambda s: {"rule": "tol",
                                          "no_improvement": s["no_improvement"]}),
     "no-improvement-negative": _state(lambda s: {**s, "no_improvement": -1}),
     "split-seed-text": _state(lambda s: {**s, "split_seed": "7"}),
