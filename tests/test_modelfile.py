@@ -490,6 +490,10 @@ def _state(change):
     return edit
 
 
+def _stopping_nan(f):
+    f["stopping_state/intercepts/0"][0] = np.nan
+
+
 def _stopping_shape(f):
     del f["stopping_state/coefs/0"]
     f.create_dataset("stopping_state/coefs/0", data=np.zeros((2, 2)))
@@ -506,6 +510,7 @@ STOPPING_CORPUS = {
     "best-score-inf": _state(lambda s: {**s, "best_score": float("inf")}),
     "best-epoch-float": _state(lambda s: {**s, "best_epoch": 1.0}),
     "best-weights-shape": _stopping_shape,
+    "best-weights-nan": _stopping_nan,
 }
 
 
