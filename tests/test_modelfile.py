@@ -480,3 +480,63 @@ def test_runtime_refuses_a_pipeline_step_missing_a_parameter_like_load_model(tmp
     for loader in (load_model, runtime.load):
         with pytest.raises(ValueError, match=r"missing parameter\(s\) \['clip'\]"):
             loader(path)
+
+
+def _state(change):
+    """Rewrite the JSON state of ``/stopping_state``: ``change`` returns the new dict."""
+    def edit(f):
+        group = f["stopping_state"]
+        group.attrs["state"] = dumps(change(loads(group.attrs["state"])))
+    return edit
+
+
+def _stopping_nan(f):
+    f["stopping_state/intercepts/0"][0] = np.nan
+
+
+def _stopping_shape(f):
+    del f["stopping_state/coefs/0"]
+    f.create_dataset("stopping_state/coefs/0", data=np.zeros((2, 2)))
+
+
+STOPPING_CORPUS = {
+    "extra-key": _state(lambda s: {**s, "patience": 3}),
+    "missing-key": _state(lambda s: {k: v for k, v in s.items() if k != "best_epoch"}),
+    "tol-with-arrays": _state(lambda s: {"rule": "tol",
+                                         "no_improvement": s["no_improvement"]}),
+    "no-improvement-negative": _state(lambda s: {**s, "no_improvement": -1}),
+    "split-seed-text": _state(lambda s: {**s, "split_seed": "7"}),
+    "best-score-int": _state(lambda s: {**s, "best_score": 1}),
+    "best-score-inf": _state(lambda s: {**s, "best_score": float("inf")}),
+    "best-epoch-float": _state(lambda s: {**s, "best_epoch": 1.0}),
+    "best-weights-shape": _stopping_shape,
+    "best-weights-nan": _stopping_nan,
+}
+
+
+@pytest.fixture(scope="module")
+def checkpoint_file(tmp_path_factory):
+    """A per-epoch model of an early-stopping fit, saved with its best weights."""
+    pytest.importorskip("sklearn.callback")
+    from tests.test_callbacks import Checkpoint
+
+    keeper = Checkpoint()
+    _fit(DeepNNClassifier((5,), max_iter=4, early_stopping=True, n_iter_no_change=10,
+                          random_state=0).set_callbacks(keeper), X, Y3)
+    model = keeper.models[1]
+    assert model._stopping_state["best_params"] is not None
+    path = tmp_path_factory.mktemp("checkpoint") / "m.h5"
+    save_model(model, path)
+    return path
+
+
+@pytest.mark.parametrize("case", list(STOPPING_CORPUS))
+def test_broken_stopping_state_is_refused(case, checkpoint_file, tmp_path):
+    load_model(checkpoint_file)  # the unedited checkpoint loads
+    path = tmp_path / "broken.h5"
+    shutil.copy(checkpoint_file, path)
+    with h5py.File(path, "r+") as f:
+        STOPPING_CORPUS[case](f)
+    reseal(path)
+    with pytest.raises(ValueError, match="stopping"):
+        load_model(path)

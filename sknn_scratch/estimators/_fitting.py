@@ -45,7 +45,7 @@ def loop_settings(est, n_samples):
 
 
 def split_validation(X, codes, sw, fraction, seed):
-    """Hold out ``fraction`` of the rows that carry weight, seeded from the one RNG.
+    """Hold out ``fraction`` of the rows that carry weight, split as ``seed`` draws.
 
     Rows of zero weight all stay in the training part: they would make a dev set
     that weighs nothing, and they change nothing in training. So the split is the
@@ -153,10 +153,9 @@ def explain_stop(est, result, incremental):
 
 def mark_stop(records, stop):
     """A call's records with ``'stop_reason'``: ``stop``'s code on the last, None
-    on the others (and ``'dead_fraction'`` [] on Newton's: no hidden layer)."""
+    on the others."""
     for record in records:
         record["stop_reason"] = None
-        record.setdefault("dead_fraction", [])
     if records:
         records[-1]["stop_reason"] = stop[0]
     return records

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..training.callbacks import ConvergenceMonitor, EarlyStopping
 
+
 def carried(est, resume, rule):
     """The state ``est`` (a checkpoint) carries for ``rule``, or None."""
     state = getattr(est, "_stopping_state", None) if resume else None
@@ -46,14 +47,15 @@ def plateau(est, state, best_loss):
 
 
 def capture(monitor, seed):
-    """The running state of ``monitor`` (None: no stopping rule) after an epoch."""
+    """The running state of ``monitor`` (None: no stopping rule) after an epoch;
+    ``seed``, the dev split's, is kept for early stopping only (tol has no split)."""
     if monitor is None:
         return None
-    state = {"rule": monitor.reason, "no_improvement": monitor.no_improvement,
-             "split_seed": seed}
-    if isinstance(monitor, EarlyStopping):
+    state = {"rule": monitor.reason, "no_improvement": monitor.no_improvement}
+    if isinstance(monitor, EarlyStopping):  # tol holds out no dev split: no seed
         params = monitor.best_params
-        state.update(best_score=monitor.best_score, best_epoch=monitor.best_epoch,
+        state.update(split_seed=seed, best_score=monitor.best_score,
+                     best_epoch=monitor.best_epoch,
                      best_params=None if params is None else (
                          [np.array(W) for W in params[0]], [np.array(b) for b in params[1]]))
     return state

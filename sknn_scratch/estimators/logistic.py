@@ -257,7 +257,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
 
         def keep_record(iteration, loss, theta):
             record = {"epoch": iteration, "loss": loss, "val_loss": None,
-                      "val_score": None, "learning_rate": None, "grad_norms": None}
+                      "val_score": None, "learning_rate": None, "grad_norms": None,
+                      "dead_fraction": []}  # no hidden layer
             if evaluate is not None:
                 record["val_loss"], record["val_score"] = evaluate(*params(theta))
             run.records.append(record)

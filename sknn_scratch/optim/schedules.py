@@ -32,15 +32,15 @@ def constant(lr0, epoch, decay_rate=None, decay_steps=None):
     return lr0
 
 
-def inverse_time(lr0, epoch, decay_rate=1.0, decay_steps=1):
+def inverse_time(lr0, epoch, decay_rate, decay_steps):
     return lr0 / (1.0 + decay_rate * (epoch // decay_steps))
 
 
-def exponential(lr0, epoch, decay_rate=0.95, decay_steps=None):
+def exponential(lr0, epoch, decay_rate, decay_steps=None):
     return lr0 * decay_rate**epoch
 
 
-def step(lr0, epoch, decay_rate=0.5, decay_steps=10):
+def step(lr0, epoch, decay_rate, decay_steps):
     return lr0 * decay_rate ** (epoch // decay_steps)
 
 
@@ -57,7 +57,8 @@ SCHEDULES = {
 }
 
 #: Each schedule's ``(decay_rate, decay_steps)`` when the estimator's is None
-#: (None: the schedule does not use that parameter).
+#: (None: the schedule does not use that parameter); the one source of the
+#: defaults: the functions above take what :func:`learning_rate_at` resolves.
 DEFAULTS = {
     "constant": (None, None),
     "inverse_time": (1.0, 1),

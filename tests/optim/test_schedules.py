@@ -33,7 +33,8 @@ def test_inverse_time_reproduces_the_lectures_table():
 @pytest.mark.parametrize("epoch, expected", [(1, 0.1 / 1.5), (2, 0.1 / 2.0),
                                              (3, 0.1 / 2.5), (10, 0.1 / 6.0)])
 def test_inverse_time_is_lr0_over_one_plus_decay_times_epoch(epoch, expected):
-    assert inverse_time(0.1, epoch, decay_rate=0.5) == pytest.approx(expected, rel=1e-15)
+    got = inverse_time(0.1, epoch, decay_rate=0.5, decay_steps=1)
+    assert got == pytest.approx(expected, rel=1e-15)
 
 
 @pytest.mark.parametrize("epoch, expected", [(1, 0.19), (2, 0.1805), (3, 0.171475)])
