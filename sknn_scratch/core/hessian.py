@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .losses import inplace_output
+from .mixed import Float32Products
 
 #: Up to this many parameters (dense or sparse ``X``), Newton forms ``H`` and
 #: solves exactly: the matrix costs the arithmetic of ~p/2 products at
@@ -35,48 +36,12 @@ SAMPLE_SPACE_WIDTH = 8
 CACHED_BYTES = 8 << 20
 BLOCK_BYTES = 2 << 20
 
-#: Mixed precision: the Hessian products of a dense float64 ``X`` run on a float32
-#: copy when the copy takes at most this many bytes (half of ``X``'s own memory
-#: again; see :func:`low_precision_copy`).
-LOW_PRECISION_MAX_BYTES = 64 << 20
-#: ... and when ``X``'s entries are within float32's comfortable range: at most
-#: this large in absolute value (products of such entries and of CG's
-#: directions must not overflow float32's ~3e38).
-LOW_PRECISION_MAX_ENTRY = 1e15
-
 
 def output_probabilities(X, W, b):
     """``P = sigmoid/softmax(X W + b)``, computed once per Newton iteration."""
     Z = X @ W
     Z += b
     return inplace_output(Z)
-
-
-def low_precision_copy(X):
-    """A float32 ``X`` for mixed-precision Hessian products, or None (float64 ones).
-
-    Newton's method needs its gradient, objective and stopping test exact (they
-    decide the optimum reached) but only an approximate step: conjugate gradient
-    solves ``H p = -g`` to a tolerance far above float32's round-off, so the
-    products ``H V`` it asks for may run in float32, at twice BLAS's float64
-    speed and half its memory traffic. Only ``V``'s rounding (relative ``2^-24``)
-    and float32 sums change the products, by a relative ``~sqrt(n) 2^-24``;
-    the line search and stopping test stay in float64, so the optimum and the
-    guarantees on it are unchanged. A float32 ``X`` is used as it is; a dense
-    float64 one is copied when the copy takes at most
-    :data:`LOW_PRECISION_MAX_BYTES` and its entries are finite and at most
-    :data:`LOW_PRECISION_MAX_ENTRY` in absolute value (else None). Sparse ``X``:
-    None (its products are bound by index traffic, not by the values' width).
-    """
-    if not isinstance(X, np.ndarray) or X.dtype not in (np.float32, np.float64):
-        return None
-    if X.size == 0 or not max(X.max(), -X.min()) <= LOW_PRECISION_MAX_ENTRY:
-        return None
-    if X.dtype == np.float32:
-        return X
-    if X.size * 4 > LOW_PRECISION_MAX_BYTES:
-        return None
-    return X.astype(np.float32)
 
 
 def inverse_diagonal_bound(X, sample_weight, weight_sum, alpha, n_outputs):
@@ -127,17 +92,12 @@ class LinearHessian:
         # sigmoid: R{P} = P (1 - P) R{Z}, so w R{P} / S = curvature * R{Z}
         self.curvature = (P * (1.0 - P) * self.row_weight if P.shape[1] == 1
                           else None)
-        self.ones = {np.dtype(np.float64): np.ones(P.shape[0]),
-                     np.dtype(np.float32): np.ones(P.shape[0], np.float32)}
+        self.ones = np.ones(P.shape[0])
         #: Hessian products so far (the caller's measure of how hard CG worked)
         self.n_products = 0
-        # Mixed precision (see low_precision_copy): the products' operands in
-        # float32, from the float32 copy of X; what every product shares is cast
-        # down once here.
-        self.low = None if X_low is None else (
-            X_low, P.astype(np.float32),
-            None if self.curvature is None else self.curvature.astype(np.float32),
-            self.row_weight.astype(np.float32))
+        # Mixed precision (see .mixed): the data part of the products in float32
+        self.low = (None if X_low is None
+                    else Float32Products(X_low, P, self.row_weight, self.curvature))
 
     def matrix(self, max_elements=1 << 20):
         """``H`` itself, in the Newton vector's layout.
@@ -196,38 +156,26 @@ class LinearHessian:
         A dense ``X`` larger than the cache is read once, not twice: block by
         block of rows, ``X_B V`` and then ``X_B^T R{P}_B`` while ``X_B`` is still
         cached (each product is otherwise two passes over memory, and on 2,000 x
-        20,000 float64 the passes, not the arithmetic, take the time). With a
-        float32 copy of ``X`` (``X_low``) the data part runs in float32: ``V`` is
-        rounded to float32 and the result returned in float64.
+        20,000 float64 the passes, not the arithmetic, take the time). With
+        ``X_low`` (:func:`.mixed.low_precision_copy`) the data part runs in
+        float32 (:class:`.mixed.Float32Products`), returned in float64.
         """
         self.n_products += 1
-        V = (V_W, v_b)
-        if self.low is None:
-            X, P, curvature, row_weight = self.X, self.P, self.curvature, self.row_weight
+        if self.low is not None:
+            HV_W, hv_b = self.low(V_W, v_b)
+        elif not isinstance(self.X, np.ndarray) or self.X.nbytes <= CACHED_BYTES:
+            HV_W, hv_b = self._rows_product(self.X, self.P, self.curvature,
+                                            self.row_weight, V_W, v_b)
         else:
-            X, P, curvature, row_weight = self.low
-            V = V_W.astype(np.float32), v_b.astype(np.float32)
-        if not isinstance(X, np.ndarray) or X.nbytes <= CACHED_BYTES:
-            HV_W, hv_b = self._rows_product(X, P, curvature, row_weight, *V)
-        else:
-            rows = max(1, BLOCK_BYTES // (X.itemsize * X.shape[1]))
+            rows = max(1, BLOCK_BYTES // (self.X.itemsize * self.X.shape[1]))
             HV_W, hv_b = 0.0, 0.0
-            for start in range(0, X.shape[0], rows):
+            for start in range(0, self.X.shape[0], rows):
                 block = slice(start, start + rows)
                 block_W, block_b = self._rows_product(
-                    X[block], P[block], None if curvature is None else curvature[block],
-                    row_weight[block], *V)
+                    self.X[block], self.P[block],
+                    None if self.curvature is None else self.curvature[block],
+                    self.row_weight[block], V_W, v_b)
                 HV_W, hv_b = HV_W + block_W, hv_b + block_b
-        if self.low is not None:
-            HV_W, hv_b = HV_W.astype(np.float64), hv_b.astype(np.float64)
-            if P.shape[1] > 1:
-                # Softmax: R{P}'s rows sum to 0 (sum_k P_k (R{Z}_k - sum_l P_l R{Z}_l)
-                # = 0), so the data part's rows and hv_b sum to 0 over the outputs;
-                # float32's rounding does not keep that, and CG would then drift
-                # along H's null direction (every intercept shifted alike) which
-                # no gradient ever corrects. Re-centred, as in exact arithmetic.
-                HV_W -= HV_W.mean(axis=1, keepdims=True)
-                hv_b -= hv_b.mean()
         if self.alpha:
             HV_W = HV_W + (self.alpha / self.weight_sum) * V_W
         return HV_W, hv_b
@@ -241,7 +189,7 @@ class LinearHessian:
         else:  # R{P} = P * (R{Z} - sum_k P_k R{Z}_k), then times w / S
             # the row dots as a matrix-vector product (einsum's or a reduction
             # along the short axis are several times slower)
-            RZ -= (P * RZ) @ np.ones(P.shape[1], RZ.dtype)[:, None]
+            RZ -= (P * RZ) @ np.ones((P.shape[1], 1))
             RP = RZ
             RP *= P
             RP *= row_weight
@@ -249,8 +197,7 @@ class LinearHessian:
             HV_W = (RP.T @ X).T  # (K, n) @ (n, d): BLAS is faster this way round
         else:
             HV_W = np.asarray(X.T @ RP)
-        # column sums as a matrix-vector product
-        return HV_W, self.ones[RP.dtype][: RP.shape[0]] @ RP
+        return HV_W, self.ones[: RP.shape[0]] @ RP  # column sums as a matrix-vector product
 
 
 class SampleSpaceStep:

@@ -39,10 +39,9 @@ class LinearObjective:
 
     Attributes
     ----------
-    theta, probabilities, gradient : ndarray or None
-        The point evaluated last, its ``P`` and its gradient (fresh arrays per
-        call, so a Hessian built from ``P`` is never overwritten by a later
-        evaluation).
+    theta, probabilities : ndarray or None
+        The point evaluated last and its ``P`` (fresh arrays per call, so a
+        Hessian built from ``P`` is never overwritten by a later evaluation).
     """
 
     def __init__(self, X, Y, sample_weight, weight_sum, alpha):
@@ -53,7 +52,7 @@ class LinearObjective:
         self.sample_weight = sample_weight
         self.logits = np.empty((n, K))  # Z, then the output delta D
         self.ones_rows, self.ones_outputs = np.ones(n), np.ones(K)
-        self.theta = self.probabilities = self.gradient = None
+        self.theta = self.probabilities = None
 
     def __call__(self, theta):
         """``(J, gradient)`` at ``theta``; remembers ``theta`` and its ``P``."""
@@ -84,7 +83,6 @@ class LinearObjective:
         np.matmul(self.ones_rows, D, out=grad[d * K:])  # column sums as a product
         if penalty:
             loss += 0.5 * penalty * float(W.ravel() @ W.ravel())
-        self.gradient = grad
         return loss, grad
 
     def _sigmoid(self, Z):

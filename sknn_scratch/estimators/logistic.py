@@ -12,9 +12,9 @@ from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
 from ..core import hessian as linear_hessian
-from ..core.hessian import (LinearHessian, inverse_diagonal_bound, low_precision_copy,
-                            output_probabilities)
+from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
 from ..core.linear import LinearObjective
+from ..core.mixed import low_precision_copy
 from ..optim.newton import MAX_CG, ExactStep, exact_step, newton_cg
 from ..training import diagnostics
 from ..training.loop import TrainingResult, make_evaluator
@@ -218,20 +218,15 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # Newton asks for the Hessian where the line search accepted its last
         # evaluation, so they cost no pass over X.
         fun_grad = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
-        # CG's products in float32 (see low_precision_copy), until a solve runs
-        # out of products (CG stalls: rounding spoils conjugacy on an
-        # ill-conditioned H); then float64 for the rest of the fit. The solve that
-        # confirms convergence (gradient already below tol) runs in float64 too:
-        # its step is the fit's last, and it takes the gradient down by the tenth
-        # CG solves it to only with exact products.
+        # CG's products in float32 (see core.mixed), until a solve runs out of
+        # products (CG stalls: rounding spoils conjugacy on an ill-conditioned H);
+        # then float64 for the rest of the fit.
         solves = {"low": low_precision_copy(Xc) if cg else None, "last": None}
 
         def make_hvp(theta):
             W, b = unpack(theta)
-            confirming = False
             if np.array_equal(fun_grad.theta, theta):
                 P = fun_grad.probabilities
-                confirming = np.max(np.abs(fun_grad.gradient)) <= (self.tol or 0.0)
             else:
                 P = output_probabilities(Xc, W, b)
             if sample_space is not None:
@@ -239,8 +234,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             last = solves["last"]
             if last is not None and last.low is not None and last.n_products >= MAX_CG:
                 solves["low"] = None
-            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha,
-                                    X_low=None if confirming else solves["low"])
+            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha, X_low=solves["low"])
             solves["last"] = hessian
             if exact:
                 H = hessian.matrix()

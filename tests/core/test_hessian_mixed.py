@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknn_scratch.core import hessian, losses
-from sknn_scratch.core.hessian import LinearHessian, low_precision_copy, output_probabilities
+from sknn_scratch.core import losses, mixed
+from sknn_scratch.core.hessian import LinearHessian, output_probabilities
+from sknn_scratch.core.mixed import low_precision_copy
 
 U32 = np.finfo(np.float32).eps / 2  # float32's unit round-off, 2^-24
 
@@ -41,18 +42,13 @@ def rounding_bound(X, P, w, V_W, v_b):
 
 
 @pytest.mark.parametrize("n_classes", [2, 5])
-@pytest.mark.parametrize("blocks", [False, True])
-def test_float32_products_agree_with_float64_within_float32_rounding(
-        n_classes, blocks, monkeypatch):
-    if blocks:  # rows in blocks, as for an X larger than the cache
-        monkeypatch.setattr(hessian, "CACHED_BYTES", 1000)
-        monkeypatch.setattr(hessian, "BLOCK_BYTES", 2000)
+def test_float32_products_agree_with_float64_within_float32_rounding(n_classes):
     X, P, w, V_W, v_b = problem(n_classes)
     exact = LinearHessian(X, P, w, w.sum(), 0.3)
-    mixed = LinearHessian(X, P, w, w.sum(), 0.3, X_low=low_precision_copy(X))
-    assert mixed.low[0].dtype == np.float32
+    low = LinearHessian(X, P, w, w.sum(), 0.3, X_low=low_precision_copy(X))
+    assert low.low.X_low.dtype == np.float32
     HV_W, hv_b = exact.product(V_W, v_b)
-    HV32_W, hv32_b = mixed.product(V_W, v_b)
+    HV32_W, hv32_b = low.product(V_W, v_b)
     assert HV32_W.dtype == hv32_b.dtype == np.float64
     bound_W, bound_b = rounding_bound(X, P, w, V_W, v_b)
     assert np.all(np.abs(HV32_W - HV_W) <= bound_W)
@@ -65,22 +61,26 @@ def test_float32_softmax_products_keep_the_intercept_null_direction():
     # H u = 0 for u = every intercept alike; the products' intercept part sums to 0
     # over the classes, and each feature's row too (R{P}'s rows sum to 0)
     X, P, w, V_W, v_b = problem(4)
-    mixed = LinearHessian(X, P, w, w.sum(), 0.0, X_low=low_precision_copy(X))
-    HV_W, hv_b = mixed.product(V_W, v_b)
+    low = LinearHessian(X, P, w, w.sum(), 0.0, X_low=low_precision_copy(X))
+    HV_W, hv_b = low.product(V_W, v_b)
     scale = np.abs(HV_W).max()
     np.testing.assert_allclose(HV_W.sum(axis=1), 0.0, atol=1e-14 * scale)
     assert abs(hv_b.sum()) <= 1e-14 * np.abs(hv_b).max()
 
 
-def test_low_precision_copy_rules(monkeypatch):
+def test_low_precision_copy_is_x_with_a_column_of_ones_in_float32(monkeypatch):
     X = np.arange(12.0).reshape(4, 3)
-    copy = low_precision_copy(X)
-    assert copy.dtype == np.float32 and np.array_equal(copy, X)
-    X32 = X.astype(np.float32)
-    assert low_precision_copy(X32) is X32  # already float32: no copy
+    for given in (X, X.astype(np.float32)):
+        copy = low_precision_copy(given)
+        assert copy.dtype == np.float32 and copy.shape == (4, 4)
+        np.testing.assert_array_equal(copy, np.column_stack([X, np.ones(4)]))
+
+
+def test_low_precision_copy_refuses_sparse_huge_entries_and_large_copies(monkeypatch):
+    X = np.arange(12.0).reshape(4, 3)
     assert low_precision_copy(sp.csr_matrix(X)) is None  # sparse: float64 products
     assert low_precision_copy(X * 1e20) is None  # beyond LOW_PRECISION_MAX_ENTRY
     assert low_precision_copy(-X * 1e20) is None
-    monkeypatch.setattr(hessian, "LOW_PRECISION_MAX_BYTES", 4 * X.size - 1)
-    assert low_precision_copy(X) is None  # the copy would be too large
-    assert low_precision_copy(X32) is X32  # no copy needed
+    monkeypatch.setattr(mixed, "LOW_PRECISION_MAX_BYTES", 4 * 4 * 4 - 1)
+    assert low_precision_copy(X) is None  # the copy (4 x 4 float32) would be too large
+    assert low_precision_copy(X.astype(np.float32)) is None
