@@ -96,8 +96,9 @@ class LinearHessian:
         #: Hessian products so far (the caller's measure of how hard CG worked)
         self.n_products = 0
         # Mixed precision (see .mixed): the data part of the products in float32
-        self.low = (None if X_low is None
-                    else Float32Products(X_low, P, self.row_weight, self.curvature))
+        self.low = None if X_low is None else Float32Products(
+            X_low, P, self.row_weight, self.curvature,
+            None if X_low.nbytes <= CACHED_BYTES else self._block_rows(X_low))
 
     def matrix(self, max_elements=1 << 20):
         """``H`` itself, in the Newton vector's layout.
@@ -167,7 +168,7 @@ class LinearHessian:
             HV_W, hv_b = self._rows_product(self.X, self.P, self.curvature,
                                             self.row_weight, V_W, v_b)
         else:
-            rows = max(1, BLOCK_BYTES // (self.X.itemsize * self.X.shape[1]))
+            rows = self._block_rows(self.X)
             HV_W, hv_b = 0.0, 0.0
             for start in range(0, self.X.shape[0], rows):
                 block = slice(start, start + rows)
@@ -179,6 +180,11 @@ class LinearHessian:
         if self.alpha:
             HV_W = HV_W + (self.alpha / self.weight_sum) * V_W
         return HV_W, hv_b
+
+    @staticmethod
+    def _block_rows(X):
+        """Rows of ``X`` in a block of about ``BLOCK_BYTES``."""
+        return max(1, BLOCK_BYTES // (X.itemsize * X.shape[1]))
 
     def _rows_product(self, X, P, curvature, row_weight, V_W, v_b):
         """The data part of ``H V`` from some rows: their ``X``, ``P``, weights."""

@@ -58,9 +58,12 @@ class Float32Products:
     transposed once here, per Newton iteration.
     """
 
-    def __init__(self, X_low, P, row_weight, curvature=None):
+    def __init__(self, X_low, P, row_weight, curvature=None, block_rows=None):
         self.X_low = X_low
         n, K = P.shape
+        # rows per block: an X~ larger than the cache is read once per product,
+        # not twice (see LinearHessian.product)
+        self.block_rows = block_rows or n
         if curvature is not None:  # sigmoid: w R{P} / S = curvature R{Z}
             self.weights = curvature.T.astype(np.float32)  # (1, n)
             self.P = None
@@ -74,14 +77,20 @@ class Float32Products:
 
     def __call__(self, V_W, v_b):
         """``(X^T (w R{P}) / S, sum_rows w R{P} / S)`` in float64, for ``V = (V_W, v_b)``."""
-        V, RZ = self.V, self.RZ
+        V = self.V
         V[:-1], V[-1] = V_W, v_b  # rounded to float32
-        np.matmul(V.T, self.X_low.T, out=RZ)  # R{Z}^T = V~^T X~^T, (K, n)
-        if self.P is not None:
-            # sum_k P_k R{Z}_k per sample, as (1, K) @ (K, n)
-            RZ -= self.ones @ np.multiply(self.P, RZ, out=self.scratch)
-        RZ *= self.weights
-        HV = (RZ @ self.X_low).T.astype(np.float64)  # X~^T (w R{P} / S), (d + 1, K)
+        HV = np.zeros(V.shape[::-1], np.float32)  # X~^T (w R{P} / S), transposed
+        for start in range(0, self.RZ.shape[1], self.block_rows):
+            rows = slice(start, start + self.block_rows)
+            X, RZ = self.X_low[rows], self.RZ[:, rows]
+            np.matmul(V.T, X.T, out=RZ)  # R{Z}^T = V~^T X~^T, (K, rows)
+            if self.P is not None:
+                # sum_k P_k R{Z}_k per sample, as (1, K) @ (K, rows)
+                RZ -= self.ones @ np.multiply(self.P[:, rows], RZ,
+                                              out=self.scratch[:, rows])
+            RZ *= self.weights[:, rows]
+            HV += RZ @ X
+        HV = HV.T.astype(np.float64)  # (d + 1, K)
         if self.P is not None:
             # R{P}'s rows sum to 0 (sum_k P_k (R{Z}_k - sum_l P_l R{Z}_l) = 0), so
             # HV's rows sum to 0 over the outputs; float32's rounding does not

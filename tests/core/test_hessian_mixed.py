@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknn_scratch.core import losses, mixed
+from sknn_scratch.core import hessian, losses, mixed
 from sknn_scratch.core.hessian import LinearHessian, output_probabilities
 from sknn_scratch.core.mixed import low_precision_copy
 
@@ -42,7 +42,12 @@ def rounding_bound(X, P, w, V_W, v_b):
 
 
 @pytest.mark.parametrize("n_classes", [2, 5])
-def test_float32_products_agree_with_float64_within_float32_rounding(n_classes):
+@pytest.mark.parametrize("blocks", [False, True])
+def test_float32_products_agree_with_float64_within_float32_rounding(
+        n_classes, blocks, monkeypatch):
+    if blocks:  # rows in blocks of 24, as for an X larger than the cache
+        monkeypatch.setattr(hessian, "CACHED_BYTES", 1000)
+        monkeypatch.setattr(hessian, "BLOCK_BYTES", 2000)
     X, P, w, V_W, v_b = problem(n_classes)
     exact = LinearHessian(X, P, w, w.sum(), 0.3)
     low = LinearHessian(X, P, w, w.sum(), 0.3, X_low=low_precision_copy(X))

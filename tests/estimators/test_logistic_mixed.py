@@ -4,6 +4,7 @@ back to float64, and the optimum reached (against scikit-learn)."""
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -45,6 +46,18 @@ def test_a_float32_solve_that_runs_out_of_products_switches_the_fit_to_float64(
                        if h.low is not None and h.n_products >= 6)
     assert all(low[:first_stall + 1]) and not any(low[first_stall + 1:])
     assert len(hessians) > first_stall + 1
+
+
+def test_products_stay_float64_without_a_penalty(hessians):
+    # C=inf: nothing bounds H's smallest curvature (separable data: the weights
+    # grow, the probabilities saturate); float32 products cost iterations there
+    X, y = scaled_digits(n=300)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):  # 3 steps only
+        ScratchLogisticRegression(C=np.inf, max_iter=3).fit(X, y)
+    assert hessians and all(h.low is None for h in hessians)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        ScratchLogisticRegression(C=1e4, max_iter=3).fit(X, y)
+    assert hessians[-1].low is not None
 
 
 def test_dense_float32_x_reaches_sklearns_optimum(hessians):
