@@ -159,11 +159,15 @@ class LinearHessian:
         cached (each product is otherwise two passes over memory, and on 2,000 x
         20,000 float64 the passes, not the arithmetic, take the time). With
         ``X_low`` (:func:`.mixed.low_precision_copy`) the data part runs in
-        float32 (:class:`.mixed.Float32Products`), returned in float64.
+        float32 (:class:`.mixed.Float32Products`), returned in float64; if that
+        overflows, this product and the next ones run in float64.
         """
         self.n_products += 1
-        if self.low is not None:
-            HV_W, hv_b = self.low(V_W, v_b)
+        low = None if self.low is None else self.low(V_W, v_b)
+        if low is not None and not all(np.all(np.isfinite(part)) for part in low):
+            self.low = low = None  # float32 overflowed (~3e38): float64 from here on
+        if low is not None:
+            HV_W, hv_b = low
         elif not isinstance(self.X, np.ndarray) or self.X.nbytes <= CACHED_BYTES:
             HV_W, hv_b = self._rows_product(self.X, self.P, self.curvature,
                                             self.row_weight, V_W, v_b)

@@ -76,7 +76,15 @@ class Float32Products:
         self.ones = np.ones(K, np.float32)
 
     def __call__(self, V_W, v_b):
-        """``(X^T (w R{P}) / S, sum_rows w R{P} / S)`` in float64, for ``V = (V_W, v_b)``."""
+        """``(X^T (w R{P}) / S, sum_rows w R{P} / S)`` in float64, for ``V = (V_W, v_b)``.
+
+        Beyond float32's range the result holds inf or NaN, silently: the caller
+        checks it and redoes the product in float64.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._product(V_W, v_b)
+
+    def _product(self, V_W, v_b):
         V = self.V
         V[:-1], V[-1] = V_W, v_b  # rounded to float32
         HV = np.zeros(V.shape[::-1], np.float32)  # X~^T (w R{P} / S), transposed

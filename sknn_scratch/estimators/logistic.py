@@ -219,8 +219,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # evaluation, so they cost no pass over X.
         fun_grad = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
         # CG's products in float32 (see core.mixed), until a solve runs out of
-        # products (CG stalls: rounding spoils conjugacy on an ill-conditioned H);
-        # then float64 for the rest of the fit. Not without a penalty: nothing
+        # products (CG stalls: rounding spoils conjugacy on an ill-conditioned H)
+        # or a product overflows float32; then float64 for the rest of the fit. Not without a penalty: nothing
         # then bounds H's smallest curvature (separable data push the weights
         # out and the probabilities to 0 and 1, below float32's resolution of
         # the curvature: on digits at C=inf, 53 iterations instead of 36).
@@ -236,7 +236,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             if sample_space is not None:
                 return ExactStep(lambda g: sample_space(P, g))
             last = solves["last"]
-            if last is not None and last.low is not None and last.n_products >= MAX_CG:
+            if solves["low"] is not None and last is not None and (
+                    last.low is None or last.n_products >= MAX_CG):
                 solves["low"] = None
             hessian = LinearHessian(Xc, P, swc, weight_sum, alpha, X_low=solves["low"])
             solves["last"] = hessian

@@ -73,6 +73,20 @@ def test_float32_softmax_products_keep_the_intercept_null_direction():
     assert abs(hv_b.sum()) <= 1e-14 * np.abs(hv_b).max()
 
 
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_a_float32_product_that_overflows_is_redone_in_float64(n_classes):
+    # a direction of 1e37 (CG preconditioned on features of tiny scale): X V
+    # exceeds float32's 3.4e38 while float64 has room
+    X, P, w, V_W, v_b = problem(n_classes)
+    V_W, v_b = 1e37 * V_W, 1e37 * v_b
+    exact = LinearHessian(X, P, w, w.sum(), 0.3).product(V_W, v_b)
+    low = LinearHessian(X, P, w, w.sum(), 0.3, X_low=low_precision_copy(X))
+    HV_W, hv_b = low.product(V_W, v_b)
+    assert low.low is None  # and the next products run in float64 too
+    np.testing.assert_array_equal(HV_W, exact[0])
+    np.testing.assert_array_equal(hv_b, exact[1])
+
+
 def test_low_precision_copy_is_x_with_a_column_of_ones_in_float32(monkeypatch):
     X = np.arange(12.0).reshape(4, 3)
     for given in (X, X.astype(np.float32)):
