@@ -69,3 +69,28 @@ def test_dense_float32_x_reaches_sklearns_optimum(hessians):
     assert hessians[0].low is not None
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-4)
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-4)
+
+
+_FIT_DIGITS = """
+import numpy as np, hashlib
+from sklearn.datasets import load_digits
+from sklearn.preprocessing import StandardScaler
+from sknn_scratch import ScratchLogisticRegression
+X, y = load_digits(return_X_y=True)
+X = StandardScaler().fit_transform(X[:600])
+est = ScratchLogisticRegression().fit(X, y[:600])
+print(hashlib.sha256(est.coef_.tobytes() + est.intercept_.tobytes()).hexdigest(), est.n_iter_)
+"""
+
+
+def test_fits_with_float32_products_are_identical_in_fresh_processes():
+    # float32 BLAS products must not make a fit depend on the process (memory
+    # layout, alignment of the float32 copy)
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    runs = [subprocess.run([sys.executable, "-c", _FIT_DIGITS], capture_output=True,
+                           text=True, check=True, env=env).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and runs[0].strip()
