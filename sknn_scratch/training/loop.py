@@ -184,7 +184,9 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         if (guard is not None and settings.augmentation is not None
                 and not math.isfinite(loss) and not _all_finite(Xb)):
             guard.augmentation_nonfinite = True  # rare path: checked only then
-        norm_sums += [np.sqrt(_squared_norm(g)) for g in dW]
+        # ||dW[l]||, from backward where the sparse first layer's pass took it
+        norm_sums += [np.sqrt(_squared_norm(g) if known is None else known)
+                      for g, known in zip(dW, workspace.grad_squares)]
         if settings.max_grad_norm is not None:
             clip_by_global_norm(dW + db, settings.max_grad_norm)
         optimizer.apply(rule_params, rule_grads, rule_state, lr, workspace.scratch)

@@ -102,3 +102,29 @@ def test_a_changed_private_kernel_falls_back_to_the_public_product(monkeypatch, 
         sparse._checked_kernels.cache_clear()  # the real kernels are checked anew
     np.testing.assert_allclose(Z, 0.5 + dense @ W, rtol=1e-13)
     np.testing.assert_allclose(dW, 1.0 + dense.T @ dZ, rtol=1e-13)
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_penalised_gradient_by_rows_is_the_dense_gradient_and_its_norms(factor, dtype):
+    # 5,000 features x 16 outputs spans several cache-sized blocks of rows (float64:
+    # 2,048 rows each, float32: 4,096), so their boundaries are crossed
+    dense, W, dZ = _problem(dtype, seed=3, m=9, n=5_000, k=16)
+    out = np.full(W.shape, np.nan, dtype)  # every entry must be written
+    norms = sparse.penalised_gradient_by_rows(sp.csc_matrix(dense), dZ, W, factor, out)
+    expected = (dense.astype(float).T @ dZ.astype(float)
+                + factor * W.astype(float))
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol * abs(expected).max())
+    w_squares = (W.astype(float) ** 2).sum() if factor else 0.0
+    np.testing.assert_allclose(norms, (w_squares, (expected ** 2).sum()), rtol=rtol)
+
+
+def test_penalised_gradient_by_rows_takes_only_column_ordered_batches():
+    # CSR rows of X are not rows of X^T: the caller's general path is told so
+    dense, W, dZ = _problem()
+    out = np.zeros(W.shape)
+    assert sparse.penalised_gradient_by_rows(sp.csr_matrix(dense), dZ, W, 0.1, out) is None
+    assert sparse.penalised_gradient_by_rows(sp.csc_matrix(dense), dZ.astype(np.float32),
+                                             W, 0.1, out) is None
+    assert not out.any()
