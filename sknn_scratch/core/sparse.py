@@ -55,7 +55,7 @@ def _private_kernels():
 
 
 def _kernels_agree(kernels):
-    """Whether ``kernels`` still mean ``Y += A X`` here.
+    """Whether ``kernels`` still mean ``Y += A X`` (and rows taken, CSR to CSC) here.
 
     A private API may change its signature or meaning in any SciPy release: one
     tiny product per process, against dense NumPy, decides whether they are used.
@@ -74,8 +74,18 @@ def _kernels_agree(kernels):
                             B.reshape(-1), Z.reshape(-1))
         kernels.csc_matvecs(3, 2, 2, A_indptr, A_indices, A_data,
                             G.reshape(-1), dW.reshape(-1))
+        # rows [1, 0] of A, then in CSC: A's arrays read as rows of A^T are [2, 1]
+        Bj, Bx = np.empty(3, np.int32), np.empty(3)
+        kernels.csr_row_index(2, np.array([1, 0], np.int32), A_indptr, A_indices,
+                              A_data, Bj, Bx)
+        Cp, Ci, Cx = np.empty(4, np.int32), np.empty(3, np.int32), np.empty(3)
+        kernels.csr_tocsc(2, 3, np.array([0, 1, 3], np.int32), Bj, Bx, Cp, Ci, Cx)
+        taken = np.zeros((2, 3))
+        for j in range(3):  # the CSC arrays back to dense, column by column
+            taken[Ci[Cp[j]:Cp[j + 1]], j] = Cx[Cp[j]:Cp[j + 1]]
         return (np.array_equal(Z, 1.0 + dense @ B)
-                and np.array_equal(dW, 1.0 + dense.T @ G))
+                and np.array_equal(dW, 1.0 + dense.T @ G)
+                and np.array_equal(taken, dense[[1, 0]]))
     except Exception:  # noqa: BLE001 - any failure means "do not use them"
         return False
 
@@ -169,3 +179,51 @@ def penalised_gradient_by_rows(X, dZ, W, factor, out):
                flat_dZ, g)
         g_squares += float(np.vdot(g, g))
     return w_squares, g_squares
+
+
+class CscBatches:
+    """Mini-batches of a CSR ``X``'s rows, handed over in CSC, in reused buffers.
+
+    ``X[rows].tocsc()`` allocates two matrices per mini-batch and spends as long
+    in SciPy's Python checks as in the copying. Here SciPy's own kernels
+    (``csr_row_index``, then ``csr_tocsc``) write the same arrays into buffers
+    sized once for the ``batch_size`` longest rows of ``X``: about 24 bytes per
+    stored entry of one batch, never a copy of ``X``. A batch is valid until the
+    next :meth:`take` (its arrays are the buffers).
+    """
+
+    def __init__(self, X, batch_size):
+        self.X = X
+        self.row_nnz = np.diff(X.indptr)
+        index = X.indptr.dtype
+        capacity = int(np.sort(self.row_nnz)[-batch_size:].sum())  # the fullest batch
+        self.csr = (np.empty(batch_size + 1, index), np.empty(capacity, index),
+                    np.empty(capacity, X.data.dtype))
+        self.csc = (np.empty(X.shape[1] + 1, index), np.empty(capacity, index),
+                    np.empty(capacity, X.data.dtype))
+
+    def take(self, rows):
+        """``X[rows]`` in CSC (the same arrays as ``X[rows].tocsc()``)."""
+        X, kernels = self.X, _checked_kernels()
+        m, n = len(rows), X.shape[1]
+        indptr, indices, data = self.csr
+        if (kernels is None or X.format != "csr" or m + 1 > indptr.size
+                or X.indices.dtype != indptr.dtype):
+            return X[rows].tocsc()
+        indptr[0] = 0
+        np.cumsum(self.row_nnz[rows], out=indptr[1:m + 1])
+        kernels.csr_row_index(m, np.asarray(rows, indptr.dtype), X.indptr, X.indices,
+                              X.data, indices, data)
+        c_indptr, c_indices, c_data = self.csc
+        kernels.csr_tocsc(m, n, indptr[:m + 1], indices, data, c_indptr, c_indices,
+                          c_data)
+        nnz = int(indptr[m])
+        return _csc_class(X)((c_data[:nnz], c_indices[:nnz], c_indptr), shape=(m, n),
+                             copy=False)
+
+
+def _csc_class(X):
+    """SciPy's CSC class of ``X``'s kind (sparse array or sparse matrix)."""
+    import scipy.sparse as sp  # sparse input: SciPy is there (see _private_kernels)
+
+    return sp.csc_array if isinstance(X, sp.sparray) else sp.csc_matrix

@@ -98,10 +98,13 @@ def test_a_changed_private_kernel_falls_back_to_the_public_product(monkeypatch, 
         Z, dW = np.full(dZ.shape, 0.5), np.ones(W.shape)
         sparse.add_product(X, W, Z)
         sparse.add_transpose_product(X, dZ, dW)
+        batch = sparse.CscBatches(X, 3).take(np.array([4, 0, 2]))
     finally:
         sparse._checked_kernels.cache_clear()  # the real kernels are checked anew
     np.testing.assert_allclose(Z, 0.5 + dense @ W, rtol=1e-13)
     np.testing.assert_allclose(dW, 1.0 + dense.T @ dZ, rtol=1e-13)
+    assert batch.format == "csc"
+    np.testing.assert_array_equal(batch.toarray(), dense[[4, 0, 2]])
 
 
 @pytest.mark.parametrize("factor", [0.0, 0.3])
@@ -128,3 +131,44 @@ def test_penalised_gradient_by_rows_takes_only_column_ordered_batches():
     assert sparse.penalised_gradient_by_rows(sp.csc_matrix(dense), dZ.astype(np.float32),
                                              W, 0.1, out) is None
     assert not out.any()
+
+
+def _same_arrays(a, b):
+    assert type(a) is type(b) and a.shape == b.shape
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        assert getattr(a, name).dtype == getattr(b, name).dtype
+
+
+@pytest.mark.parametrize("to_sparse", [sp.csr_matrix, sp.csr_array])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_csc_batches_are_scipys_row_selection_in_csc(to_sparse, dtype):
+    dense = _problem(dtype, seed=4, m=40, n=30)[0]
+    dense[7] = 0.0
+    X = to_sparse(dense)
+    batches = sparse.CscBatches(X, 6)
+    order = np.random.default_rng(4).permutation(40)
+    for start in range(0, 40, 6):  # the last batch is shorter
+        rows = order[start:start + 6]
+        _same_arrays(batches.take(rows), X[rows].tocsc())
+    X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
+    rows = order[:6]
+    _same_arrays(sparse.CscBatches(X, 6).take(rows), X[rows].tocsc())
+
+
+def test_csc_batches_reuse_their_buffers():
+    # 20 rows of a 20,000-feature X at a time: X[rows].tocsc() allocates a CSR and
+    # a CSC matrix per batch (the CSC's indptr alone is 80 kB); taking them into
+    # the buffers allocates only the small matrix object
+    X = sp.random(400, 20_000, density=0.01, format="csr", random_state=5)
+    batches = sparse.CscBatches(X, 20)
+    batches.take(np.arange(20))  # the kernels' self-check, once per process
+    tracemalloc.start()
+    try:
+        for start in range(0, 400, 20):
+            batch = batches.take(np.arange(start, start + 20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000, peak
+    np.testing.assert_array_equal(batch.toarray(), X[380:].toarray())

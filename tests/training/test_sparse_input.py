@@ -169,3 +169,18 @@ def test_sparse_epoch_reports_the_dense_epochs_gradient_norms():
                 batch_size=10, alpha=0.1), 0.01, np.random.default_rng(0))[2])
     assert min(norms[0]) > 0
     np.testing.assert_allclose(norms[1], norms[0], rtol=1e-12)
+
+
+def test_an_augmentation_still_sees_sparse_batches_as_csr_rows():
+    # the loop takes its own mini-batches in CSC; a user's augmentation is handed
+    # rows as the estimator holds them (CSR), as before
+    X, y = wide_sparse_problem(seed=6)
+    seen = []
+
+    def flip(batch, rng):
+        seen.append(batch.format)
+        return batch
+
+    DeepNNClassifier((4,), batch_size=16, max_iter=1, tol=None, random_state=0,
+                     augmentation=flip).fit(sp.csr_matrix(X), y)
+    assert seen and set(seen) == {"csr"}
