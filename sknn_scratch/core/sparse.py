@@ -184,21 +184,21 @@ def penalised_gradient_by_rows(X, dZ, W, factor, out):
 class CscBatches:
     """Mini-batches of a CSR ``X``'s rows, handed over in CSC, in reused buffers.
 
-    ``X[rows].tocsc()`` allocates two matrices per mini-batch and spends as long
-    in SciPy's Python checks as in the copying. Here SciPy's own kernels
-    (``csr_row_index``, then ``csr_tocsc``) write the same arrays into buffers
-    sized once for the ``batch_size`` longest rows of ``X``: about 24 bytes per
-    stored entry of one batch, never a copy of ``X``. A batch is valid until the
-    next :meth:`take` (its arrays are the buffers).
+    ``X[rows].tocsc()`` allocates two matrices per mini-batch (the CSC one with
+    an ``indptr`` as long as ``X`` is wide) and spends as long in SciPy's Python
+    checks as in the copying. Here SciPy's own kernels (``csr_row_index``, then
+    ``csr_tocsc``) write the same arrays: the rows into a short-lived CSR
+    batch, the result into buffers sized once for the ``batch_size`` longest
+    rows of ``X``, which the next batch overwrites (``X[rows].tocsc()`` would
+    hold both the last batch and the new one). A batch is valid until the next
+    :meth:`take`.
     """
 
     def __init__(self, X, batch_size):
         self.X = X
-        self.row_nnz = np.diff(X.indptr)
         index = X.indptr.dtype
-        capacity = int(np.sort(self.row_nnz)[-batch_size:].sum())  # the fullest batch
-        self.csr = (np.empty(batch_size + 1, index), np.empty(capacity, index),
-                    np.empty(capacity, X.data.dtype))
+        capacity = int(np.sort(np.diff(X.indptr))[-batch_size:].sum())  # the fullest batch
+        self.indptr = np.empty(batch_size + 1, index)  # the batch's, in CSR
         self.csc = (np.empty(X.shape[1] + 1, index), np.empty(capacity, index),
                     np.empty(capacity, X.data.dtype))
 
@@ -206,18 +206,19 @@ class CscBatches:
         """``X[rows]`` in CSC (the same arrays as ``X[rows].tocsc()``)."""
         X, kernels = self.X, _checked_kernels()
         m, n = len(rows), X.shape[1]
-        indptr, indices, data = self.csr
+        indptr = self.indptr
         if (kernels is None or X.format != "csr" or m + 1 > indptr.size
                 or X.indices.dtype != indptr.dtype):
             return X[rows].tocsc()
-        indptr[0] = 0
-        np.cumsum(self.row_nnz[rows], out=indptr[1:m + 1])
-        kernels.csr_row_index(m, np.asarray(rows, indptr.dtype), X.indptr, X.indices,
-                              X.data, indices, data)
+        rows = np.asarray(rows, indptr.dtype)
+        indptr[0] = 0  # the batch's row lengths, summed up
+        np.cumsum(X.indptr[rows + 1] - X.indptr[rows], out=indptr[1:m + 1])
+        nnz = int(indptr[m])
+        indices, data = np.empty(nnz, indptr.dtype), np.empty(nnz, X.data.dtype)
+        kernels.csr_row_index(m, rows, X.indptr, X.indices, X.data, indices, data)
         c_indptr, c_indices, c_data = self.csc
         kernels.csr_tocsc(m, n, indptr[:m + 1], indices, data, c_indptr, c_indices,
                           c_data)
-        nnz = int(indptr[m])
         return _csc_class(X)((c_data[:nnz], c_indices[:nnz], c_indptr), shape=(m, n),
                              copy=False)
 

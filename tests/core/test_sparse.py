@@ -157,10 +157,10 @@ def test_csc_batches_are_scipys_row_selection_in_csc(to_sparse, dtype):
 
 
 def test_csc_batches_reuse_their_buffers():
-    # 20 rows of a 20,000-feature X at a time: X[rows].tocsc() allocates a CSR and
-    # a CSC matrix per batch (the CSC's indptr alone is 80 kB); taking them into
-    # the buffers allocates only the small matrix object
-    X = sp.random(400, 20_000, density=0.01, format="csr", random_state=5)
+    # 20 rows of a 20,000-feature X at a time: X[rows].tocsc() allocates a CSC
+    # matrix per batch (its indptr alone is 80 kB); taken into the buffers, only
+    # the short-lived CSR rows are (some 400 entries, 5 kB)
+    X = sp.random(400, 20_000, density=0.001, format="csr", random_state=5)
     batches = sparse.CscBatches(X, 20)
     batches.take(np.arange(20))  # the kernels' self-check, once per process
     tracemalloc.start()
