@@ -195,9 +195,14 @@ class CscBatches:
     """
 
     def __init__(self, X, batch_size):
-        self.X = X
-        index = X.indptr.dtype
-        capacity = int(np.sort(np.diff(X.indptr))[-batch_size:].sum())  # the fullest batch
+        self.X, self.csc = X, None
+        if getattr(X, "format", None) != "csr" or X.indices.dtype != X.indptr.dtype:
+            return  # every batch through X[rows].tocsc()
+        index, lengths = X.indptr.dtype, np.diff(X.indptr)
+        batch_size = min(int(batch_size), lengths.size)
+        # the fullest possible batch: the batch_size longest rows
+        capacity = int(np.partition(lengths, lengths.size - batch_size)[
+            lengths.size - batch_size:].sum()) if batch_size else 0
         self.indptr = np.empty(batch_size + 1, index)  # the batch's, in CSR
         self.csc = (np.empty(X.shape[1] + 1, index), np.empty(capacity, index),
                     np.empty(capacity, X.data.dtype))
@@ -206,10 +211,9 @@ class CscBatches:
         """``X[rows]`` in CSC (the same arrays as ``X[rows].tocsc()``)."""
         X, kernels = self.X, _checked_kernels()
         m, n = len(rows), X.shape[1]
-        indptr = self.indptr
-        if (kernels is None or X.format != "csr" or m + 1 > indptr.size
-                or X.indices.dtype != indptr.dtype):
+        if self.csc is None or kernels is None or m + 1 > self.indptr.size:
             return X[rows].tocsc()
+        indptr = self.indptr
         rows = np.asarray(rows, indptr.dtype)
         indptr[0] = 0  # the batch's row lengths, summed up
         np.cumsum(X.indptr[rows + 1] - X.indptr[rows], out=indptr[1:m + 1])

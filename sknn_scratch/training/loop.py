@@ -178,7 +178,7 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         if not dense and Xb is not X:
             # sparse mini-batch rows held column by column: both first-layer products
             # (core.sparse) then walk W's rows, and dW's, in increasing order
-            Xb = Xb.tocsc(copy=False)  # a batch from CscBatches is already
+            Xb = Xb.tocsc(copy=False)  # (CscBatches' batches already are)
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
         loss, dW, db = network.loss_and_gradients(

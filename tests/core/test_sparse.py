@@ -151,9 +151,12 @@ def test_csc_batches_are_scipys_row_selection_in_csc(to_sparse, dtype):
     for start in range(0, 40, 6):  # the last batch is shorter
         rows = order[start:start + 6]
         _same_arrays(batches.take(rows), X[rows].tocsc())
-    X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
     rows = order[:6]
+    by_columns = X.tocsc()  # not rows of X: SciPy's own selection
+    _same_arrays(sparse.CscBatches(by_columns, 6).take(rows), by_columns[rows].tocsc())
+    X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
     _same_arrays(sparse.CscBatches(X, 6).take(rows), X[rows].tocsc())
+    _same_arrays(sparse.CscBatches(X, 100).take(order), X[order].tocsc())  # all rows
 
 
 def test_csc_batches_reuse_their_buffers():
