@@ -157,6 +157,11 @@ def test_csc_batches_are_scipys_row_selection_in_csc(to_sparse, dtype):
     X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
     _same_arrays(sparse.CscBatches(X, 6).take(rows), X[rows].tocsc())
     _same_arrays(sparse.CscBatches(X, 100).take(order), X[order].tocsc())  # all rows
+    # rows as stored, not canonical: unsorted and duplicated column indices
+    messy = sp.csr_matrix((np.array([1.0, 2.0, 3.0, 4.0]), np.array([5, 1, 5, 0]),
+                           np.array([0, 3, 3, 4])), shape=(3, 6))
+    _same_arrays(sparse.CscBatches(messy, 2).take(np.array([2, 0])),
+                 messy[[2, 0]].tocsc())
 
 
 def test_csc_batches_reuse_their_buffers():
