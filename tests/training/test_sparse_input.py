@@ -177,10 +177,10 @@ def test_an_augmentation_still_sees_sparse_batches_as_csr_rows():
     X, y = wide_sparse_problem(seed=6)
     seen = []
 
-    def flip(batch, rng):
+    def look(batch, rng):  # an augmentation that only records what it is given
         seen.append(batch.format)
         return batch
 
     DeepNNClassifier((4,), batch_size=16, max_iter=1, tol=None, random_state=0,
-                     augmentation=flip).fit(sp.csr_matrix(X), y)
+                     augmentation=look).fit(sp.csr_matrix(X), y)
     assert seen and set(seen) == {"csr"}
