@@ -168,7 +168,10 @@ def test_csc_batches_reuse_their_buffers():
     # 20 rows of a 20,000-feature X at a time: X[rows].tocsc() allocates a CSC
     # matrix per batch (its indptr alone is 80 kB); taken into the buffers, only
     # the short-lived CSR rows are (some 400 entries, 5 kB)
-    X = sp.random(400, 20_000, density=0.001, format="csr", random_state=5)
+    rng = np.random.default_rng(5)
+    X = sp.csr_matrix((rng.random(8_000), (np.repeat(np.arange(400), 20),
+                                           rng.integers(0, 20_000, 8_000))),
+                      shape=(400, 20_000))
     batches = sparse.CscBatches(X, 20)
     batches.take(np.arange(20))  # the kernels' self-check, once per process
     tracemalloc.start()
