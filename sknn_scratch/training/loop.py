@@ -75,6 +75,13 @@ def clip_by_global_norm(grads, max_norm):
     return norm
 
 
+def rule_operands(coefs, intercepts, workspace, opt_state):
+    """The update rule's ``(params, grads, state)`` for :func:`train_epoch`, found
+    once per run: the layout checks walk every array (a few microseconds each),
+    which the course's full-batch nets would otherwise repeat every epoch."""
+    return _flat_views(coefs + intercepts, workspace.dW + workspace.db, opt_state)
+
+
 def _flat_views(params, grads, state):
     """The update rule's operands as one vector each when they are laid out flat.
 
@@ -117,14 +124,16 @@ def _gather(source, rows, buffer):
 
 def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
                 settings, lr, rng, workspace=None, guard=None, activity=None,
-                batch_losses=None):
+                batch_losses=None, operands=None):
     """One pass over the data; updates ``coefs``, ``intercepts`` and ``opt_state``
     in place (``workspace``: reusable buffers from :func:`make_workspace`;
     ``guard``: a :class:`~.guard.DivergenceGuard` told when an augmented batch
     with a non-finite loss held NaN or inf; ``activity``: a
     :class:`~.activity.UnitActivity` shown each batch's hidden activations;
     ``batch_losses``: a list each mini-batch's objective is appended to, in step
-    order).
+    order; ``operands``: what :func:`rule_operands` returned for these weights,
+    this ``workspace`` and ``opt_state``, so that a run finds them once rather
+    than every epoch).
 
     ``Y`` holds the one-hot targets in any dtype (bool keeps them small): each
     batch is converted to the weights' dtype in the workspace.
@@ -144,13 +153,14 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
     dense = isinstance(X, np.ndarray)
     if workspace is None or workspace.batch_size != batch_size:
         workspace = make_workspace(arch, X, dtype, settings)
+        operands = None  # they were the other workspace's gradients
     total_weight = float(sample_weight.sum())
     loss_sum = 0.0
     norm_sums = np.zeros(arch.n_layers)
     n_batches = 0
-    params = coefs + intercepts
-    rule_params, rule_grads, rule_state = _flat_views(
-        params, workspace.dW + workspace.db, opt_state)
+    if operands is None:
+        operands = rule_operands(coefs, intercepts, workspace, opt_state)
+    rule_params, rule_grads, rule_state = operands
     for rows in iter_batches(n_samples, batch_size, rng, settings.shuffle):
         if isinstance(rows, slice):  # full batch: no copy of X
             Xb, wb = X, sample_weight
@@ -278,6 +288,7 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     saved, previous = np.empty_like(theta), np.empty_like(theta)
     problem = None
     activity = UnitActivity(arch, dtype) if arch.n_layers > 1 else None
+    operands = rule_operands(coefs, intercepts, workspace, opt_state)
     for epoch in range(first_epoch, first_epoch + max_epochs):
         # schedules number epochs from 1, as history_ does (optim.schedules)
         lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch + 1,
@@ -289,8 +300,9 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
             activity.start_epoch()
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-            settings, lr, rng, workspace, guard, activity, batch_losses)
-        problem = guard.epoch_problem(loss, theta, opt_state)
+            settings, lr, rng, workspace, guard, activity, batch_losses, operands)
+        # the state as the rule sees it: one vector per average when laid out flat
+        problem = guard.epoch_problem(loss, theta, operands[2])
         if problem is not None:
             np.copyto(theta, saved)
             break
