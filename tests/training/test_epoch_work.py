@@ -40,7 +40,7 @@ def _counted_layout_checks(monkeypatch, optimizer, epochs):
 
 
 @pytest.mark.parametrize("optimizer", [GD(), Adam()], ids=["gd", "adam"])
-def test_update_rule_layout_is_checked_once_per_run_not_per_epoch(monkeypatch, optimizer):
+def test_rule_layout_is_checked_once_per_run_not_per_epoch(monkeypatch, optimizer):
     one = _counted_layout_checks(monkeypatch, optimizer, 1)
     many = _counted_layout_checks(monkeypatch, optimizer, 6)
     assert one > 0  # the check does run (weights, gradients, each state slot)
