@@ -14,7 +14,9 @@ names the cause; the last sound weights are kept.
 The weights, their gradients and the optimizer's state are each one contiguous
 vector (:mod:`sknn_scratch.core.flat`) with per-layer views: the update rule runs
 over the vector chunk by chunk, and nothing parameter-sized is allocated per step
-or per epoch.
+or per epoch. Wide full-batch gradient descent carries the first layer's ``X W[1]``
+through the steps instead of recomputing it (:mod:`.sample_space`; exact up to
+round-off, so resumed fits agree with uninterrupted ones to ~1e-12 there).
 """
 
 import math

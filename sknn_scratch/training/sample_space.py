@@ -68,7 +68,7 @@ class SampleSpaceFirstLayer:
         np.matmul(self.X, self.W, out=self.product)
 
     def start_epoch(self, epochs_done):
-        """Before an epoch: refresh at fixed absolute epochs (every ``REFRESH_EVERY``)."""
+        """Before an epoch: refresh at fixed absolute epochs (``REFRESH_EVERY``)."""
         if epochs_done % REFRESH_EVERY == 0:
             self.refresh()
 

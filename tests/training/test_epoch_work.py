@@ -7,7 +7,7 @@ import pytest
 from sknn_scratch.core import losses, network
 from sknn_scratch.core.network import Architecture
 from sknn_scratch.optim import GD, Adam
-from sknn_scratch.training import loop
+from sknn_scratch.training import operands
 from sknn_scratch.training.loop import LoopSettings, run_training
 
 
@@ -24,13 +24,13 @@ def _counted_layout_checks(monkeypatch, optimizer, epochs):
     """Calls of ``base_vector`` (the flat-layout check of the update rule's
     operands) made by the loop during a run of ``epochs`` epochs."""
     calls = []
-    real = loop.base_vector
+    real = operands.base_vector
 
     def counting(arrays):
         calls.append(len(arrays))
         return real(arrays)
 
-    monkeypatch.setattr(loop, "base_vector", counting)
+    monkeypatch.setattr(operands, "base_vector", counting)
     arch, coefs, intercepts, X, Y, w = _problem()
     result = run_training(arch, coefs, intercepts, optimizer, None, X, Y, w,
                           LoopSettings(learning_rate=0.01), np.random.default_rng(0),

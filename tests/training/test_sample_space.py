@@ -70,7 +70,8 @@ def _assert_same_training(fast, direct, X):
     for a, b in zip(fast.coefs_ + fast.intercepts_, direct.coefs_ + direct.intercepts_):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=RTOL * np.abs(b).max())
     np.testing.assert_allclose(fast.loss_curve_, direct.loss_curve_, rtol=RTOL)
-    np.testing.assert_allclose(fast.predict_proba(X), direct.predict_proba(X), rtol=RTOL)
+    np.testing.assert_allclose(fast.predict_proba(X), direct.predict_proba(X),
+                               rtol=RTOL)
     for r, s in zip(fast.history_, direct.history_):
         np.testing.assert_allclose(r["grad_norms"], s["grad_norms"], rtol=1e-8)
         assert r["dead_fraction"] == s["dead_fraction"]
