@@ -192,12 +192,19 @@ sys.path.insert(0, {root!r})
 from tests.training.test_sample_space import _wide
 from sknn_scratch import DeepNNClassifier
 from sknn_scratch.training import sample_space
+built = []
+real = sample_space.SampleSpaceFirstLayer.__init__
+def counting(self, X, W):
+    built.append(X.shape)
+    real(self, X, W)
+sample_space.SampleSpaceFirstLayer.__init__ = counting
 X, y = _wide()
 p = dict(hidden_layer_sizes=(10, 5), solver="gd", batch_size=None, learning_rate=0.3,
          alpha=0.1, max_iter=150, tol=0.0, random_state=3)
 fast = DeepNNClassifier(**p).fit(X, y)
 sample_space._enabled = False
 direct = DeepNNClassifier(**p).fit(X, y)
+assert built == [X.shape], built  # the fast fit took the path, the direct one not
 for a, b in zip(fast.coefs_, direct.coefs_):
     np.testing.assert_allclose(a, b, rtol={rtol}, atol={rtol} * np.abs(b).max())
 print(repr(fast.loss_curve_[-1]))
