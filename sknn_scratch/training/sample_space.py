@@ -75,6 +75,9 @@ class SampleSpaceFirstLayer:
     def step(self, first_delta, lr, penalty):
         """Follow the update ``W[1] <- W[1] - lr (X^T dZ[1] + penalty W[1])``:
         ``P <- (1 - lr penalty) P - lr G dZ[1]``."""
+        # in float64, as the direct path's update: NumPy 2 keeps a float32 rate or
+        # penalty (np.float32(0.01)) times a Python float in float32 (NEP 50)
+        lr, penalty = float(lr), float(penalty)
         if penalty:
             self.product *= 1.0 - lr * penalty
         np.matmul(self.gram, first_delta, out=self._step)

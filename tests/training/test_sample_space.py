@@ -97,6 +97,24 @@ def test_fast_path_trains_the_same_net_as_the_direct_path(monkeypatch, extra):
     assert fast.loss_curve_[-1] < 0.5 * fast.loss_curve_[0]  # it did learn
 
 
+@pytest.mark.parametrize("scalars", [
+    {"learning_rate": np.float32(0.3), "alpha": 0.5},
+    {"learning_rate": 0.3, "alpha": np.float32(0.5)},
+    {"learning_rate": 0.3, "alpha": 0.5, "learning_rate_schedule": "inverse_time",
+     "decay_rate": np.float32(0.01)},
+])
+def test_numpy_float32_hyperparameters_keep_the_step_in_float64(monkeypatch, scalars):
+    # NumPy 2 keeps float32 * Python float in float32 (NEP 50): a decay factor
+    # 1 - lr * penalty formed from a float32 rate or penalty carried float32's
+    # rounding (~6e-8) into X W[1] every epoch, where the direct path works in float64
+    X, y = _wide()
+    params = dict(hidden_layer_sizes=(10,), solver="gd", batch_size=None,
+                  max_iter=150, tol=0.0, n_iter_no_change=1000, random_state=0,
+                  **scalars)
+    fast, direct = _fit_both(monkeypatch, X, y, **params)
+    _assert_same_training(fast, direct, X)
+
+
 @pytest.mark.filterwarnings("ignore:.*predicts the class")  # 120 epochs: early days
 def test_cat_net_fast_path_matches_direct_path(monkeypatch, catvnoncat_dir):
     from sknn_scratch.datasets import load_catvnoncat
