@@ -14,8 +14,7 @@ from ..core import losses, network
 from ..core import hessian as linear_hessian
 from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
 from ..core.linear import LinearObjective
-from ..core.mixed import low_precision_copy
-from ..optim.newton import MAX_CG, ExactStep, exact_step, newton_cg
+from ..optim.newton import ExactStep, exact_step, newton_cg
 from ..training import diagnostics
 from ..training.loop import TrainingResult, make_evaluator
 from ._docs import shared_docs
@@ -218,14 +217,6 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # Newton asks for the Hessian where the line search accepted its last
         # evaluation, so they cost no pass over X.
         fun_grad = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
-        # CG's products in float32 (see core.mixed), until a solve runs out of
-        # products (CG stalls: rounding spoils conjugacy on an ill-conditioned H)
-        # or a product overflows float32; then float64 for the rest of the fit. Not without a penalty: nothing
-        # then bounds H's smallest curvature (separable data push the weights
-        # out and the probabilities to 0 and 1, below float32's resolution of
-        # the curvature: on digits at C=inf, 53 iterations instead of 36).
-        solves = {"low": low_precision_copy(Xc) if cg and alpha > 0 else None,
-                  "last": None}
 
         def make_hvp(theta):
             W, b = unpack(theta)
@@ -235,12 +226,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 P = output_probabilities(Xc, W, b)
             if sample_space is not None:
                 return ExactStep(lambda g: sample_space(P, g))
-            last = solves["last"]
-            if solves["low"] is not None and last is not None and (
-                    last.low is None or last.n_products >= MAX_CG):
-                solves["low"] = None
-            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha, X_low=solves["low"])
-            solves["last"] = hessian
+            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha)
             if exact:
                 H = hessian.matrix()
                 return ExactStep(lambda g: exact_step(H, g))
