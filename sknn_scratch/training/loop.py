@@ -176,11 +176,11 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             Xb = Xb.tocsc()
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
-        loss, dW, db = network.loss_and_gradients(
-            arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight,
-            workspace)
-        if activity is not None:  # backward leaves the hidden A[l] in workspace.Z
+        outputs, inputs = network.forward(arch, coefs, intercepts, Xb, masks, workspace)
+        if activity is not None:  # before backward writes dZ[l] over the hidden A[l]
             activity.observe(workspace, Xb.shape[0])
+        loss, dW, db = network.backward(arch, coefs, outputs, inputs, Yb, wb,
+                                        settings.alpha, masks, batch_weight, workspace)
         if (guard is not None and settings.augmentation is not None
                 and not math.isfinite(loss) and not _all_finite(Xb)):
             guard.augmentation_nonfinite = True  # rare path: checked only then
@@ -272,7 +272,7 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         if hasattr(monitor, "start"):
             monitor.start(result)
     guard = DivergenceGuard(arch, coefs, intercepts, X, Y, sample_weight, settings,
-                            optimizer, reference_loss, lazy=True)
+                            optimizer, reference_loss, lazy=True, workspace=workspace)
     # the weights at the start of this epoch and of the previous one (swapped, not
     # copied): the fallbacks when an epoch's result must be discarded
     saved, previous = np.empty_like(theta), np.empty_like(theta)
