@@ -94,11 +94,14 @@ class DivergenceGuard:
         roomy = workspace is not None and workspace.batch_size >= CHUNK_ROWS
         self.workspace = workspace if roomy else None
         rows = sample_rows(n_samples)
-        self.X, self.Y, self.w, self.rows = X, Y, sample_weight, None
         if not isinstance(rows, slice) and sample_weight[rows].sum() > 0:
-            # (a sample that carries no weight falls back to every row); X's rows
-            # are gathered chunk by chunk in objective(), never copied whole
-            self.Y, self.w, self.rows = Y[rows], sample_weight[rows], rows
+            # X's rows are gathered chunk by chunk in objective(), never copied whole
+            self.X, self.Y, self.w, self.rows = X, Y[rows], sample_weight[rows], rows
+        else:  # every row (also when the sample carries no weight)
+            # contiguous weights (unweighted data come as a broadcast 1.0, see
+            # combined_weights): the dot products sum as they do for any weights
+            self.X, self.Y, self.rows = X, Y, None
+            self.w = np.ascontiguousarray(sample_weight)
         self.arch, self.settings, self.optimizer = arch, settings, optimizer
         self.total_weight = float(sample_weight.sum())
         batch = effective_batch_size(settings.batch_size, n_samples)

@@ -265,8 +265,11 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     coefs, intercepts = layout.views(theta)
     opt_state = _flat_state(layout, optimizer, opt_state, dtype)
     workspace = make_workspace(arch, X, dtype, settings)
-    if workspace.batch_size == X.shape[0] and Y.dtype != dtype:
-        Y = Y.astype(dtype)  # full batch: converted once, not every epoch
+    if workspace.batch_size == X.shape[0]:  # full batch: converted once, not every epoch
+        Y = Y.astype(dtype, copy=False)
+        # the weights as one contiguous vector (unweighted data comes as a broadcast
+        # 1.0): the loss's dot product sums as it does for any weights
+        sample_weight = np.ascontiguousarray(sample_weight)
     result = TrainingResult(coefs, intercepts, opt_state, n_samples=X.shape[0])
     for monitor in monitors:  # e.g. callbacks that snapshot the model at each epoch
         if hasattr(monitor, "start"):

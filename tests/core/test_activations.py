@@ -109,18 +109,8 @@ def test_inplace_backprop_multiplies_upstream_gradient_by_derivative(name):
     dZ = inplace_backprop(name, A, dA.copy())
     np.testing.assert_allclose(dZ, dA * hand_derivative_from_z(name, Z), rtol=1e-13,
                                atol=1e-15)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_inplace_backprop_writes_dz_over_the_activation(name):
-    # backward keeps one dA buffer for all layers: dZ[l] must land in A[l]'s memory
-    rng = np.random.default_rng(1)
-    dA = rng.standard_normal(Z.shape)
-    A = activation(name, Z)
-    out = inplace_backprop(name, A, dA.copy())
-    assert out is A
-    np.testing.assert_allclose(A, dA * hand_derivative_from_z(name, Z), rtol=1e-13,
-                               atol=1e-15)
+    # written over A: backward keeps one dA buffer for all layers, dZ[l] in A[l]'s
+    assert dZ is A
 
 
 @pytest.mark.parametrize("name", NAMES)
