@@ -115,7 +115,9 @@ def encode_labels(y, classes, name="y"):
             f"{unknown.tolist()}; "
             f"expected labels among {classes.tolist()}."
         )
-    return codes
+    # the smallest unsigned type that holds them (1 byte a row up to 256 classes,
+    # not 8): the codes live as long as the fit
+    return codes.astype(np.min_scalar_type(len(classes) - 1))
 
 
 def combined_weights(sample_weight, X, codes, class_weight, classes):

@@ -112,3 +112,13 @@ def test_no_sample_weight_fits_exactly_as_weights_of_one(batch_size):
     for a, b in zip(plain.coefs_ + plain.intercepts_, ones.coefs_ + ones.intercepts_):
         np.testing.assert_array_equal(a, b)
     assert plain.loss_curve_ == ones.loss_curve_
+
+
+@pytest.mark.parametrize("n_classes, dtype", [(2, np.uint8), (256, np.uint8),
+                                              (257, np.uint16)])
+def test_label_codes_take_one_byte_a_row_up_to_256_classes(n_classes, dtype):
+    classes = np.arange(n_classes) * 10
+    y = classes[np.arange(600) % n_classes]
+    codes = _data.encode_labels(y, classes)
+    assert codes.dtype == dtype
+    np.testing.assert_array_equal(codes, np.arange(600) % n_classes)

@@ -50,10 +50,10 @@ def _bound(itemsize):
     # buffer of the widest hidden layer, the batch's targets, weights and ones
     batch = M * (D + sum(SIZES[1:]) + max(HIDDEN) + K + 2) * itemsize
     scratch = min(2**18 // itemsize, P) * itemsize  # the update rule's chunk
-    # per sample: one-hot targets (bool), label codes (int64), the epoch's
+    # per sample: one-hot targets (bool), label codes (uint8), the epoch's
     # shuffled row order (int32); unweighted rows carry no vector of ones, and the
     # divergence guard checks all N <= 2000 rows (views, no sample of its own)
-    samples = N * (K + 8 + 4)
+    samples = N * (K + 1 + 4)
     # Python objects (records, dicts), per-step temporaries (a ReLU mask of
     # m x 256 bools is 64 kB, the softmax's m x K) and the guard's per-chunk losses
     allowance = 256 * 1024
