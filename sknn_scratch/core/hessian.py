@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .losses import inplace_output
+from .mixed import Float32Products
 
 #: Up to this many parameters (dense or sparse ``X``), Newton forms ``H`` and
 #: solves exactly: the matrix costs the arithmetic of ~p/2 products at
@@ -85,13 +86,19 @@ class LinearHessian:
     curvature ``w p (1 - p) / S``) is computed here, once.
     """
 
-    def __init__(self, X, P, sample_weight, weight_sum, alpha):
+    def __init__(self, X, P, sample_weight, weight_sum, alpha, X_low=None):
         self.X, self.P, self.alpha, self.weight_sum = X, P, alpha, weight_sum
         self.row_weight = (sample_weight / weight_sum)[:, None]
         # sigmoid: R{P} = P (1 - P) R{Z}, so w R{P} / S = curvature * R{Z}
         self.curvature = (P * (1.0 - P) * self.row_weight if P.shape[1] == 1
                           else None)
         self.ones = np.ones(P.shape[0])
+        #: Hessian products so far (the caller's measure of how hard CG worked)
+        self.n_products = 0
+        # Mixed precision (see .mixed): the data part of the products in float32
+        self.low = None if X_low is None else Float32Products(
+            X_low, P, self.row_weight, self.curvature,
+            None if X_low.nbytes <= CACHED_BYTES else self._block_rows(X_low))
 
     def matrix(self, max_elements=1 << 20):
         """``H`` itself, in the Newton vector's layout.
@@ -150,13 +157,22 @@ class LinearHessian:
         A dense ``X`` larger than the cache is read once, not twice: block by
         block of rows, ``X_B V`` and then ``X_B^T R{P}_B`` while ``X_B`` is still
         cached (each product is otherwise two passes over memory, and on 2,000 x
-        20,000 float64 the passes, not the arithmetic, take the time).
+        20,000 float64 the passes, not the arithmetic, take the time). With
+        ``X_low`` (:func:`.mixed.low_precision_copy`) the data part runs in
+        float32 (:class:`.mixed.Float32Products`), returned in float64; if that
+        overflows, this product and the next ones run in float64.
         """
-        if not isinstance(self.X, np.ndarray) or self.X.nbytes <= CACHED_BYTES:
+        self.n_products += 1
+        low = None if self.low is None else self.low(V_W, v_b)
+        if low is not None and not all(np.all(np.isfinite(part)) for part in low):
+            self.low = low = None  # float32 overflowed (~3e38): float64 from here on
+        if low is not None:
+            HV_W, hv_b = low
+        elif not isinstance(self.X, np.ndarray) or self.X.nbytes <= CACHED_BYTES:
             HV_W, hv_b = self._rows_product(self.X, self.P, self.curvature,
                                             self.row_weight, V_W, v_b)
         else:
-            rows = max(1, BLOCK_BYTES // (self.X.itemsize * self.X.shape[1]))
+            rows = self._block_rows(self.X)
             HV_W, hv_b = 0.0, 0.0
             for start in range(0, self.X.shape[0], rows):
                 block = slice(start, start + rows)
@@ -169,6 +185,11 @@ class LinearHessian:
             HV_W = HV_W + (self.alpha / self.weight_sum) * V_W
         return HV_W, hv_b
 
+    @staticmethod
+    def _block_rows(X):
+        """Rows of ``X`` in a block of about ``BLOCK_BYTES``."""
+        return max(1, BLOCK_BYTES // (X.itemsize * X.shape[1]))
+
     def _rows_product(self, X, P, curvature, row_weight, V_W, v_b):
         """The data part of ``H V`` from some rows: their ``X``, ``P``, weights."""
         RZ = X @ V_W
@@ -176,7 +197,9 @@ class LinearHessian:
         if curvature is not None:
             RP = np.multiply(RZ, curvature, out=RZ)
         else:  # R{P} = P * (R{Z} - sum_k P_k R{Z}_k), then times w / S
-            RZ -= np.einsum("ij,ij->i", P, RZ)[:, None]
+            # the row dots as a matrix-vector product (einsum's or a reduction
+            # along the short axis are several times slower)
+            RZ -= (P * RZ) @ np.ones((P.shape[1], 1))
             RP = RZ
             RP *= P
             RP *= row_weight

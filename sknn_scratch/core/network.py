@@ -24,7 +24,7 @@ from . import activations, losses
 from .._arrays import as_vectors, chunk_length
 from .flat import FlatLayout, is_wide
 from .initializers import INITIALIZERS, resolve_init
-from .sparse import add_product, add_transpose_product
+from .sparse import add_product, add_transpose_product, penalised_gradient_by_rows
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,9 @@ class Workspace:
     the batch's targets and the gradients live here, and batches of up to
     ``batch_size`` rows use leading-row views (still C-contiguous) of them.
     The gradients are views of one vector, ``grad``, laid out by
-    :class:`~sknn_scratch.core.flat.FlatLayout` like the training loop's weights.
+    :class:`~sknn_scratch.core.flat.FlatLayout` like the training loop's weights;
+    ``grad_squares[l]`` is the last backward's ``||dW[l]||^2`` where it came for
+    free with the product (a sparse first layer), else None.
     With ``gather_dtype``, ``X`` and ``w`` receive a batch's rows of the inputs
     (of that dtype) and of the sample weights. ``sparse_input`` lays the gradients
     out for a sparse ``X`` (the first layer row by row, as ``init_params`` does).
@@ -84,6 +86,8 @@ class Workspace:
         layout = FlatLayout(sizes, sparse_input)
         self.grad = np.empty(layout.size, dtype)
         self.dW, self.db = layout.views(self.grad)
+        # ||dW[l]||^2 when backward() had it for free (a sparse first layer), else None
+        self.grad_squares = [None] * arch.n_layers
         # one chunk of temporaries: the L2 term in backward(), then the update rule's
         self.scratch = np.empty(min(chunk_length(dtype), layout.size), dtype)
 
@@ -125,20 +129,26 @@ def _sparse_layer(X, W, b, out):
 
 
 def _sparse_weight_gradient(X, dZ, W, factor, out, scratch):
-    """``dW = X^T dZ + factor W`` for a sparse ``X``, and ``||W||^2``.
+    """``dW = X^T dZ + factor W`` for a sparse ``X``, ``||W||^2`` and ``||dW||^2``.
 
-    The L2 term is written first (``factor W``, or zeros), then ``X^T dZ`` is added
-    into it row by row (:func:`.sparse.add_transpose_product`): one pass over
-    ``W``'s size, nothing allocated with ``out`` (a workspace view).
+    A CSC ``X`` (the training loop's mini-batches) goes through
+    :func:`.sparse.penalised_gradient_by_rows`: penalty, product and both norms
+    in one pass over ``W``'s size. Otherwise the L2 term is written first
+    (``factor W``, or zeros), then ``X^T dZ`` is added into it
+    (:func:`.sparse.add_transpose_product`); ``||dW||^2`` is then None (not
+    computed). Nothing is allocated with ``out`` (a workspace view).
     """
     if out is None:
         out = np.empty(W.shape, np.result_type(W.dtype, dZ.dtype))
+    norms = penalised_gradient_by_rows(X, dZ, W, factor, out)
+    if norms is not None:
+        return out, norms[0], norms[1]
     if factor:
         squares = _add_penalty(out, W, factor, scratch, overwrite=True)
     else:
         out[...] = 0.0
         squares = 0.0
-    return add_transpose_product(X, dZ, out), squares
+    return add_transpose_product(X, dZ, out), squares, None
 
 
 def _add_penalty(grad, W, factor, scratch=None, overwrite=False):
@@ -292,10 +302,12 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         # dW[l] = A[l-1]^T dZ[l] + alpha W[l] / sum w ;  db[l] = sum_rows dZ[l]
         A = inputs[l]
         if not isinstance(A, np.ndarray):  # sparse X: the penalty written first
-            coef_grads[l], norm = _sparse_weight_gradient(
+            coef_grads[l], norm, grad_norm = _sparse_weight_gradient(
                 A, dZ, coefs[l], alpha / weight_sum, None if ws is None else ws.dW[l],
                 None if ws is None else ws.scratch)
             squares += norm
+            if ws is not None:
+                ws.grad_squares[l] = grad_norm
         elif is_wide(A.shape[1], dZ.shape[1]):
             # A wide layer with few outputs (the cat net's 12288 -> 20): computed as
             # (dZ^T A)^T, the product writes long contiguous rows, ~2x faster in

@@ -22,6 +22,10 @@ mini-batches in CSC: the kernels then visit ``W``'s rows, and ``dW``'s, in
 increasing order (a batch of 200 text-like rows touches some 8,000 of 20,000)
 instead of jumping between them row after row; on the benchmark of issue 14 that
 saves about a quarter of both products' time, more than the conversion costs.
+A CSC batch also lets the gradient be finished a block of ``W``'s rows at a time
+(:func:`penalised_gradient_by_rows`: the L2 term, the product and both squared
+norms while the block is in cache), which saves two of the three passes over
+``dW`` that the separate steps take.
 
 Those kernels are SciPy's private ``scipy.sparse._sparsetools``; this module is the
 only place that touches them, and falls back to SciPy's public ``@`` (the same
@@ -33,6 +37,8 @@ buffer, another sparse format than CSR or CSC).
 import functools
 
 import numpy as np
+
+from .._arrays import chunk_length
 
 
 def _private_kernels():
@@ -49,7 +55,7 @@ def _private_kernels():
 
 
 def _kernels_agree(kernels):
-    """Whether ``kernels`` still mean ``Y += A X`` here.
+    """Whether ``kernels`` still mean ``Y += A X`` (and rows taken, CSR to CSC) here.
 
     A private API may change its signature or meaning in any SciPy release: one
     tiny product per process, against dense NumPy, decides whether they are used.
@@ -68,8 +74,18 @@ def _kernels_agree(kernels):
                             B.reshape(-1), Z.reshape(-1))
         kernels.csc_matvecs(3, 2, 2, A_indptr, A_indices, A_data,
                             G.reshape(-1), dW.reshape(-1))
+        # rows [1, 0] of A, then in CSC: A's arrays read as rows of A^T are [2, 1]
+        Bj, Bx = np.empty(3, np.int32), np.empty(3)
+        kernels.csr_row_index(2, np.array([1, 0], np.int32), A_indptr, A_indices,
+                              A_data, Bj, Bx)
+        Cp, Ci, Cx = np.empty(4, np.int32), np.empty(3, np.int32), np.empty(3)
+        kernels.csr_tocsc(2, 3, np.array([0, 1, 3], np.int32), Bj, Bx, Cp, Ci, Cx)
+        taken = np.zeros((2, 3))
+        for j in range(3):  # the CSC arrays back to dense, column by column
+            taken[Ci[Cp[j]:Cp[j + 1]], j] = Cx[Cp[j]:Cp[j + 1]]
         return (np.array_equal(Z, 1.0 + dense @ B)
-                and np.array_equal(dW, 1.0 + dense.T @ G))
+                and np.array_equal(dW, 1.0 + dense.T @ G)
+                and np.array_equal(taken, dense[[1, 0]]))
     except Exception:  # noqa: BLE001 - any failure means "do not use them"
         return False
 
@@ -121,3 +137,98 @@ def add_transpose_product(X, dZ, out):
     else:
         out += np.asarray(X.T @ dZ)
     return out
+
+
+def penalised_gradient_by_rows(X, dZ, W, factor, out):
+    """``out = X^T dZ + factor W`` for a CSC ``X``, a block of ``out``'s rows at a time.
+
+    ``X`` (m, n) in CSC is ``X^T`` (n, m) in CSR: row ``j`` of ``X^T dZ`` reads
+    only column ``j`` of ``X``, so a block of rows of ``out`` is finished in one go
+    while it is in cache: the L2 term ``factor W`` written, the product added
+    (the same kernel and the same sums as :func:`add_transpose_product`), and the
+    squared norms taken. One pass over ``W`` and ``out`` instead of three (the
+    penalty, the product's scattered rows, the gradient's norm).
+
+    Returns
+    -------
+    norms : tuple of float or None
+        ``(||W||^2, ||out||^2)`` (``||W||^2`` is 0 when ``factor`` is, as the
+        penalty then is), or None (nothing done) when the operands do not
+        suit the kernel (``X`` not CSC, mixed dtypes, non-contiguous arrays): the
+        caller then takes the general path.
+    """
+    if (getattr(X, "format", None) != "csc" or not _kernel_fits(X, dZ, out)
+            or W.dtype != out.dtype or not W.flags.c_contiguous):
+        return None
+    m, n = X.shape
+    k = dZ.shape[1]
+    kernel, flat_dZ = _checked_kernels().csr_matvecs, dZ.reshape(-1)
+    step = max(1, chunk_length(out.dtype) // max(k, 1))  # rows per cache-sized block
+    w_squares = g_squares = 0.0
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        w, g = W[start:stop].reshape(-1), out[start:stop].reshape(-1)
+        if factor:
+            w_squares += float(np.vdot(w, w))
+            np.multiply(w, factor, out=g)  # the L2 term's gradient
+        else:
+            g[...] = 0.0
+        # rows start..stop of X^T dZ: X's columns start..stop (X.indptr[start:stop + 1]
+        # holds absolute offsets into X.indices and X.data)
+        kernel(stop - start, m, k, X.indptr[start:stop + 1], X.indices, X.data,
+               flat_dZ, g)
+        g_squares += float(np.vdot(g, g))
+    return w_squares, g_squares
+
+
+class CscBatches:
+    """Mini-batches of a CSR ``X``'s rows, handed over in CSC, in reused buffers.
+
+    ``X[rows].tocsc()`` allocates two matrices per mini-batch (the CSC one with
+    an ``indptr`` as long as ``X`` is wide) and spends as long in SciPy's Python
+    checks as in the copying. Here SciPy's own kernels (``csr_row_index``, then
+    ``csr_tocsc``) write the same arrays: the rows into a short-lived CSR
+    batch, the result into buffers sized once for the ``batch_size`` longest
+    rows of ``X``, which the next batch overwrites (``X[rows].tocsc()`` would
+    hold both the last batch and the new one). A batch is valid until the next
+    :meth:`take`.
+    """
+
+    def __init__(self, X, batch_size):
+        self.X, self.csc = X, None
+        if getattr(X, "format", None) != "csr" or X.indices.dtype != X.indptr.dtype:
+            return  # every batch through X[rows].tocsc()
+        index, lengths = X.indptr.dtype, np.diff(X.indptr)
+        batch_size = min(int(batch_size), lengths.size)
+        # the fullest possible batch: the batch_size longest rows
+        capacity = int(np.partition(lengths, lengths.size - batch_size)[
+            lengths.size - batch_size:].sum()) if batch_size else 0
+        self.indptr = np.empty(batch_size + 1, index)  # the batch's, in CSR
+        self.csc = (np.empty(X.shape[1] + 1, index), np.empty(capacity, index),
+                    np.empty(capacity, X.data.dtype))
+
+    def take(self, rows):
+        """``X[rows]`` in CSC (the same arrays as ``X[rows].tocsc()``)."""
+        X, kernels = self.X, _checked_kernels()
+        m, n = len(rows), X.shape[1]
+        if self.csc is None or kernels is None or m + 1 > self.indptr.size:
+            return X[rows].tocsc()
+        indptr = self.indptr
+        rows = np.asarray(rows, indptr.dtype)
+        indptr[0] = 0  # the batch's row lengths, summed up
+        np.cumsum(X.indptr[rows + 1] - X.indptr[rows], out=indptr[1:m + 1])
+        nnz = int(indptr[m])
+        indices, data = np.empty(nnz, indptr.dtype), np.empty(nnz, X.data.dtype)
+        kernels.csr_row_index(m, rows, X.indptr, X.indices, X.data, indices, data)
+        c_indptr, c_indices, c_data = self.csc
+        kernels.csr_tocsc(m, n, indptr[:m + 1], indices, data, c_indptr, c_indices,
+                          c_data)
+        return _csc_class(X)((c_data[:nnz], c_indices[:nnz], c_indptr), shape=(m, n),
+                             copy=False)
+
+
+def _csc_class(X):
+    """SciPy's CSC class of ``X``'s kind (sparse array or sparse matrix)."""
+    import scipy.sparse as sp  # sparse input: SciPy is there (see _private_kernels)
+
+    return sp.csc_array if isinstance(X, sp.sparray) else sp.csc_matrix

@@ -13,7 +13,9 @@ from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
 from ..core import hessian as linear_hessian
 from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
-from ..optim.newton import ExactStep, exact_step, newton_cg
+from ..core.linear import LinearObjective
+from ..core.mixed import low_precision_copy
+from ..optim.newton import MAX_CG, ExactStep, exact_step, newton_cg
 from ..training import diagnostics
 from ..training.loop import TrainingResult, make_evaluator
 from ._docs import shared_docs
@@ -212,27 +214,33 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             W, b = unpack(theta)
             return [W.astype(X.dtype)], [b.astype(X.dtype)]
 
-        # The logits of the latest point evaluated: Newton asks for the Hessian where
-        # the line search accepted its last evaluation, so its probabilities cost no
-        # pass over X.
-        latest = {}
-
-        def fun_grad(theta):
-            W, b = unpack(theta)
-            outputs, inputs = network.forward(arch, [W], [b], Xc)
-            latest.update(theta=theta, logits=outputs[-1].copy())  # backward overwrites
-            loss, dW, db = network.backward(arch, [W], outputs, inputs, Yc, swc, alpha)
-            return loss, np.concatenate([np.ravel(dW[0]), db[0]])
+        # The objective keeps the probabilities of the latest point evaluated:
+        # Newton asks for the Hessian where the line search accepted its last
+        # evaluation, so they cost no pass over X.
+        fun_grad = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
+        # CG's products in float32 (see core.mixed), until a solve runs out of
+        # products (CG stalls: rounding spoils conjugacy on an ill-conditioned H)
+        # or a product overflows float32; then float64 for the rest of the fit. Not without a penalty: nothing
+        # then bounds H's smallest curvature (separable data push the weights
+        # out and the probabilities to 0 and 1, below float32's resolution of
+        # the curvature: on digits at C=inf, 53 iterations instead of 36).
+        solves = {"low": low_precision_copy(Xc) if cg and alpha > 0 else None,
+                  "last": None}
 
         def make_hvp(theta):
             W, b = unpack(theta)
-            if np.array_equal(latest.get("theta"), theta):
-                P = losses.inplace_output(latest.pop("logits"))
+            if np.array_equal(fun_grad.theta, theta):
+                P = fun_grad.probabilities
             else:
                 P = output_probabilities(Xc, W, b)
             if sample_space is not None:
                 return ExactStep(lambda g: sample_space(P, g))
-            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha)
+            last = solves["last"]
+            if solves["low"] is not None and last is not None and (
+                    last.low is None or last.n_products >= MAX_CG):
+                solves["low"] = None
+            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha, X_low=solves["low"])
+            solves["last"] = hessian
             if exact:
                 H = hessian.matrix()
                 return ExactStep(lambda g: exact_step(H, g))

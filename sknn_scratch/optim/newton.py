@@ -110,12 +110,14 @@ def exact_step(H, g):
         return np.full_like(g, np.nan)
     try:
         np.linalg.cholesky(H)  # only as the test of definiteness
+        # (Cholesky's last pivot can round to a tiny positive number where LU's is
+        # exactly 0: a singular H that passes; the solve then raises too)
+        return -np.linalg.solve(H, g)
     except np.linalg.LinAlgError:
         curvatures, vectors = np.linalg.eigh(H)
         kept = curvatures > H.shape[0] * np.finfo(H.dtype).eps * max(curvatures[-1], 0.0)
         # p = -V diag(1/lambda) V^T g over the kept eigenpairs
         return -(vectors[:, kept] @ ((vectors[:, kept].T @ g) / curvatures[kept]))
-    return -np.linalg.solve(H, g)
 
 
 def line_search(fun_grad, theta, f, g, p, slope):

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core import network
 from ..core.flat import FlatLayout, base_vector
+from ..core.sparse import CscBatches
 from ..optim.schedules import learning_rate_at
 from .activity import UnitActivity
 from .guard import DivergenceGuard
@@ -151,6 +152,9 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
     params = coefs + intercepts
     rule_params, rule_grads, rule_state = _flat_views(
         params, workspace.dW + workspace.db, opt_state)
+    batches = None  # sparse X: mini-batches taken in CSC into reused buffers
+    if not dense and batch_size < n_samples and settings.augmentation is None:
+        batches = CscBatches(X, batch_size)
     for rows in iter_batches(n_samples, batch_size, rng, settings.shuffle):
         if isinstance(rows, slice):  # full batch: no copy of X
             Xb, wb = X, sample_weight
@@ -159,8 +163,9 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             Xb = _gather(X, rows, workspace.X)
             Yb = _gather(Y, rows, workspace.Y)
             wb = _gather(sample_weight, rows, workspace.w)
-        else:
-            Xb, wb = X[rows], sample_weight[rows]
+        else:  # in CSC already, unless an augmentation is to see CSR rows
+            Xb = batches.take(rows) if batches is not None else X[rows]
+            wb = sample_weight[rows]
             Yb = _gather(Y, rows, workspace.Y)
         batch_weight = float(wb.sum())
         if batch_weight == 0.0:
@@ -173,7 +178,7 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         if not dense and Xb is not X:
             # sparse mini-batch rows held column by column: both first-layer products
             # (core.sparse) then walk W's rows, and dW's, in increasing order
-            Xb = Xb.tocsc()
+            Xb = Xb.tocsc(copy=False)  # (CscBatches' batches already are)
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
         outputs, inputs = network.forward(arch, coefs, intercepts, Xb, masks, workspace)
@@ -184,7 +189,9 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         if (guard is not None and settings.augmentation is not None
                 and not math.isfinite(loss) and not _all_finite(Xb)):
             guard.augmentation_nonfinite = True  # rare path: checked only then
-        norm_sums += [np.sqrt(_squared_norm(g)) for g in dW]
+        # ||dW[l]||, from backward where the sparse first layer's pass took it
+        norm_sums += [np.sqrt(_squared_norm(g) if known is None else known)
+                      for g, known in zip(dW, workspace.grad_squares)]
         if settings.max_grad_norm is not None:
             clip_by_global_norm(dW + db, settings.max_grad_norm)
         optimizer.apply(rule_params, rule_grads, rule_state, lr, workspace.scratch)

@@ -98,7 +98,88 @@ def test_a_changed_private_kernel_falls_back_to_the_public_product(monkeypatch, 
         Z, dW = np.full(dZ.shape, 0.5), np.ones(W.shape)
         sparse.add_product(X, W, Z)
         sparse.add_transpose_product(X, dZ, dW)
+        batch = sparse.CscBatches(X, 3).take(np.array([4, 0, 2]))
     finally:
         sparse._checked_kernels.cache_clear()  # the real kernels are checked anew
     np.testing.assert_allclose(Z, 0.5 + dense @ W, rtol=1e-13)
     np.testing.assert_allclose(dW, 1.0 + dense.T @ dZ, rtol=1e-13)
+    assert batch.format == "csc"
+    np.testing.assert_array_equal(batch.toarray(), dense[[4, 0, 2]])
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_penalised_gradient_by_rows_is_the_dense_gradient_and_its_norms(factor, dtype):
+    # 5,000 features x 16 outputs spans several cache-sized blocks of rows (float64:
+    # 2,048 rows each, float32: 4,096), so their boundaries are crossed
+    dense, W, dZ = _problem(dtype, seed=3, m=9, n=5_000, k=16)
+    out = np.full(W.shape, np.nan, dtype)  # every entry must be written
+    norms = sparse.penalised_gradient_by_rows(sp.csc_matrix(dense), dZ, W, factor, out)
+    expected = (dense.astype(float).T @ dZ.astype(float)
+                + factor * W.astype(float))
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol * abs(expected).max())
+    w_squares = (W.astype(float) ** 2).sum() if factor else 0.0
+    np.testing.assert_allclose(norms, (w_squares, (expected ** 2).sum()), rtol=rtol)
+
+
+def test_penalised_gradient_by_rows_takes_only_column_ordered_batches():
+    # CSR rows of X are not rows of X^T: the caller's general path is told so
+    dense, W, dZ = _problem()
+    out = np.zeros(W.shape)
+    assert sparse.penalised_gradient_by_rows(sp.csr_matrix(dense), dZ, W, 0.1, out) is None
+    assert sparse.penalised_gradient_by_rows(sp.csc_matrix(dense), dZ.astype(np.float32),
+                                             W, 0.1, out) is None
+    assert not out.any()
+
+
+def _same_arrays(a, b):
+    assert type(a) is type(b) and a.shape == b.shape
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        assert getattr(a, name).dtype == getattr(b, name).dtype
+
+
+@pytest.mark.parametrize("to_sparse", [sp.csr_matrix, sp.csr_array])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_csc_batches_are_scipys_row_selection_in_csc(to_sparse, dtype):
+    dense = _problem(dtype, seed=4, m=40, n=30)[0]
+    dense[7] = 0.0
+    X = to_sparse(dense)
+    batches = sparse.CscBatches(X, 6)
+    order = np.random.default_rng(4).permutation(40)
+    for start in range(0, 40, 6):  # the last batch is shorter
+        rows = order[start:start + 6]
+        _same_arrays(batches.take(rows), X[rows].tocsc())
+    rows = order[:6]
+    by_columns = X.tocsc()  # not rows of X: SciPy's own selection
+    _same_arrays(sparse.CscBatches(by_columns, 6).take(rows), by_columns[rows].tocsc())
+    X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
+    _same_arrays(sparse.CscBatches(X, 6).take(rows), X[rows].tocsc())
+    _same_arrays(sparse.CscBatches(X, 100).take(order), X[order].tocsc())  # all rows
+    # rows as stored, not canonical: unsorted and duplicated column indices
+    messy = sp.csr_matrix((np.array([1.0, 2.0, 3.0, 4.0]), np.array([5, 1, 5, 0]),
+                           np.array([0, 3, 3, 4])), shape=(3, 6))
+    _same_arrays(sparse.CscBatches(messy, 2).take(np.array([2, 0])),
+                 messy[[2, 0]].tocsc())
+
+
+def test_csc_batches_reuse_their_buffers():
+    # 20 rows of a 20,000-feature X at a time: X[rows].tocsc() allocates a CSC
+    # matrix per batch (its indptr alone is 80 kB); taken into the buffers, only
+    # the short-lived CSR rows are (some 400 entries, 5 kB)
+    rng = np.random.default_rng(5)
+    X = sp.csr_matrix((rng.random(8_000), (np.repeat(np.arange(400), 20),
+                                           rng.integers(0, 20_000, 8_000))),
+                      shape=(400, 20_000))
+    batches = sparse.CscBatches(X, 20)
+    batches.take(np.arange(20))  # the kernels' self-check, once per process
+    tracemalloc.start()
+    try:
+        for start in range(0, 400, 20):
+            batch = batches.take(np.arange(start, start + 20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000, peak
+    np.testing.assert_array_equal(batch.toarray(), X[380:].toarray())

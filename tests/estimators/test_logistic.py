@@ -130,17 +130,17 @@ def test_newton_on_features_near_float64_overflow_warns_with_cause_and_fix():
 def test_newton_failed_line_search_warns_instead_of_claiming_convergence(monkeypatch):
     # A gradient that disagrees with the objective (here: twice too large) makes every
     # Newton step overshoot; no step length passes the line search.
-    import sknn_scratch.estimators.logistic as logistic
+    from sknn_scratch.core.linear import LinearObjective
 
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    real = logistic.network.backward
+    real = LinearObjective.__call__
 
-    def wrong_gradients(*args, **kwargs):
-        loss, dW, db = real(*args, **kwargs)
-        return loss, [-d for d in dW], [-d for d in db]  # ascent direction
+    def wrong_gradient(self, theta):
+        loss, grad = real(self, theta)
+        return loss, -grad  # ascent direction
 
-    monkeypatch.setattr(logistic.network, "backward", wrong_gradients)
+    monkeypatch.setattr(LinearObjective, "__call__", wrong_gradient)
     with pytest.warns(ConvergenceWarning, match="line search") as record:
         ScratchLogisticRegression().fit(X, y)
     assert "max_iter" in str(record[0].message) or "tol" in str(record[0].message)
@@ -211,9 +211,11 @@ def test_fitting_a_sparsified_model_again_works_and_gives_dense_coef(sparse_pair
     ours.sparsify().set_params(warm_start=True).fit(X, y)
     assert isinstance(ours.coef_, np.ndarray)
     # the refit confirms convergence and takes the Newton step it computed for that:
-    # the first fit ends 1.6e-6 from the optimum (the last CG solved to 1/10 of the
-    # gradient), the refit 6e-8, so it moves by about that
-    np.testing.assert_allclose(ours.coef_, expected, atol=5e-6)
+    # the first fit ends 2e-6 to 2e-5 from the optimum (whether the Newton decrement
+    # confirms convergence one step earlier or later sits on the edge here, with
+    # float32 Hessian products in the early steps), the refit much closer, so it
+    # moves by about that
+    np.testing.assert_allclose(ours.coef_, expected, atol=5e-5)
     ours.sparsify().partial_fit(X, y)
     assert isinstance(ours.coef_, np.ndarray)
 

@@ -294,6 +294,17 @@ def test_exact_step_on_a_singular_matrix_takes_no_step_along_its_null_space():
     np.testing.assert_allclose(p, np.linalg.lstsq(H, -g, rcond=1e-10)[0], atol=1e-12)
 
 
+def test_exact_step_when_cholesky_passes_on_a_singular_matrix_takes_the_pseudo_inverse():
+    # H = 2.5 v v^T, v = (2, 1) / sqrt(5): singular, but Cholesky's last pivot is
+    # 0.5 - (1/sqrt 2)^2 = 1.1e-16 > 0 in float64 while LU's is exactly 0 (LAPACK's
+    # solve raised "Singular matrix"; seen on breast_cancer * 1e100). g = sqrt(5) v:
+    # the minimum-norm step is -g / 2.5 along v.
+    H = np.array([[2.0, 1.0], [1.0, 0.5]])
+    np.linalg.cholesky(H)  # the premise: it passes
+    p = exact_step(H, np.array([2.0, 1.0]))
+    np.testing.assert_allclose(p, [-0.8, -0.4], atol=1e-12)
+
+
 def test_newton_with_the_hessian_matrix_converges_in_one_step_on_a_quadratic():
     A, b = spd_system(n=5, seed=1)
     fun_grad, _ = quadratic(A, b)

@@ -104,3 +104,19 @@ def test_newton_message_at_round_off_asks_only_for_a_larger_tol():
         message = diagnostics.newton_message(None, [0.5, 0.5], grad, 1e-17, max_iter=100,
                                              largest_feature=peak)
         assert "StandardScaler" in message and "larger tol" in message
+
+
+@pytest.mark.parametrize("block_bytes", [4 << 20, 8 * 50 * 3])  # one block; 3 columns
+def test_feature_scales_are_numpys_std_and_max_abs_in_any_column_blocks(
+        block_bytes, monkeypatch):
+    monkeypatch.setattr(diagnostics, "_COLUMNS", 1)
+    monkeypatch.setattr(diagnostics, "_BLOCK_BYTES", block_bytes)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 20)) * np.logspace(-3, 3, 20)
+    X[:, 4] = 0.0  # an all-zero column
+    expected = X.std(axis=0)
+    X[:, 7] *= 1e297  # values near 1e300: their variance overflows, not their std
+    expected[7] *= 1e297
+    scales, peaks = diagnostics.feature_scales(X)
+    np.testing.assert_array_equal(peaks, np.abs(X).max(axis=0))
+    np.testing.assert_allclose(scales, expected, rtol=1e-13)

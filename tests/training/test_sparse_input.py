@@ -150,3 +150,37 @@ def test_float32_sparse_input_trains_float32_weights_like_dense_float32():
     for a, b in zip(sparse.coefs_ + sparse.intercepts_, dense.coefs_ + dense.intercepts_):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_sparse_epoch_reports_the_dense_epochs_gradient_norms():
+    # the sparse first layer's ||dW|| comes out of the gradient's own pass (by
+    # blocks of rows: 5,000 features x 8 units spans two), the dense one's from a
+    # separate norm; both are the same numbers
+    rng = np.random.default_rng(5)
+    arch = Architecture((5_000, 8, 3), "relu")
+    X = rng.standard_normal((30, 5_000)) * (rng.random((30, 5_000)) < 0.01)
+    Y = losses.one_hot(np.arange(30) % 3, 3)
+    norms = []
+    for data in (X, sp.csr_matrix(X)):
+        coefs, intercepts = network.init_params(arch, "he", np.random.default_rng(0),
+                                                sparse_input=sp.issparse(data))
+        norms.append(train_epoch(arch, coefs, intercepts, Adam(), Adam().init(
+            coefs + intercepts), data, Y, np.ones(30), LoopSettings(
+                batch_size=10, alpha=0.1), 0.01, np.random.default_rng(0))[2])
+    assert min(norms[0]) > 0
+    np.testing.assert_allclose(norms[1], norms[0], rtol=1e-12)
+
+
+def test_an_augmentation_still_sees_sparse_batches_as_csr_rows():
+    # the loop takes its own mini-batches in CSC; a user's augmentation is handed
+    # rows as the estimator holds them (CSR), as before
+    X, y = wide_sparse_problem(seed=6)
+    seen = []
+
+    def look(batch, rng):  # an augmentation that only records what it is given
+        seen.append(batch.format)
+        return batch
+
+    DeepNNClassifier((4,), batch_size=16, max_iter=1, tol=None, random_state=0,
+                     augmentation=look).fit(sp.csr_matrix(X), y)
+    assert seen and set(seen) == {"csr"}

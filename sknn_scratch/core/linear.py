@@ -1,0 +1,117 @@
+"""The objective and gradient of the linear (no hidden layer) model, for Newton's method.
+
+For ``Z = X W + b`` (rows are samples), targets ``Y`` (one-hot, or one 0/1 column
+for a sigmoid), weights ``w`` and ``S = sum w``:
+
+    J = sum_i w_i l_i / S + alpha 1/2 ||W||^2 / S,
+    dJ/dW = X^T D + alpha W / S,   dJ/db = sum_rows D,   D = w (P - Y) / S
+
+(``P``: sigmoid/softmax of ``Z``; the delta collapses to ``P - Y`` as in
+:mod:`.losses`). The same numbers as :func:`.network.forward` then
+:func:`.network.backward` on a net without hidden layer, in fewer passes: one
+product ``X W``, the softmax and loss in place, one product ``X^T D``, buffers
+kept from call to call. Newton's method evaluates it once per line-search trial
+on the whole training set, and wants the probabilities of the accepted point for
+its Hessian: :attr:`LinearObjective.probabilities` keeps them, so no second
+softmax is needed (on digits' 1437 x 10 logits a softmax costs about as much as
+a Hessian product: float64 ``exp`` is not vectorised on most CPUs).
+"""
+
+import numpy as np
+
+from . import losses
+from .sparse import add_product, add_transpose_product
+
+
+class LinearObjective:
+    """``theta -> (J, dJ/dtheta)`` for ``theta = (W row by row, b)``.
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse CSR/CSC of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs), float64
+        :func:`.losses.one_hot` targets (one column: a sigmoid output).
+    sample_weight : ndarray of shape (n_samples,), float64
+    weight_sum : float
+        ``S``, the normaliser of the loss and of the penalty.
+    alpha : float
+        The L2 penalty's strength (``1 / C``).
+
+    Attributes
+    ----------
+    theta, probabilities : ndarray or None
+        The point evaluated last and its ``P`` (fresh arrays per call, so a
+        Hessian built from ``P`` is never overwritten by a later evaluation).
+    """
+
+    def __init__(self, X, Y, sample_weight, weight_sum, alpha):
+        self.X, self.Y, self.alpha, self.weight_sum = X, Y, alpha, weight_sum
+        n, K = Y.shape
+        self.n_features = X.shape[1]
+        self.row_weight = (sample_weight / weight_sum)[:, None]
+        self.sample_weight = sample_weight
+        self.logits = np.empty((n, K))  # Z, then the output delta D
+        self.ones_rows, self.ones_outputs = np.ones(n), np.ones(K)
+        self.theta = self.probabilities = None
+
+    def __call__(self, theta):
+        """``(J, gradient)`` at ``theta``; remembers ``theta`` and its ``P``."""
+        d, K = self.n_features, self.Y.shape[1]
+        W, b = theta[: d * K].reshape(d, K), theta[d * K:]
+        Z = self.logits
+        if isinstance(self.X, np.ndarray):
+            np.matmul(self.X, W, out=Z)
+        else:  # added into zeros: SciPy's own kernels, nothing allocated
+            Z[...] = 0.0
+            add_product(self.X, W, Z)
+        Z += b
+        loss, P = (self._sigmoid(Z) if K == 1 else self._softmax(Z))
+        self.theta, self.probabilities = theta.copy(), P
+        D = np.subtract(P, self.Y, out=Z)  # the output delta, into Z's buffer
+        D *= self.row_weight
+        grad = np.empty_like(theta)
+        grad_W = grad[: d * K].reshape(d, K)
+        penalty = self.alpha / self.weight_sum
+        if isinstance(self.X, np.ndarray):
+            # (K, n) @ (n, d): BLAS writes long contiguous rows, faster than X^T D
+            np.matmul(D.T, self.X, out=grad_W.T)
+            if penalty:
+                grad_W += penalty * W
+        else:  # the penalty written first, X^T D added into it
+            np.multiply(W, penalty, out=grad_W)
+            add_transpose_product(self.X, D, grad_W)
+        np.matmul(self.ones_rows, D, out=grad[d * K:])  # column sums as a product
+        if penalty:
+            loss += 0.5 * penalty * float(W.ravel() @ W.ravel())
+        return loss, grad
+
+    def _sigmoid(self, Z):
+        """Loss and probabilities (a new array) of one sigmoid output."""
+        loss = float(losses.sample_losses(Z, self.Y) @ self.sample_weight)
+        return loss / self.weight_sum, losses.inplace_output(Z.copy())
+
+    def _softmax(self, Z):
+        """Loss and probabilities (a new array) of softmax outputs; ``Z`` is shifted.
+
+        As :func:`.losses.inplace_loss_and_delta`: each row shifted by its true
+        class's logit ``z_y`` (softmax is shift-invariant), so
+        ``l = log sum_k e^(z_k - z_y)``, a sum containing ``e^0 = 1`` (no log(0),
+        no cancellation); rows where some ``z_k - z_y`` would overflow ``exp`` are
+        shifted by their maximum instead. Row dots and row sums run as
+        matrix-vector products with a vector of ones (a reduction along a short
+        axis is several times slower).
+        """
+        # z_y = sum_k z_k y_k (Y one-hot), through P's future buffer
+        P = np.multiply(Z, self.Y)
+        z_y = P @ self.ones_outputs
+        Z -= z_y[:, None]
+        shifted_y = 0.0
+        if Z.max() > losses._largest_safe_exponent(Z.dtype, Z.shape[1]):
+            Z += z_y[:, None]
+            Z -= Z.max(axis=1, keepdims=True)  # z - max_k z_k <= 0
+            shifted_y = np.multiply(Z, self.Y, out=P) @ self.ones_outputs
+        np.exp(Z, out=P)
+        row_sums = P @ self.ones_outputs
+        loss = float((np.log(row_sums) - shifted_y) @ self.sample_weight)
+        P /= row_sums[:, None]
+        return loss / self.weight_sum, P
