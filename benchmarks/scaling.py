@@ -3,7 +3,8 @@
 Config (a) otherwise (256 standard-normal features, 10 classes, Adam, batch 256,
 float64). Rows: 1k, 5k, 20k, 100k (--quick: up to 20k) with hidden (256, 128).
 Width w in 64, 128, 256, 512 with hidden (w, w/2) on 20k rows (--quick: 5k).
-Per epoch = (fit with 1 + k epochs - fit with 1 epoch) / k, min over repeats; the
+Per epoch = (fit with 1 + k epochs - fit with 1 epoch) / k, k chosen so the difference
+lasts ~0.4 s, min over 3 rounds with every point interleaved in each round; the
 FLOP rate counts 6 n sum(d_in d_out) per epoch, as in (a).
 """
 
@@ -13,26 +14,67 @@ import _common as C
 import epoch
 
 
-def _point(n, width, quick, peak):
-    X, y = epoch.data(n_samples=n)
+#: Each difference of fits is made about this long (more epochs for small ones), so
+#: the clock's noise on a shared machine is a small part of it.
+DIFFERENCE_S = 0.4
+#: Rounds over every point; each point's minimum is kept.
+ROUNDS = 3
+
+
+def _extra_epochs(n, width):
+    """k: epochs beyond the first, from a rough epoch time (~20 ms per 1k rows at
+    width 256, ~ width^2), so that k epochs take about ``DIFFERENCE_S``."""
+    rough = 0.02 * (n / 1000) * (width / 256) ** 2 + 1e-3
+    return int(np.clip(round(DIFFERENCE_S / rough), 1, 20))
+
+
+def _measure(points, rounds):
+    """Per-epoch time of every point, the points interleaved round by round.
+
+    Measured one after the other, a change of the machine's load between points
+    shows up as a change of slope (seen: 18 to 21 ms per 1k rows from one point to
+    the next); interleaved, every point sees every phase of the load and the
+    minima compare like with like.
+    """
+    data = {n: epoch.data(n_samples=n) for n in {n for n, _ in points}}
+    times = {(p, it): [] for p in points for it in (1, 1 + _extra_epochs(*p))}
+    for _ in range(rounds):
+        for n, width in points:
+            X, y = data[n]
+            for it in (1, 1 + _extra_epochs(n, width)):
+                with C.quiet():
+                    est = epoch.make("ours", it, (width, width // 2))
+                    times[(n, width), it].append(C.timed(lambda: est.fit(X, y))[0])
+    out = {}
+    for n, width in points:
+        k = _extra_epochs(n, width)
+        t_lo, t_hi = min(times[(n, width), 1]), min(times[(n, width), 1 + k])
+        out[n, width] = {"epoch_s": max(t_hi - t_lo, 0.0) / k,
+                         "overhead_s": t_lo - max(t_hi - t_lo, 0.0) / k,
+                         "extra_epochs": k}
+    return out
+
+
+def _point(n, width, timing, peak):
     hidden = (width, width // 2)
-    extra = 1 if n >= 50_000 else 2 if n >= 10_000 else 4  # k more epochs
-    repeats = 2 if n >= 50_000 else 3 if n >= 10_000 else 5
-    timing = C.per_epoch(lambda name, it: epoch.make(name, it, hidden), ["ours"], X, y,
-                         lo=1, hi=1 + extra, repeats=repeats)["ours"]
     s = timing["epoch_s"]
-    flops = C.epoch_flops(n, (X.shape[1], *hidden, epoch.N_CLASSES))
+    flops = C.epoch_flops(n, (epoch.N_FEATURES, *hidden, epoch.N_CLASSES))
     return {"n_samples": n, "hidden": hidden, "epoch_s": s,
             "epoch_s_per_1k": s / (n / 1000), "gflops": flops / s / 1e9,
-            "share_of_peak": flops / s / peak, "overhead_s": timing["overhead_s"]}
+            "share_of_peak": flops / s / peak, "overhead_s": timing["overhead_s"],
+            "extra_epochs": timing["extra_epochs"]}
 
 
 def run(quick=False):
     peak = C.gemm_peak(np.float64)
     sizes = (1_000, 5_000, 20_000) if quick else (1_000, 5_000, 20_000, 100_000)
     n_width = 5_000 if quick else 20_000
-    by_rows = [_point(n, 256, quick, peak) for n in sizes]
-    by_width = [_point(n_width, w, quick, peak) for w in (64, 128, 256, 512)]
+    widths = (64, 128, 256, 512)
+    points = [(n, 256) for n in sizes] + [(n_width, w) for w in widths if w != 256
+                                         or n_width not in sizes]
+    timing = _measure(points, 1 if quick else ROUNDS)
+    by_rows = [_point(n, 256, timing[n, 256], peak) for n in sizes]
+    by_width = [_point(n_width, w, timing[n_width, w], peak) for w in widths]
     rows = []
     for p in by_rows:
         rows.append(C.row("f", f"rows {p['n_samples']:>7,}, hidden (256, 128): s/epoch",

@@ -22,7 +22,9 @@ random generator and of the optimizer (the layout is described in
   ``decision_function``) and has the same ``get_params()``;
 * continues training (``partial_fit``, ``fit`` with ``warm_start=True``)
   exactly as the original would, with the same shuffles and optimizer moments
-  (NumPy scalar hyperparameters keep their type and value).
+  (NumPy scalar hyperparameters keep their type and value); wide full-batch
+  gradient descent, which carries ``X W[1]`` in sample space
+  (:mod:`sknn_scratch.training.sample_space`), continues to round-off (~1e-12).
 
 ``save_model(..., include_optimizer_state=False)`` writes a deployment file
 without the optimizer state; resuming training from it starts a fresh optimizer

@@ -83,6 +83,7 @@ class Workspace:
         self.uniform = [np.empty((batch_size, n)) for n in hidden] if dropout else None
         self.Y = np.empty((batch_size, sizes[-1]), dtype)  # the batch's targets
         self.ones = np.ones(batch_size, dtype)  # db = ones^T dZ, one matrix-vector product
+        self.first_delta = None  # dZ[1] of the last backward pass
         layout = FlatLayout(sizes, sparse_input)
         self.grad = np.empty(layout.size, dtype)
         self.dW, self.db = layout.views(self.grad)
@@ -225,8 +226,13 @@ def draw_dropout_masks(arch, n_samples, dropout, rng, dtype=np.float64, workspac
     return masks
 
 
-def forward(arch, coefs, intercepts, X, masks=None, workspace=None):
+def forward(arch, coefs, intercepts, X, masks=None, workspace=None,
+            first_product=None):
     """Forward pass keeping the cache backprop needs (in ``workspace`` if given).
+
+    ``first_product``, when given, is ``X @ W[0]`` already known (the training
+    loop carries it for wide full-batch data, see
+    :mod:`sknn_scratch.training.sample_space`): layer 1 then only adds the bias.
 
     Returns
     -------
@@ -243,7 +249,9 @@ def forward(arch, coefs, intercepts, X, masks=None, workspace=None):
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
         # (m, n[l-1]) @ (n[l-1], n[l]) -> (m, n[l])
         out = _buffer(workspace, "Z", l, m)
-        if isinstance(inputs[-1], np.ndarray):
+        if l == 0 and first_product is not None:
+            Z = np.add(first_product, b, out=out)
+        elif isinstance(inputs[-1], np.ndarray):
             Z = _matmul(inputs[-1], W, out)
             Z += b
         else:  # sparse X
@@ -278,7 +286,7 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         The ``sum w`` that normalises the loss; defaults to this batch's.
     workspace : Workspace, optional
         Where to write the gradients and deltas (they are then overwritten by
-        the next call).
+        the next call); ``workspace.first_delta`` is left holding ``dZ[1]``.
 
     Returns
     -------
@@ -325,6 +333,8 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
         else:  # the row sum as (1, m) @ (m, n[l]): a BLAS product, ~3x a reduction
             intercept_grads[l] = np.matmul(ws.ones[:m], dZ, out=ws.db[l])
         if l == 0:
+            if ws is not None:  # the first layer's delta, for sample_space
+                ws.first_delta = dZ
             break
         # dA[l-1] = dZ[l] W[l]^T, through the dropout mask, then dZ = dA * g'(Z),
         # written over A[l-1] (its last use was dW[l] above): the next layer's
@@ -338,8 +348,10 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
 
 
 def loss_and_gradients(arch, coefs, intercepts, X, Y, sample_weight, alpha=0.0,
-                       masks=None, weight_sum=None, workspace=None):
-    """Forward then backward: the objective and its gradient at ``(coefs, intercepts)``."""
-    outputs, inputs = forward(arch, coefs, intercepts, X, masks, workspace)
+                       masks=None, weight_sum=None, workspace=None, first_product=None):
+    """Forward then backward: the objective and its gradient at ``(coefs, intercepts)``
+    (``first_product``: ``X @ W[0]`` when already known, see :func:`forward`)."""
+    outputs, inputs = forward(arch, coefs, intercepts, X, masks, workspace,
+                              first_product)
     return backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha, masks,
                     weight_sum, workspace)

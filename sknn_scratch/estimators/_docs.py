@@ -42,7 +42,9 @@ FRAGMENTS = {
         Continue ``fit`` from the fitted weights and optimizer state (same
         classes and features required). If the layer sizes were changed since,
         the fit warns and starts afresh. ``partial_fit`` always continues, and
-        refuses changed layer sizes.
+        refuses changed layer sizes. The continued fit matches an uninterrupted
+        one bit for bit, except on wide full-batch ``solver='gd'`` (see
+        :mod:`sknn_scratch.training.sample_space`): there to round-off (~1e-12).
 """,
     "stop_attributes": """\
     stop_reason_, stop_message_ : str

@@ -14,7 +14,9 @@ names the cause; the last sound weights are kept.
 The weights, their gradients and the optimizer's state are each one contiguous
 vector (:mod:`sknn_scratch.core.flat`) with per-layer views: the update rule runs
 over the vector chunk by chunk, and nothing parameter-sized is allocated per step
-or per epoch.
+or per epoch. Wide full-batch gradient descent carries the first layer's ``X W[1]``
+through the steps instead of recomputing it (:mod:`.sample_space`; exact up to
+round-off, so resumed fits agree with uninterrupted ones to ~1e-12 there).
 """
 
 import math
@@ -23,12 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core import network
-from ..core.flat import FlatLayout, base_vector
+from ..core.flat import FlatLayout
 from ..core.sparse import CscBatches
 from ..optim.schedules import learning_rate_at
 from .activity import UnitActivity
 from .guard import DivergenceGuard
 from .batches import augment_batch, effective_batch_size, iter_batches
+from .operands import rule_operands
+from .sample_space import sample_space_first_layer
 
 
 @dataclass(frozen=True)
@@ -76,35 +80,6 @@ def clip_by_global_norm(grads, max_norm):
     return norm
 
 
-def _flat_views(params, grads, state):
-    """The update rule's operands as one vector each when they are laid out flat.
-
-    The training loop keeps weights, gradients and optimizer state as views of one
-    vector each (:mod:`sknn_scratch.core.flat`); the rule then runs over 1 long
-    array instead of 2L short ones. Other layouts are passed through unchanged.
-    Returns ``(params, grads, state)`` for ``optimizer.apply``; a flat ``state``
-    is a new dict whose ``t`` the caller copies back.
-    """
-    flat_params, flat_grads = base_vector(params), base_vector(grads)
-    slots = {k: base_vector(v) for k, v in state.items() if isinstance(v, list)}
-    if flat_params is None or flat_grads is None or any(
-            v is None for v in slots.values()) or not all(
-            _same_layout(params, other) for other in
-            [grads] + [v for v in state.values() if isinstance(v, list)]):
-        return params, grads, state
-    flat_state = dict(state)
-    flat_state.update({k: [v] for k, v in slots.items()})
-    return [flat_params], [flat_grads], flat_state
-
-
-def _same_layout(arrays, others):
-    """Whether entry ``k`` of one flat vector is entry ``k`` of the other: the same
-    shapes and strides array by array (a wide layer is stored by rows for sparse
-    input and by columns otherwise, see :mod:`sknn_scratch.core.flat`)."""
-    return len(arrays) == len(others) and all(
-        a.shape == b.shape and a.strides == b.strides for a, b in zip(arrays, others))
-
-
 def _gather(source, rows, buffer):
     """``source[rows]`` written into ``buffer`` (leading rows), cast to its dtype."""
     out = buffer[:len(rows)]
@@ -118,14 +93,18 @@ def _gather(source, rows, buffer):
 
 def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
                 settings, lr, rng, workspace=None, guard=None, activity=None,
-                batch_losses=None):
+                batch_losses=None, operands=None, first_layer=None):
     """One pass over the data; updates ``coefs``, ``intercepts`` and ``opt_state``
     in place (``workspace``: reusable buffers from :func:`make_workspace`;
     ``guard``: a :class:`~.guard.DivergenceGuard` told when an augmented batch
     with a non-finite loss held NaN or inf; ``activity``: a
     :class:`~.activity.UnitActivity` shown each batch's hidden activations;
     ``batch_losses``: a list each mini-batch's objective is appended to, in step
-    order).
+    order; ``operands``: what :func:`rule_operands` returned for these weights,
+    this ``workspace`` and ``opt_state``, so that a run finds them once rather
+    than every epoch; ``first_layer``: a
+    :class:`~.sample_space.SampleSpaceFirstLayer` carrying ``X W[1]`` for the
+    full batch, followed through each step).
 
     ``Y`` holds the one-hot targets in any dtype (bool keeps them small): each
     batch is converted to the weights' dtype in the workspace.
@@ -145,13 +124,14 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
     dense = isinstance(X, np.ndarray)
     if workspace is None or workspace.batch_size != batch_size:
         workspace = make_workspace(arch, X, dtype, settings)
+        operands = None  # they were the other workspace's gradients
     total_weight = float(sample_weight.sum())
     loss_sum = 0.0
     norm_sums = np.zeros(arch.n_layers)
     n_batches = 0
-    params = coefs + intercepts
-    rule_params, rule_grads, rule_state = _flat_views(
-        params, workspace.dW + workspace.db, opt_state)
+    if operands is None:
+        operands = rule_operands(coefs, intercepts, workspace, opt_state)
+    rule_params, rule_grads, rule_state = operands
     batches = None  # sparse X: mini-batches taken in CSC into reused buffers
     if not dense and batch_size < n_samples and settings.augmentation is None:
         batches = CscBatches(X, batch_size)
@@ -181,7 +161,9 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             Xb = Xb.tocsc(copy=False)  # (CscBatches' batches already are)
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
-        outputs, inputs = network.forward(arch, coefs, intercepts, Xb, masks, workspace)
+        outputs, inputs = network.forward(
+            arch, coefs, intercepts, Xb, masks, workspace,
+            None if first_layer is None else first_layer.product)
         if activity is not None:  # before backward writes dZ[l] over the hidden A[l]
             activity.observe(workspace, Xb.shape[0])
         loss, dW, db = network.backward(arch, coefs, outputs, inputs, Yb, wb,
@@ -195,6 +177,8 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
         if settings.max_grad_norm is not None:
             clip_by_global_norm(dW + db, settings.max_grad_norm)
         optimizer.apply(rule_params, rule_grads, rule_state, lr, workspace.scratch)
+        if first_layer is not None:  # X W[1] follows the step (see sample_space)
+            first_layer.step(workspace.first_delta, lr, settings.alpha / batch_weight)
         loss_sum += loss * batch_weight
         n_batches += 1
         if batch_losses is not None:
@@ -288,6 +272,10 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     saved, previous = np.empty_like(theta), np.empty_like(theta)
     problem = None
     activity = UnitActivity(arch, dtype) if arch.n_layers > 1 else None
+    operands = rule_operands(coefs, intercepts, workspace, opt_state)
+    # wide full-batch gradient descent: X W[1] carried through the steps
+    first_layer = sample_space_first_layer(arch, X, coefs, optimizer, settings,
+                                           max_epochs)
     for epoch in range(first_epoch, first_epoch + max_epochs):
         # schedules number epochs from 1, as history_ does (optim.schedules)
         lr = learning_rate_at(settings.schedule, settings.learning_rate, epoch + 1,
@@ -297,10 +285,14 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
         batch_losses = []  # per step: what the notes' smoothed cost curves average
         if activity is not None:
             activity.start_epoch()
+        if first_layer is not None:
+            first_layer.start_epoch(epoch)  # recomputed at fixed epochs: bounded drift
         loss, opt_state, grad_norms = train_epoch(
             arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
-            settings, lr, rng, workspace, guard, activity, batch_losses)
-        problem = guard.epoch_problem(loss, theta, opt_state)
+            settings, lr, rng, workspace, guard, activity, batch_losses, operands,
+            first_layer)
+        # the state as the rule sees it: one vector per average when laid out flat
+        problem = guard.epoch_problem(loss, theta, operands[2])
         if problem is not None:
             np.copyto(theta, saved)
             break
