@@ -10,8 +10,10 @@ result. Each derivative is computed from the *output* ``A`` (as scikit-learn's
     relu'       = 1[A > 0]                       (A > 0  <=>  Z > 0)
     leaky_relu' = 1 if A > 0 else LEAKY_SLOPE    (the slope is > 0, so sign(A) = sign(Z))
 
-``inplace_backprop(name, A, dA)`` multiplies ``dA`` (= dJ/dA) by g'(Z) in place and
-so turns it into dJ/dZ — formula ``dZ[l] = dA[l] * g'(Z[l])`` of backprop.
+``inplace_backprop(name, A, dA)`` writes ``dA * g'(Z)`` (``dA`` = dJ/dA) over ``A``:
+formula ``dZ[l] = dA[l] * g'(Z[l])`` of backprop. ``A`` is needed for nothing else
+once its layer's gradient is taken, so dJ/dZ takes its place and backprop needs
+one buffer for ``dA``, shared by all layers, instead of one per layer.
 """
 
 import functools
@@ -70,28 +72,32 @@ ACTIVATIONS = {
 
 
 def _d_identity(A, dA):
-    return dA
+    np.copyto(A, dA)
+    return A
 
 
 def _d_sigmoid(A, dA):
-    dA *= A
-    dA *= 1.0 - A
-    return dA
+    dA *= A                      # dA a
+    np.subtract(1.0, A, out=A)   # 1 - a
+    A *= dA                      # dA a (1 - a)
+    return A
 
 
 def _d_tanh(A, dA):
-    dA *= 1.0 - A * A
-    return dA
+    A *= A                       # a^2
+    np.subtract(1.0, A, out=A)   # 1 - a^2
+    A *= dA
+    return A
 
 
 def _d_relu(A, dA):
-    np.multiply(dA, A > 0, out=dA)
-    return dA
+    return np.multiply(dA, A > 0, out=A)
 
 
 def _d_leaky_relu(A, dA):
     dA[A <= 0] *= LEAKY_SLOPE
-    return dA
+    np.copyto(A, dA)
+    return A
 
 
 DERIVATIVES = {
@@ -112,7 +118,8 @@ def inplace_activation(name, Z):
 
 
 def inplace_backprop(name, A, dA):
-    """Turn ``dA`` into ``dZ = dA * g'(Z)`` in place, g' computed from ``A = g(Z)``."""
+    """Write ``dZ = dA * g'(Z)`` over ``A`` and return it, g' computed from ``A = g(Z)``
+    (``dA`` may be overwritten too)."""
     return DERIVATIVES[name](A, dA)
 
 

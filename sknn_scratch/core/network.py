@@ -54,7 +54,8 @@ class Workspace:
     """Buffers for one mini-batch size, reused by every training step.
 
     Training allocates nothing per step beyond small (m, n_outputs) and
-    per-row temporaries: each layer's ``Z``/``A`` and ``dA``, the dropout masks,
+    per-row temporaries: each layer's ``Z``/``A`` (which backprop overwrites with
+    ``dZ``), one ``dA`` buffer shared by the hidden layers, the dropout masks,
     the batch's targets and the gradients live here, and batches of up to
     ``batch_size`` rows use leading-row views (still C-contiguous) of them.
     The gradients are views of one vector, ``grad``, laid out by
@@ -75,7 +76,8 @@ class Workspace:
         hidden = sizes[1:-1]
         self.batch_size = batch_size
         self.Z = [np.empty((batch_size, n), dtype) for n in sizes[1:]]
-        self.dA = [np.empty((batch_size, n), dtype) for n in hidden]
+        # dA[l] of every hidden layer in turn (backward: rows [:m] of width n[l])
+        self.dA = np.empty(batch_size * max(hidden, default=0), dtype)
         self.dropped = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
         self.masks = [np.empty((batch_size, n), dtype) for n in hidden] if dropout else None
         self.uniform = [np.empty((batch_size, n)) for n in hidden] if dropout else None
@@ -96,6 +98,13 @@ def _buffer(workspace, name, l, m):
     if workspace is None:
         return None
     return getattr(workspace, name)[l][:m]
+
+
+def _delta_buffer(workspace, m, n):
+    """The workspace's shared ``dA`` buffer as an (m, n) array, or None."""
+    if workspace is None:
+        return None
+    return workspace.dA[:m * n].reshape(m, n)
 
 
 def _matmul(A, B, out):
@@ -327,8 +336,10 @@ def backward(arch, coefs, outputs, inputs, Y, sample_weight, alpha=0.0,
             if ws is not None:  # the first layer's delta, for sample_space
                 ws.first_delta = dZ
             break
-        # dA[l-1] = dZ[l] W[l]^T, through the dropout mask, then dZ = dA * g'(Z)
-        dA = _matmul(dZ, coefs[l].T, _buffer(ws, "dA", l - 1, m))
+        # dA[l-1] = dZ[l] W[l]^T, through the dropout mask, then dZ = dA * g'(Z),
+        # written over A[l-1] (its last use was dW[l] above): the next layer's
+        # dA can then reuse dA's buffer
+        dA = _matmul(dZ, coefs[l].T, _delta_buffer(ws, m, coefs[l].shape[0]))
         if masks is not None:
             dA *= masks[l - 1]
         dZ = activations.inplace_backprop(arch.activation, outputs[l - 1], dA)

@@ -115,14 +115,20 @@ def encode_labels(y, classes, name="y"):
             f"{unknown.tolist()}; "
             f"expected labels among {classes.tolist()}."
         )
-    return codes
+    # the smallest unsigned type that holds them (1 byte a row up to 256 classes,
+    # not 8): the codes live as long as the fit
+    return codes.astype(np.min_scalar_type(len(classes) - 1))
 
 
 def combined_weights(sample_weight, X, codes, class_weight, classes):
     """``sample_weight`` (checked, copied, never written back) times class weights.
 
     ``codes`` are the labels' indices in ``classes`` (:func:`encode_labels`).
+    Without either, every row weighs 1: a read-only broadcast of one 1.0 (no
+    n-vector of ones for the length of the fit).
     """
+    if sample_weight is None and class_weight is None:
+        return np.broadcast_to(np.ones(1, X.dtype), (X.shape[0],))
     sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True,
                               copy=True)
     if class_weight is not None:

@@ -79,20 +79,29 @@ class DivergenceGuard:
     optimizer : UpdateRule
     reference_loss : float, optional
         Overrides the reference objective (default: evaluated on the data).
+    workspace : Workspace, optional
+        The training loop's buffers (:func:`~.loop.make_workspace`): the objective's
+        forward passes run in them, between epochs, so the check allocates no
+        activations of its own (used when they hold :data:`CHUNK_ROWS` rows).
     lazy : bool, default=False
         Let the loop's first :meth:`epoch_problem` supply the reference when the
         first epoch's loss is that very objective (see below).
     """
 
     def __init__(self, arch, coefs, intercepts, X, Y, sample_weight, settings,
-                 optimizer, reference_loss=None, lazy=False):
+                 optimizer, reference_loss=None, lazy=False, workspace=None):
         n_samples = X.shape[0]
+        roomy = workspace is not None and workspace.batch_size >= CHUNK_ROWS
+        self.workspace = workspace if roomy else None
         rows = sample_rows(n_samples)
-        self.X, self.Y, self.w, self.rows = X, Y, sample_weight, None
         if not isinstance(rows, slice) and sample_weight[rows].sum() > 0:
-            # (a sample that carries no weight falls back to every row); X's rows
-            # are gathered chunk by chunk in objective(), never copied whole
-            self.Y, self.w, self.rows = Y[rows], sample_weight[rows], rows
+            # X's rows are gathered chunk by chunk in objective(), never copied whole
+            self.X, self.Y, self.w, self.rows = X, Y[rows], sample_weight[rows], rows
+        else:  # every row (also when the sample carries no weight)
+            # contiguous weights (unweighted data come as a broadcast 1.0, see
+            # combined_weights): the dot products sum as they do for any weights
+            self.X, self.Y, self.rows = X, Y, None
+            self.w = np.ascontiguousarray(sample_weight)
         self.arch, self.settings, self.optimizer = arch, settings, optimizer
         self.total_weight = float(sample_weight.sum())
         batch = effective_batch_size(settings.batch_size, n_samples)
@@ -128,20 +137,33 @@ class DivergenceGuard:
     def objective(self, coefs, intercepts):
         """The epochs' objective on the sample at these weights (forward only).
 
-        The rows go through the net :data:`CHUNK_ROWS` at a time, so the check
-        adds a few hundred KB to a fit, not a copy of the sample and its
-        activations.
+        The rows go through the net :data:`CHUNK_ROWS` at a time, in the training
+        workspace when there is one (its activation buffers and, for sampled
+        dense rows, its batch buffer): the check then adds to a fit's memory
+        only per-row losses, not a copy of the sample or its activations.
         """
+        ws = self.workspace
         with np.errstate(all="ignore"):  # an exploded net may overflow: reported
             total = 0.0
             for start in range(0, self.w.shape[0], CHUNK_ROWS):
                 part = slice(start, start + CHUNK_ROWS)  # of the sample
-                X = self.X[part if self.rows is None else self.rows[part]]
-                Z = network.logits(self.arch, coefs, intercepts, X)
+                X = self._rows(part)
+                Z = network.forward(self.arch, coefs, intercepts, X, workspace=ws)[0][-1]
                 total += float(losses.sample_losses(Z, self.Y[part], self.arch.multilabel) @ self.w[part])
             loss = total / float(self.w.sum())
             return float(loss + losses.l2_penalty(coefs, self.settings.alpha,
                                                   self.penalty_weight))
+
+    def _rows(self, part):
+        """Rows ``part`` of the sample: a view of ``X`` when every row is sampled,
+        else gathered (into the workspace's batch buffer when it has one)."""
+        if self.rows is None:
+            return self.X[part]
+        rows = self.rows[part]
+        buffer = getattr(self.workspace, "X", None)
+        if buffer is None or not isinstance(self.X, np.ndarray):
+            return self.X[rows]
+        return self.X.take(rows, axis=0, out=buffer[:len(rows)], mode="clip")
 
     def exploded(self, loss):
         """A loss that is not finite or above the threshold (see module docstring)."""

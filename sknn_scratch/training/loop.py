@@ -161,11 +161,13 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             Xb = Xb.tocsc(copy=False)  # (CscBatches' batches already are)
         masks = network.draw_dropout_masks(arch, Xb.shape[0], settings.dropout, rng,
                                            dtype, workspace)
-        loss, dW, db = network.loss_and_gradients(
-            arch, coefs, intercepts, Xb, Yb, wb, settings.alpha, masks, batch_weight,
-            workspace, None if first_layer is None else first_layer.product)
-        if activity is not None:  # backward leaves the hidden A[l] in workspace.Z
+        outputs, inputs = network.forward(
+            arch, coefs, intercepts, Xb, masks, workspace,
+            None if first_layer is None else first_layer.product)
+        if activity is not None:  # before backward writes dZ[l] over the hidden A[l]
             activity.observe(workspace, Xb.shape[0])
+        loss, dW, db = network.backward(arch, coefs, outputs, inputs, Yb, wb,
+                                        settings.alpha, masks, batch_weight, workspace)
         if (guard is not None and settings.augmentation is not None
                 and not math.isfinite(loss) and not _all_finite(Xb)):
             guard.augmentation_nonfinite = True  # rare path: checked only then
@@ -254,14 +256,17 @@ def run_training(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_wei
     coefs, intercepts = layout.views(theta)
     opt_state = _flat_state(layout, optimizer, opt_state, dtype)
     workspace = make_workspace(arch, X, dtype, settings)
-    if workspace.batch_size == X.shape[0] and Y.dtype != dtype:
-        Y = Y.astype(dtype)  # full batch: converted once, not every epoch
+    if workspace.batch_size == X.shape[0]:  # full batch: converted once, not every epoch
+        Y = Y.astype(dtype, copy=False)
+        # the weights as one contiguous vector (unweighted data comes as a broadcast
+        # 1.0): the loss's dot product sums as it does for any weights
+        sample_weight = np.ascontiguousarray(sample_weight)
     result = TrainingResult(coefs, intercepts, opt_state, n_samples=X.shape[0])
     for monitor in monitors:  # e.g. callbacks that snapshot the model at each epoch
         if hasattr(monitor, "start"):
             monitor.start(result)
     guard = DivergenceGuard(arch, coefs, intercepts, X, Y, sample_weight, settings,
-                            optimizer, reference_loss, lazy=True)
+                            optimizer, reference_loss, lazy=True, workspace=workspace)
     # the weights at the start of this epoch and of the previous one (swapped, not
     # copied): the fallbacks when an epoch's result must be discarded
     saved, previous = np.empty_like(theta), np.empty_like(theta)

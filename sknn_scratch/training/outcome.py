@@ -56,7 +56,7 @@ def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes):
     rows = sample_rows(X.shape[0])
     if not isinstance(rows, slice):
         codes, sample_weight = codes[rows], sample_weight[rows]
-    weight = np.asarray(sample_weight, dtype=np.float64)
+    weight = np.ascontiguousarray(sample_weight, dtype=np.float64)  # also a broadcast 1.0
     total = float(weight.sum())
     if np.ndim(codes) == 2:
         return _multilabel_outcome(arch, coefs, intercepts, X, rows, codes, weight, total)

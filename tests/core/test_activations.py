@@ -109,6 +109,8 @@ def test_inplace_backprop_multiplies_upstream_gradient_by_derivative(name):
     dZ = inplace_backprop(name, A, dA.copy())
     np.testing.assert_allclose(dZ, dA * hand_derivative_from_z(name, Z), rtol=1e-13,
                                atol=1e-15)
+    # written over A: backward keeps one dA buffer for all layers, dZ[l] in A[l]'s
+    assert dZ is A
 
 
 @pytest.mark.parametrize("name", NAMES)

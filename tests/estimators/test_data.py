@@ -87,3 +87,38 @@ def test_finite_values_whose_sum_overflows_still_take_the_fast_path():
     big[1, 1] = np.inf
     assert not _data._all_finite(big)
     assert not _data._all_finite(np.array([[np.nan, 1.0]]))
+
+
+def test_unweighted_rows_are_one_broadcast_value_not_a_vector_of_ones():
+    X = np.zeros((5000, 3), np.float32)
+    codes = np.arange(5000) % 2
+    sw = _data.combined_weights(None, X, codes, None, np.array([0, 1]))
+    assert sw.shape == (5000,) and sw.dtype == np.float32 and (sw == 1).all()
+    assert sw.strides == (0,) and not sw.flags.writeable  # 4 bytes, read-only
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_no_sample_weight_fits_exactly_as_weights_of_one(batch_size):
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((150, 4)), rng.integers(0, 3, 150)
+
+    def make():
+        return DeepNNClassifier((6,), batch_size=batch_size, max_iter=5, tol=None,
+                                random_state=0)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain, ones = make().fit(X, y), make().fit(X, y, sample_weight=np.ones(150))
+    for a, b in zip(plain.coefs_ + plain.intercepts_, ones.coefs_ + ones.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert plain.loss_curve_ == ones.loss_curve_
+
+
+@pytest.mark.parametrize("n_classes, dtype", [(2, np.uint8), (256, np.uint8),
+                                              (257, np.uint16)])
+def test_label_codes_take_one_byte_a_row_up_to_256_classes(n_classes, dtype):
+    classes = np.arange(n_classes) * 10
+    y = classes[np.arange(600) % n_classes]
+    codes = _data.encode_labels(y, classes)
+    assert codes.dtype == dtype
+    np.testing.assert_array_equal(codes, np.arange(600) % n_classes)

@@ -1,5 +1,8 @@
 """training.diagnostics.scale_hint: the unscaled-input hint, and when it must stay quiet."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -120,3 +123,26 @@ def test_feature_scales_are_numpys_std_and_max_abs_in_any_column_blocks(
     scales, peaks = diagnostics.feature_scales(X)
     np.testing.assert_array_equal(peaks, np.abs(X).max(axis=0))
     np.testing.assert_allclose(scales, expected, rtol=1e-13)
+
+
+_SCALES_MEMORY_SCRIPT = """
+import gc, tracemalloc
+import numpy as np
+from sknn_scratch.training import diagnostics
+X = np.random.default_rng(0).standard_normal((2000, 512)).astype(np.float32)
+gc.collect()
+tracemalloc.start()
+base = tracemalloc.get_traced_memory()[0]
+diagnostics.feature_scales(X)
+print(tracemalloc.get_traced_memory()[1] - base)
+"""
+
+
+def test_feature_scales_hold_one_block_of_float64_columns_at_a_time():
+    # the scale hint runs at the start of every dense fit, on up to 2,000 rows: its
+    # peak (one float64 block of at most 2 MB, the variance taken in it with no
+    # block-sized temporary) must stay well below a fit's own (section d: ~4 MB
+    # in float32); 2,000 x 512 float64 would be 8 MB in one block
+    out = subprocess.run([sys.executable, "-c", _SCALES_MEMORY_SCRIPT],
+                         capture_output=True, text=True, check=True).stdout
+    assert int(out) <= (2 << 20) + 8 * 2000 + 64 * 1024  # a block, a column, vectors

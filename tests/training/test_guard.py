@@ -10,7 +10,7 @@ from sknn_scratch.core import losses, network
 from sknn_scratch.core.network import Architecture
 from sknn_scratch.optim import GD, Adam, Momentum
 from sknn_scratch.training.guard import SAMPLE_ROWS, DivergenceGuard, sample_rows
-from sknn_scratch.training.loop import LoopSettings, run_training
+from sknn_scratch.training.loop import LoopSettings, make_workspace, run_training
 
 
 # -- the sample of rows ------------------------------------------------------------------
@@ -271,3 +271,24 @@ def test_dropout_start_loss_in_a_fresh_interpreter():
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.returncode == 0, done.stderr
+
+
+def test_the_sampled_objective_runs_in_the_training_workspace():
+    # 2,600 rows: the guard samples 2,000 of them, gathered chunk by chunk into
+    # the workspace's batch buffer, their activations written into its Z buffers
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((2600, 2))
+    y = (rng.random(2600) < 0.5).astype(float).reshape(-1, 1)
+    arch = Architecture((2, 1), "identity")
+    coefs, intercepts = [np.array([[0.5], [-1.0]])], [np.array([0.2])]
+    settings = LoopSettings(batch_size=100)
+    workspace = make_workspace(arch, X, np.float64, settings)
+    workspace.X[...] = np.nan
+    workspace.Z[0][...] = np.nan
+    guard = DivergenceGuard(arch, coefs, intercepts, X, y, np.ones(2600), settings, GD(),
+                            workspace=workspace)
+    rows = sample_rows(2600)
+    z = X[rows] @ coefs[0][:, 0] + intercepts[0][0]
+    by_hand = np.mean(np.logaddexp(0, z) - y[rows, 0] * z)
+    assert guard.reference == pytest.approx(by_hand, rel=1e-12)
+    assert np.isfinite(workspace.X).any() and np.isfinite(workspace.Z[0]).any()
