@@ -16,7 +16,6 @@ cheaper (:meth:`LinearHessian.matrix`, Newton's exact step).
 import numpy as np
 import scipy.sparse as sp
 
-from .losses import inplace_output
 
 #: Up to this many parameters (dense or sparse ``X``), Newton forms ``H`` and
 #: solves exactly: the matrix costs the arithmetic of ~p/2 products at
@@ -34,13 +33,6 @@ SAMPLE_SPACE_WIDTH = 8
 #: cache between its two products.
 CACHED_BYTES = 8 << 20
 BLOCK_BYTES = 2 << 20
-
-
-def output_probabilities(X, W, b):
-    """``P = sigmoid/softmax(X W + b)``, computed once per Newton iteration."""
-    Z = X @ W
-    Z += b
-    return inplace_output(Z)
 
 
 def inverse_diagonal_bound(X, sample_weight, weight_sum, alpha, n_outputs):
@@ -226,7 +218,6 @@ class SampleSpaceStep:
         # float64 once (n <= SAMPLE_SPACE_MAX_ROWS rows): a float32 X times the
         # float64 step vectors would be copied to float64 by NumPy at every step
         self.X = X if X.dtype == np.float64 else X.astype(np.float64)
-        self.weight_sum = weight_sum
         self.row_weight = sample_weight / weight_sum
         self.penalty = alpha / weight_sum  # lambda
         self.gram = self.X @ self.X.T

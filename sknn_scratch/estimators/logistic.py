@@ -12,7 +12,7 @@ from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
 from ..core import hessian as linear_hessian
-from ..core.hessian import LinearHessian, inverse_diagonal_bound, output_probabilities
+from ..core.hessian import LinearHessian, inverse_diagonal_bound
 from ..core.linear import LinearObjective
 from ..optim.newton import ExactStep, exact_step, newton_cg
 from ..training import diagnostics
@@ -219,11 +219,10 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         fun_grad = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
 
         def make_hvp(theta):
-            W, b = unpack(theta)
-            if np.array_equal(fun_grad.theta, theta):
-                P = fun_grad.probabilities
-            else:
-                P = output_probabilities(Xc, W, b)
+            # newton_cg asks for H at the point it evaluated last (theta0, then each
+            # line search's accepted trial, the same sum theta + step p): its
+            # probabilities are the objective's, no second pass over X
+            P = fun_grad.probabilities
             if sample_space is not None:
                 return ExactStep(lambda g: sample_space(P, g))
             hessian = LinearHessian(Xc, P, swc, weight_sum, alpha)

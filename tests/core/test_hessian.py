@@ -5,11 +5,12 @@ import pytest
 import scipy.sparse as sp
 
 from sknn_scratch.core import losses, network
-from sknn_scratch.core.hessian import (
-    LinearHessian,
-    inverse_diagonal_bound,
-    output_probabilities,
-)
+from sknn_scratch.core.hessian import LinearHessian, inverse_diagonal_bound
+
+
+def output_probabilities(X, W, b):
+    """``P = sigmoid/softmax(X W + b)`` (what Newton hands LinearHessian)."""
+    return losses.inplace_output(X @ W + b)
 
 
 def hessian_vector_product(X, P, sample_weight, weight_sum, alpha, V_W, v_b):

@@ -257,13 +257,27 @@ def test_newton_takes_the_hessians_probabilities_from_the_line_searchs_logits(mo
     # logits X W + b were just computed: recomputing them is one more pass over X per
     # iteration (on 2,000 x 20,000 float64, 320 MB).
     import sknn_scratch.estimators.logistic as logistic
+    from sknn_scratch.core.linear import LinearObjective
 
-    def no_second_pass(*args):
-        raise AssertionError("X W + b computed again for the Hessian")
+    evaluated, real_objective = [], LinearObjective.__call__
+    real_hessian = logistic.LinearHessian
+
+    def objective(self, theta):
+        out = real_objective(self, theta)
+        evaluated.append((theta.copy(), self.probabilities))
+        return out
+
+    def hessian(X, P, *args):
+        # the probabilities of the last point evaluated, not recomputed ones
+        assert P is evaluated[-1][1], "X W + b computed again for the Hessian"
+        return real_hessian(X, P, *args)
 
     X, y = load_digits(return_X_y=True)  # 650 parameters: conjugate gradient
     X = StandardScaler().fit_transform(X)
-    monkeypatch.setattr(logistic, "output_probabilities", no_second_pass)
+    monkeypatch.setattr(LinearObjective, "__call__", objective)
+    monkeypatch.setattr(logistic, "LinearHessian", hessian)
     ours = ScratchLogisticRegression().fit(X, y)
+    # and that point is the one Newton stands at: each accepted point was evaluated
+    assert ours.n_iter_ > 1 and len(evaluated) > ours.n_iter_
     # and the probabilities are the right ones: the optimum at the default tol
     np.testing.assert_allclose(ours.coef_, _reference(X, y, 1.0).coef_, rtol=0, atol=1e-4)
