@@ -232,9 +232,14 @@ class FileBackedArray:
     def __array__(self, dtype=None, copy=None):
         # numpy 2's contract: copy=True a new writeable array, copy=False never a
         # copy (an error if the dtype needs one), None a copy only when needed
+        # (np.asarray has no copy argument before numpy 2, which setup.cfg allows)
+        mapped = self._mapped()
         if copy:
-            return np.array(self._mapped(), dtype=dtype, copy=True)
-        return np.asarray(self._mapped(), dtype=dtype, copy=copy)
+            return np.array(mapped, dtype=dtype, copy=True)
+        array = np.asarray(mapped, dtype=dtype)
+        if copy is False and not np.shares_memory(array, mapped):
+            raise ValueError("Unable to avoid copy while creating an array as requested.")
+        return array
 
     def __reduce__(self):  # the path travels, not the data
         return type(self), (self.path,)

@@ -162,11 +162,10 @@ def test_converged_logistic_regression_is_not_called_a_bug():
     # rounding noise (the default tol stops earlier: lbfgs' gradient scale)
     result = check_gradients(ScratchLogisticRegression(tol=1e-6).fit(X, y), X, y)
     assert "bug" not in repr(result) and "inconclusive" in repr(result)
-    # at the default tol, Newton's exact steps on 15 parameters may also land in
-    # the noise: either verdict, never "bug"
+    # at the default tol too: Newton's exact steps on 15 parameters land ~1e-8
+    # from the optimum, as deep in the noise (the verdict that names it, not "bug")
     result = check_gradients(ScratchLogisticRegression().fit(X, y), X, y)
-    assert "bug" not in repr(result)
-    assert result.passed or "inconclusive" in repr(result)
+    assert "bug" not in repr(result) and "inconclusive" in repr(result)
     assert "bug" not in repr(check_gradients(ScratchLogisticRegression(), X, y))
     assert check_gradients(ScratchLogisticRegression(), X, y).passed
 

@@ -195,7 +195,8 @@ def _connect(address, timeout):
     try:  # in a thread of its own: the caller may already run an event loop
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, asyncio.wait_for(greet(), 2 * timeout)).result()
-    except TimeoutError:  # asyncio's, the handshake's read (connect's is an OSError)
+    except asyncio.TimeoutError:  # the handshake's read (connect's is an OSError);
+        # asyncio's class is the builtin TimeoutError from 3.11, its own on 3.10
         raise StudyUsageError(
             f"--scheduler {address}: no dask scheduler answered within {2 * timeout:g} s "
             "(something accepted the connection but sent no dask handshake)") from None

@@ -66,15 +66,18 @@ class SampleSpaceFirstLayer:
     def refresh(self):
         """Recompute ``P = X W[1]`` directly (bounds the carried round-off)."""
         np.matmul(self.X, self.W, out=self.product)
+        self._fresh = True  # no step carried since
 
     def start_epoch(self, epochs_done):
-        """Before an epoch: refresh at fixed absolute epochs (``REFRESH_EVERY``)."""
-        if epochs_done % REFRESH_EVERY == 0:
+        """Before an epoch: refresh at fixed absolute epochs (``REFRESH_EVERY``),
+        unless nothing was carried since the last refresh (a run's first epoch)."""
+        if epochs_done % REFRESH_EVERY == 0 and not self._fresh:
             self.refresh()
 
     def step(self, first_delta, lr, penalty):
         """Follow the update ``W[1] <- W[1] - lr (X^T dZ[1] + penalty W[1])``:
         ``P <- (1 - lr penalty) P - lr G dZ[1]``."""
+        self._fresh = False
         # in float64, as the direct path's update: NumPy 2 keeps a float32 rate or
         # penalty (np.float32(0.01)) times a Python float in float32 (NEP 50)
         lr, penalty = float(lr), float(penalty)

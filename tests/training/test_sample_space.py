@@ -142,6 +142,19 @@ def test_warm_start_agrees_with_uninterrupted_fit_to_round_off(monkeypatch):
     _assert_same_training(split, whole, X)
 
 
+def test_a_fresh_run_computes_x_w1_once_before_its_first_epoch(monkeypatch):
+    # the start computes X W[1] directly; epoch 0's scheduled refresh would redo
+    # the very product this path exists to save (150 epochs: at 0 and at 100)
+    refreshes = []
+    real = sample_space.SampleSpaceFirstLayer.refresh
+    monkeypatch.setattr(sample_space.SampleSpaceFirstLayer, "refresh",
+                        lambda self: refreshes.append(1) or real(self))
+    X, y = _wide()
+    DeepNNClassifier((10,), solver="gd", batch_size=None, max_iter=150, tol=0.0,
+                     n_iter_no_change=1000, random_state=0).fit(X, y)
+    assert len(refreshes) == 2
+
+
 def test_carried_product_stays_within_round_off_of_a_direct_product():
     X, _ = _wide()
     rng = np.random.default_rng(1)
