@@ -8,7 +8,7 @@ stops at the same epoch as the uninterrupted fit::
                           best_score, best_epoch} (early stopping) or {rule,
                           no_improvement} (tol)
       /coefs/0..L-1, /intercepts/0..L-1   the best epoch's weights (early
-                          stopping, once an epoch has been scored), shaped as
+                          stopping, exactly when best_epoch is set), shaped as
                           coefs_ and intercepts_
 
 NumPy, h5py and :mod:`sknn_scratch._plaindata` only, like the rest of the format.
@@ -50,8 +50,11 @@ def read(reader, coefs, intercepts):
         ok = (isinstance(score, float) and (math.isfinite(score) or score == -math.inf)
               and (state["best_epoch"] is None or _count(state["best_epoch"]))
               and (state["split_seed"] is None or _count(state["split_seed"])))
-    if not ok or members not in (set(), {"coefs", "intercepts"}) or (
-            members and state["rule"] != "early_stopping"):
+    # the best epoch's weights are there exactly when a best epoch is (early
+    # stopping keeps them from the first scored epoch on); tol has none
+    with_weights = ok and state["rule"] == "early_stopping" and (
+        state["best_epoch"] is not None)
+    if not ok or members != ({"coefs", "intercepts"} if with_weights else set()):
         reader.fail(f"'{GROUP}' is not a stopping rule's state")
     state["best_params"] = None
     if members:

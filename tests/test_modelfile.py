@@ -494,6 +494,11 @@ def _stopping_nan(f):
     f["stopping_state/intercepts/0"][0] = np.nan
 
 
+def _stopping_weights_deleted(f):
+    # a best epoch without its weights: resuming could not restore them
+    del f["stopping_state/coefs"], f["stopping_state/intercepts"]
+
+
 def _stopping_shape(f):
     del f["stopping_state/coefs/0"]
     f.create_dataset("stopping_state/coefs/0", data=np.zeros((2, 2)))
@@ -511,6 +516,8 @@ STOPPING_CORPUS = {
     "best-epoch-float": _state(lambda s: {**s, "best_epoch": 1.0}),
     "best-weights-shape": _stopping_shape,
     "best-weights-nan": _stopping_nan,
+    "best-weights-deleted": _stopping_weights_deleted,
+    "weights-without-best-epoch": _state(lambda s: {**s, "best_epoch": None}),
 }
 
 
