@@ -90,14 +90,13 @@ def update_rule(est):
 
 
 def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng, *,
-                      incremental, resume, dev, live=None):
+                      incremental, resume, dev, live):
     """Run the loop for ``est``; returns the loop's TrainingResult.
 
     ``dev`` is None or ``(X_val, codes_val, sw_val)``; with ``early_stopping`` and
     no dev set, one is held out of the training data. ``live`` (a dict) receives
     the stopping rule's monitor and the dev split's seed, for per-epoch models.
     """
-    live = {} if live is None else live
     optimizer = update_rule(est)
     state = getattr(est, "_optimizer_state", None) if resume else None
     opt_state = state[1] if state is not None and state[0] == optimizer else None

@@ -9,21 +9,14 @@ from ..core.flat import base_vector
 
 
 def rule_operands(coefs, intercepts, workspace, opt_state):
-    """The update rule's ``(params, grads, state)`` for :func:`train_epoch`, found
-    once per run: the layout checks walk every array (a few microseconds each),
-    which the course's full-batch nets would otherwise repeat every epoch."""
-    return _flat_views(coefs + intercepts, workspace.dW + workspace.db, opt_state)
+    """The update rule's ``(params, grads, state)`` for :func:`train_epoch`: one
+    vector each when they are laid out flat, else the arrays unchanged.
 
-
-def _flat_views(params, grads, state):
-    """The update rule's operands as one vector each when they are laid out flat.
-
-    The training loop keeps weights, gradients and optimizer state as views of one
-    vector each (:mod:`sknn_scratch.core.flat`); the rule then runs over 1 long
-    array instead of 2L short ones. Other layouts are passed through unchanged.
-    Returns ``(params, grads, state)`` for ``optimizer.apply``; a flat ``state``
-    is a new dict whose ``t`` the caller copies back.
+    Found once per run: the layout checks walk every array (a few microseconds
+    each), which the course's full-batch nets would otherwise repeat every epoch.
+    A flat ``state`` is a new dict whose ``t`` the caller copies back.
     """
+    params, grads, state = coefs + intercepts, workspace.dW + workspace.db, opt_state
     flat_params, flat_grads = base_vector(params), base_vector(grads)
     slots = {k: base_vector(v) for k, v in state.items() if isinstance(v, list)}
     if flat_params is None or flat_grads is None or any(
