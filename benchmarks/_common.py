@@ -97,29 +97,37 @@ def epoch_flops(n_samples, sizes):
     return 6.0 * n_samples * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
-def per_epoch(make, names, X, y, lo=1, hi=4, repeats=3, between=None):
+def per_epoch(make, names, X, y, lo=1, hi=4, repeats=3, between=None, his=None,
+              data=None):
     """Seconds per epoch of each candidate, fixed fit overhead excluded.
 
     ``make(name, max_iter)`` builds an unfitted estimator. Each repeat fits every
     candidate with ``max_iter=lo`` and ``max_iter=hi``, candidates interleaved;
     per epoch = (min t_hi - min t_lo) / (hi - lo), overhead = min t_lo - lo epochs.
     ``between()`` (e.g. a GEMM peak measurement) runs once per repeat.
+    Optional per-candidate dicts: ``his[name]`` replaces ``hi`` and
+    ``data[name]`` = ``(X, y)`` replaces ``X, y`` for that candidate.
     """
-    times = {(name, it): [] for name in names for it in (lo, hi)}
+    his = {name: (his or {}).get(name, hi) for name in names}
+    data = {name: (data or {}).get(name, (X, y)) for name in names}
+    times = {(name, it): [] for name in names for it in (lo, his[name])}
     for _ in range(repeats):
         if between is not None:
             between()
         for name in names:
-            for it in (lo, hi):
+            X_fit, y_fit = data[name]
+            for it in (lo, his[name]):
                 with quiet():
                     est = make(name, it)
-                    times[name, it].append(timed(lambda: est.fit(X, y))[0])
+                    times[name, it].append(timed(lambda: est.fit(X_fit, y_fit))[0])
     out = {}
     for name in names:
-        t_lo, t_hi = min(times[name, lo]), min(times[name, hi])
-        epoch = max(t_hi - t_lo, 0.0) / (hi - lo)
+        hi_name = his[name]
+        t_lo, t_hi = min(times[name, lo]), min(times[name, hi_name])
+        epoch = max(t_hi - t_lo, 0.0) / (hi_name - lo)
         out[name] = {"epoch_s": epoch, "overhead_s": t_lo - lo * epoch,
-                     "fit_s": {str(lo): times[name, lo], str(hi): times[name, hi]}}
+                     "fit_s": {str(lo): times[name, lo],
+                               str(hi_name): times[name, hi_name]}}
     return out
 
 

@@ -36,23 +36,13 @@ def _measure(points, rounds):
     the next); interleaved, every point sees every phase of the load and the
     minima compare like with like.
     """
-    data = {n: epoch.data(n_samples=n) for n in {n for n, _ in points}}
-    times = {(p, it): [] for p in points for it in (1, 1 + _extra_epochs(*p))}
-    for _ in range(rounds):
-        for n, width in points:
-            X, y = data[n]
-            for it in (1, 1 + _extra_epochs(n, width)):
-                with C.quiet():
-                    est = epoch.make("ours", it, (width, width // 2))
-                    times[(n, width), it].append(C.timed(lambda: est.fit(X, y))[0])
-    out = {}
-    for n, width in points:
-        k = _extra_epochs(n, width)
-        t_lo, t_hi = min(times[(n, width), 1]), min(times[(n, width), 1 + k])
-        out[n, width] = {"epoch_s": max(t_hi - t_lo, 0.0) / k,
-                         "overhead_s": t_lo - max(t_hi - t_lo, 0.0) / k,
-                         "extra_epochs": k}
-    return out
+    samples = {n: epoch.data(n_samples=n) for n in {n for n, _ in points}}
+    extra = {p: _extra_epochs(*p) for p in points}
+    timing = C.per_epoch(lambda p, it: epoch.make("ours", it, (p[1], p[1] // 2)),
+                         points, None, None, lo=1, repeats=rounds,
+                         his={p: 1 + k for p, k in extra.items()},
+                         data={p: samples[p[0]] for p in points})
+    return {p: {**timing[p], "extra_epochs": extra[p]} for p in points}
 
 
 def _point(n, width, timing, peak):

@@ -14,9 +14,9 @@ import numpy as np
 
 #: Root mean square of the inputs above which they count as unscaled.
 LARGE_INPUTS = 10.0
-#: ``--scale`` choices (argparse checks them; :func:`fit_scaler` maps each to
-#: its scaler class).
-SCALERS = ("standard", "maxabs")
+#: ``--scale`` choices (argparse checks the keys), each with the name of its
+#: scaler class in ``sklearn.preprocessing`` (imported by :func:`fit_scaler`).
+SCALERS = {"standard": "StandardScaler", "maxabs": "MaxAbsScaler"}
 
 
 def unscaled_hint(X):
@@ -59,13 +59,12 @@ def fit_scaler(kind, chunks):
     chunks : iterable of ndarray
         The file's examples, one 2-D chunk at a time (one pass).
     """
-    from sklearn.preprocessing import MaxAbsScaler, StandardScaler
+    from sklearn import preprocessing
 
-    classes = {"standard": StandardScaler, "maxabs": MaxAbsScaler}
     try:
-        scaler = classes[kind]()
+        scaler = getattr(preprocessing, SCALERS[kind])()
     except KeyError:
-        raise ValueError(f"--scale must be one of {', '.join(classes)}, "
+        raise ValueError(f"--scale must be one of {', '.join(SCALERS)}, "
                          f"got {kind!r}") from None
     for X in chunks:
         scaler.partial_fit(X)

@@ -13,6 +13,7 @@ from sknn_scratch.studies.lessons import (
     optimizers_lesson,
     run_lesson,
 )
+from sknn_scratch.studies.study import max_iter_note
 
 
 def test_hidden_units_lesson_is_the_notes_configuration():
@@ -171,6 +172,15 @@ def test_lesson_results_list_its_files_and_say_max_iter_overrode_the_notes(init_
     assert results["settings"]["notes_max_iter"] == 15_000
     report = (init_dir / "report.md").read_text()
     assert "--max-iter 5" in report and "15,000" in report
+
+
+def test_a_lesson_s_max_iter_note_names_its_one_count_and_is_empty_when_equal():
+    # the lesson report's call: one count of the notes, no model names after it
+    assert max_iter_note(3, {10000: ()}) == (
+        "Note: --max-iter 3 ran 3 iterations instead of the notes' 10,000: the "
+        "results are not comparable with the course's published numbers beside them.")
+    assert max_iter_note(10000, {10000: ()}) == ""
+    assert max_iter_note(None, {10000: ()}) == ""
 
 
 def test_a_study_after_a_lesson_clears_the_lesson_s_boundaries(tmp_path):
