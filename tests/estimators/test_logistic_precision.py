@@ -4,6 +4,9 @@ Hessian products, reverted): the products decide how well each step solves
 precision shows in where the default stopping rule lands, in how a resumed fit
 continues and in how many iterations a weakly penalised fit takes."""
 
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -54,3 +57,28 @@ def test_warm_start_continues_a_cg_fit_exactly():
     assert first_iterations + resumed.n_iter_ == whole.n_iter_
     assert resumed.loss_curve_ == whole.loss_curve_
     np.testing.assert_array_equal(resumed.coef_, whole.coef_)
+
+
+_WARM_START_SCRIPT = """
+import warnings
+import numpy as np
+from sklearn.datasets import load_digits
+from sknn_scratch import ScratchLogisticRegression
+warnings.simplefilter("ignore")
+X, y = load_digits(return_X_y=True)
+X, y = X[:900], y[:900]
+whole = ScratchLogisticRegression().fit(X, y)
+part = ScratchLogisticRegression(max_iter=whole.n_iter_ - 5).fit(X, y)
+resumed = part.set_params(max_iter=100, warm_start=True).fit(X, y)
+print(resumed.loss_curve_ == whole.loss_curve_, np.array_equal(resumed.coef_, whole.coef_))
+"""
+
+
+def test_warm_start_continues_exactly_in_a_fresh_interpreter():
+    # the same, with fresh buffers and the default BLAS threads (the test process
+    # runs BLAS on one thread)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", _WARM_START_SCRIPT], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "True"]
