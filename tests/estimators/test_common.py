@@ -46,3 +46,36 @@ def test_param_validation(estimator):
 def test_dataframe_column_names_consistency(estimator):
     pytest.importorskip("pandas")
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+def test_parameter_names_are_scikit_learns_read_once_per_init():
+    # BaseEstimator reads them from inspect.signature(__init__) on every call
+    from sklearn.base import BaseEstimator
+
+    def sklearns(cls):
+        return BaseEstimator._get_param_names.__func__(cls)
+
+    class Wider(ScratchLogisticRegression):
+        def __init__(self, C=1.0, *, extra=3):
+            self.C, self.extra = C, extra
+
+    for cls in (ScratchLogisticRegression, ShallowNNClassifier, DeepNNClassifier, Wider):
+        names = cls._get_param_names()
+        assert names == sklearns(cls)
+        names.append("not-a-parameter")  # a new list each call
+        assert cls._get_param_names() == sklearns(cls)
+    assert Wider(extra=5).get_params() == {"C": 1.0, "extra": 5}
+
+    def narrower(self, C=1.0):
+        self.C = C
+
+    Wider.__init__ = narrower  # a replaced __init__ is read again
+    assert Wider._get_param_names() == ["C"]
+
+    def varargs(self, *args):
+        pass
+
+    Wider.__init__ = varargs  # scikit-learn's own error, every time
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="no varargs"):
+            Wider._get_param_names()
