@@ -43,7 +43,9 @@ def validate_params(estimator):
     estimator._validate_params()
 
 
-#: class -> (its ``__init__``, its parameter names), see :class:`ParamNamesOnce`.
+#: class -> (a weak reference to its ``__init__``, its parameter names), see
+#: :class:`ParamNamesOnce` (weak: an ``__init__`` calling ``super()`` refers to its
+#: class, which would then never leave the table).
 _PARAM_NAMES = weakref.WeakKeyDictionary()
 
 
@@ -61,8 +63,8 @@ class ParamNamesOnce:
 
     @classmethod
     def _get_param_names(cls):
-        init, names = _PARAM_NAMES.get(cls, (None, ()))
-        if init is not cls.__init__:
+        init, names = _PARAM_NAMES.get(cls, (lambda: None, ()))
+        if init() is not cls.__init__:
             names = tuple(super()._get_param_names())
-            _PARAM_NAMES[cls] = (cls.__init__, names)
+            _PARAM_NAMES[cls] = (weakref.ref(cls.__init__), names)
         return list(names)  # a new list, as scikit-learn's: the caller may change it

@@ -79,3 +79,18 @@ def test_parameter_names_are_scikit_learns_read_once_per_init():
     for _ in range(2):
         with pytest.raises(RuntimeError, match="no varargs"):
             Wider._get_param_names()
+
+
+def test_a_class_made_on_the_fly_is_not_kept_alive_by_its_parameter_names():
+    import gc
+    import weakref
+
+    class Made(ScratchLogisticRegression):
+        def __init__(self, C=1.0):
+            super().__init__(C=C)  # a __class__ cell: __init__ refers to the class
+
+    assert Made().get_params() == {"C": 1.0}
+    ref = weakref.ref(Made)
+    del Made
+    gc.collect()
+    assert ref() is None
