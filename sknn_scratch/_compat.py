@@ -1,11 +1,12 @@
 """The one place that touches scikit-learn's private or experimental helpers.
 
 scikit-learn >= 1.6 is required (``validate_data`` and the Tags API). Parameter
-validation (``_param_validation``, ``_fit_context``, ``_get_param_names``) and ``_check_sample_weight``
-live in private modules, as does ``SparseCoefMixin`` (LogisticRegression's
-``sparsify``/``densify``); they have been stable since 1.2 and are imported here
-only, so a future move is a one-file fix. Everything about scikit-learn's
-experimental callback API (``sklearn.callback``) lives in :mod:`._callbacks`.
+validation (``_param_validation``, ``_fit_context``, ``_get_param_names``) and
+``_check_sample_weight`` live in private modules, as does ``SparseCoefMixin``
+(LogisticRegression's ``sparsify``/``densify``); they have been stable since 1.2
+and are used here only, so a future move is a one-file fix. Everything about
+scikit-learn's experimental callback API (``sklearn.callback``) lives in
+:mod:`._callbacks`.
 """
 
 import weakref

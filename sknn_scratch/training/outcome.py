@@ -2,9 +2,9 @@
 
 One forward pass (no cache) over the training rows, or over
 :data:`~.guard.SAMPLE_ROWS` rows spread over them for large data
-(:func:`~.guard.sample_rows`), in chunks of rows (:func:`chunk_rows`): the weighted training
-accuracy, the weighted share of the largest class (what predicting the majority
-class scores) and how many classes the model predicts at all.
+(:func:`~.guard.sample_rows`), in chunks of rows (:func:`chunk_rows`): the
+weighted training accuracy, the weighted share of the largest class (what
+predicting the majority class scores) and how many classes the model predicts.
 """
 
 import math

@@ -59,7 +59,8 @@ def test_parameter_names_are_scikit_learns_read_once_per_init():
         def __init__(self, C=1.0, *, extra=3):
             self.C, self.extra = C, extra
 
-    for cls in (ScratchLogisticRegression, ShallowNNClassifier, DeepNNClassifier, Wider):
+    for cls in (ScratchLogisticRegression, ShallowNNClassifier, DeepNNClassifier,
+                Wider):
         names = cls._get_param_names()
         assert names == sklearns(cls)
         names.append("not-a-parameter")  # a new list each call
