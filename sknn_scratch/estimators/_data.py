@@ -35,7 +35,9 @@ def _plain_training_data(estimator, X, y, reset):
     The everyday case is a C-ordered float32/float64 ndarray ``X`` with at least
     one row and one column and finite values, and a 1-d ndarray ``y`` of as many
     integer labels (or floats with integer values, as ``type_of_target`` tests
-    them: not NaN or inf). ``validate_data``, ``check_classification_targets``
+    them: not NaN or inf), no more distinct ones than half the rows when there are
+    over 20 (else ``check_classification_targets`` warns that ``y`` may be a
+    regression target). ``validate_data``, ``check_classification_targets``
     and the multilabel check pass such data unchanged (the same objects, no copy;
     ``y`` is 'binary' or 'multiclass'), so their dispatch (narwhals, array API,
     ``type_of_target``'s own ``check_array`` calls) is skipped: about 1 ms of a
@@ -52,6 +54,8 @@ def _plain_training_data(estimator, X, y, reset):
     if not reset and (hasattr(estimator, "feature_names_in_")
                       or getattr(estimator, "n_features_in_", None) != X.shape[1]):
         return None
+    if y.shape[0] > 20 and np.unique(y).size > round(0.5 * y.shape[0]):
+        return None  # check_classification_targets' warning: y may be a regression target
     if y.dtype.kind == "f":  # type_of_target's test: NaN and inf fail it too
         with np.errstate(invalid="ignore"):
             if np.any(y != y.astype(np.int64).astype(y.dtype)):
@@ -115,10 +119,11 @@ def training_classes(estimator, y, classes, first):
 
 def _labels(y):
     """``unique_labels(y)`` of checked 1-d labels ``y`` (an ndarray): for numbers,
-    which ``check_classification_targets`` passed, it is ``np.unique(y)`` (same
-    values, same dtype), without a second ``type_of_target``."""
+    which ``check_classification_targets`` passed, it is ``np.unique(y)`` in native
+    byte order (same values, same dtype), without a second ``type_of_target``."""
     if isinstance(y, np.ndarray) and y.dtype.kind in "iuf":
-        return np.unique(y)
+        labels = np.unique(y)  # keeps y's byte order; unique_labels' numbers are native
+        return labels.astype(labels.dtype.newbyteorder("="), copy=False)
     return unique_labels(y)
 
 

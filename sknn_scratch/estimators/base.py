@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .. import _callbacks
 from .._callbacks import CallbackSupportMixin, with_callbacks
-from .._compat import (Interval, IntervalNotBool, Options, ParamNamesOnce, StrOptions,
+from .._compat import (Interval, IntervalNotBool, Options, StrOptions,
                        _fit_context, validate_params)
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
@@ -31,7 +31,7 @@ POSITIVE_INT = IntervalNotBool(Integral, 1, None, closed="left")
 
 
 class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin,
-                            ClassifierMixin, ParamNamesOnce, BaseEstimator):
+                            ClassifierMixin, BaseEstimator):
     """Common machinery; use one of the concrete classifiers."""
 
     _parameter_constraints = {

@@ -2,9 +2,9 @@
 
 One forward pass (no cache) over the training rows, or over
 :data:`~.guard.SAMPLE_ROWS` rows spread over them for large data
-(:func:`~.guard.sample_rows`), in chunks of rows (:func:`chunk_rows`): the
-weighted training accuracy, the weighted share of the largest class (what
-predicting the majority class scores) and how many classes the model predicts.
+(:func:`~.guard.sample_rows`), :data:`CHUNK_ROWS` at a time: the weighted training
+accuracy, the weighted share of the largest class (what predicting the majority
+class scores) and how many classes the model predicts at all.
 """
 
 import math
@@ -15,23 +15,8 @@ import numpy as np
 from ..core import network
 from .guard import sample_rows
 
-#: Rows per forward pass of the check, at least.
+#: Rows per forward pass of the check.
 CHUNK_ROWS = 256
-#: Bytes of the layer outputs of one forward pass, at most (unless CHUNK_ROWS
-#: rows of a wide net take more).
-CHUNK_BYTES = 256 << 10
-
-
-def chunk_rows(arch):
-    """Rows per forward pass: :data:`CHUNK_ROWS`, or as many as fit their layer
-    outputs (float64 at most) in :data:`CHUNK_BYTES` when the layers are narrow.
-
-    A logistic regression of 10 classes takes 3,276 rows at once, so its check
-    is one matrix product instead of one per 256 rows (the loop's overhead was
-    about 0.15 ms of a 1,437-row fit); a net whose layers add up to 128 units
-    or more keeps 256.
-    """
-    return max(CHUNK_ROWS, CHUNK_BYTES // (8 * sum(arch.layer_sizes[1:])))
 
 
 @dataclass(frozen=True)
@@ -54,12 +39,11 @@ def class_prior_loss(shares):
 
 
 def _chunked_logits(arch, coefs, intercepts, X, rows, n):
-    """``(part, logits)`` of the ``n`` checked rows, :func:`chunk_rows` at a time
+    """``(part, logits)`` of the ``n`` checked rows, :data:`CHUNK_ROWS` at a time
     (``rows``: a slice of X, or the sampled row indices; ``part`` indexes them)."""
-    step = chunk_rows(arch)
     with np.errstate(all="ignore"):
-        for start in range(0, n, step):
-            part = slice(start, start + step)
+        for start in range(0, n, CHUNK_ROWS):
+            part = slice(start, start + CHUNK_ROWS)
             Xc = X[part if isinstance(rows, slice) else rows[part]]
             yield part, network.logits(arch, coefs, intercepts, Xc)
 

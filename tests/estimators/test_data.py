@@ -164,6 +164,14 @@ TRAIN_Y = {
     "list": y.tolist(),
     "wrong-length": y[:-1],
     "two-d": np.eye(3, dtype=int)[y][:, :2],
+    # review: np.unique keeps the byte order, unique_labels gives native numbers
+    "big-endian": y.astype(">i8"),
+    "big-endian-float": y.astype(">f8"),
+    # review: more classes than half the rows (over 20): scikit-learn's UserWarning
+    # that y could be a regression target
+    "one-class-a-row": np.arange(40),
+    "float-one-class-a-row": np.arange(40.0) * 3,
+    "half-the-rows": np.arange(40) // 2,
 }
 #: (reset, fitted attributes already on the estimator)
 STATES = {

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sknn_scratch.core import network
-from sknn_scratch.training import diagnostics, outcome
+from sknn_scratch.training import diagnostics
 from sknn_scratch.training.activity import UnitActivity, dead_since
 from sknn_scratch.training.outcome import class_prior_loss, fit_outcome
 
@@ -106,26 +106,6 @@ def test_fit_outcome_of_a_hand_made_linear_model():
     assert out.n_predicted == 2 and out.n_present == 2 and out.predicted is None
     one = fit_outcome(arch, [np.array([[0.0]])], [np.array([-1.0])], X, codes, w, 2)
     assert one.n_predicted == 1 and one.predicted == 0 and one.accuracy == 0.75
-
-
-def test_the_outcome_check_takes_narrow_layers_in_chunks_of_256_kb():
-    # float64 layer outputs of 10 (a 10-class logistic regression): 262,144 / 80
-    assert outcome.chunk_rows(network.Architecture((64, 10), "identity")) == 3276
-    assert outcome.chunk_rows(network.Architecture((5, 1), "identity")) == 32768
-    # 256 + 128 + 10 units: 256 rows already take more than 256 KB
-    assert outcome.chunk_rows(network.Architecture((256, 256, 128, 10), "relu")) == 256
-
-
-@pytest.mark.parametrize("chunk_bytes", [8, 256 << 10])  # 256 rows a chunk; one chunk
-def test_fit_outcome_is_the_same_in_one_chunk_or_many(chunk_bytes, monkeypatch):
-    monkeypatch.setattr(outcome, "CHUNK_BYTES", chunk_bytes)
-    # x_i = (i - 500) / 500, class 1 for x > 0, logit x - 0.5: rows 501..750 wrong
-    x = (np.arange(1000) - 500) / 500
-    codes = (x > 0).astype(np.uint8)
-    out = fit_outcome(network.Architecture((1, 1), "identity"), [np.array([[1.0]])],
-                      [np.array([-0.5])], x[:, None], codes, np.ones(1000), 2)
-    assert out.accuracy == 0.75 and out.majority == 0.501
-    assert out.n_predicted == 2 and out.n_present == 2
 
 
 def test_vanishing_hint_covers_gradients_that_are_exactly_zero():
