@@ -19,10 +19,54 @@ def validate_training_data(estimator, X, y, reset):
     ``y`` comes back 1-d (class labels) or, for a multilabel indicator matrix
     (:mod:`._multilabel`), 2-d boolean of shape (n_samples, n_labels).
     """
+    plain = _plain_training_data(estimator, X, y, reset)
+    if plain is not None:
+        return plain
     _multilabel.refuse_label_lists(y)
     X, y = validate_data(estimator, X, y, reset=reset, accept_sparse="csr",
                          dtype=FLOAT_DTYPES, order="C", multi_output=True)
     return X, _targets(estimator, y, "y")
+
+
+def _plain_training_data(estimator, X, y, reset):
+    """``(X, y)`` as the checks above return them, for the everyday case only:
+    None for anything else, which then takes the checks themselves.
+
+    The everyday case is a C-ordered float32/float64 ndarray ``X`` with at least
+    one row and one column and finite values, and a 1-d ndarray ``y`` of as many
+    integer labels (or floats with integer values, as ``type_of_target`` tests
+    them: not NaN or inf), no more distinct ones than half the rows when there are
+    over 20 (else ``check_classification_targets`` warns that ``y`` may be a
+    regression target). ``validate_data``, ``check_classification_targets``
+    and the multilabel check pass such data unchanged (the same objects, no copy;
+    ``y`` is 'binary' or 'multiclass'), so their dispatch (narwhals, array API,
+    ``type_of_target``'s own ``check_array`` calls) is skipped: about 1 ms of a
+    small fit. As ``validate_data``, ``reset`` records ``n_features_in_`` and
+    drops ``feature_names_in_``; without it, a model fitted with feature names,
+    or another number of features, takes the general path and its warning or
+    error.
+    """
+    if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
+            and X.flags.c_contiguous and X.shape[0] >= 1 and X.shape[1] >= 1
+            and type(y) is np.ndarray and y.shape == X.shape[:1]
+            and y.dtype.kind in "iuf"):
+        return None
+    if not reset and (hasattr(estimator, "feature_names_in_")
+                      or getattr(estimator, "n_features_in_", None) != X.shape[1]):
+        return None
+    if y.shape[0] > 20 and np.unique(y).size > round(0.5 * y.shape[0]):
+        return None  # check_classification_targets' warning: y may be a regression target
+    if y.dtype.kind == "f":  # type_of_target's test: NaN and inf fail it too
+        with np.errstate(invalid="ignore"):
+            if np.any(y != y.astype(np.int64).astype(y.dtype)):
+                return None  # 'continuous' or not finite: the general path says so
+    if not _all_finite(X):
+        return None
+    if reset:
+        estimator.n_features_in_ = X.shape[1]
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+    return X, y
 
 
 def _targets(estimator, y, name):
@@ -63,7 +107,7 @@ def training_classes(estimator, y, classes, first):
             _multilabel.label_classes(y, estimator.classes_, "the fitted classes_")
         return _multilabel.label_classes(y, classes)
     if classes is None:
-        return unique_labels(y) if first else estimator.classes_
+        return _labels(y) if first else estimator.classes_
     classes = unique_labels(classes)
     if not first and not np.array_equal(classes, estimator.classes_):
         raise ValueError(
@@ -71,6 +115,16 @@ def training_classes(estimator, y, classes, first):
             f"call to partial_fit, {estimator.classes_.tolist()}."
         )
     return classes
+
+
+def _labels(y):
+    """``unique_labels(y)`` of checked 1-d labels ``y`` (an ndarray): for numbers,
+    which ``check_classification_targets`` passed, it is ``np.unique(y)`` in native
+    byte order (same values, same dtype), without a second ``type_of_target``."""
+    if isinstance(y, np.ndarray) and y.dtype.kind in "iuf":
+        labels = np.unique(y)  # keeps y's byte order; unique_labels' numbers are native
+        return labels.astype(labels.dtype.newbyteorder("="), copy=False)
+    return unique_labels(y)
 
 
 def validate_predict_data(estimator, X):
@@ -179,18 +233,19 @@ def class_weights(class_weight, classes, codes, sample_weight):
     return weights.astype(np.float64)
 
 
-def check_two_classes(codes, classes):
+def check_two_classes(classes):
     """The classifier needs samples of at least two labels (scikit-learn's check).
 
-    Their weights do not matter: a class whose rows all weigh zero (e.g. missing
-    from a bootstrap resample) keeps its place in ``classes_`` and simply gets no
-    gradient signal, as in LogisticRegression and MLPClassifier.
+    ``classes`` are those of ``y`` itself (``fit``: every class has a sample, so
+    the codes need no second look). Their weights do not matter: a class whose
+    rows all weigh zero (e.g. missing from a bootstrap resample) keeps its place
+    in ``classes_`` and simply gets no gradient signal, as in LogisticRegression
+    and MLPClassifier.
     """
-    present = np.unique(codes)
-    if present.size < 2:
+    if len(classes) < 2:
         raise ValueError(
             "This solver needs samples of at least 2 classes in the data, but the "
-            f"data contains only one class: {classes[present[0]]!r}."
+            f"data contains only one class: {classes[0]!r}."
         )
 
 

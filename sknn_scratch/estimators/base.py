@@ -17,8 +17,8 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .. import _callbacks
 from .._callbacks import CallbackSupportMixin, with_callbacks
-from .._compat import (Interval, IntervalNotBool, Options, StrOptions, _fit_context,
-                       validate_params)
+from .._compat import (Interval, IntervalNotBool, Options, StrOptions,
+                       _fit_context, validate_params)
 from ..core import losses, network, predict
 from ..optim.schedules import SCHEDULES
 from . import _data, _fitting, _snapshot
@@ -232,8 +232,8 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         matrix of a multilabel ``y``) and the network they need."""
         multilabel = y.ndim == 2
         codes = y if multilabel else _data.encode_labels(y, classes)
-        if not (incremental or multilabel):
-            _data.check_two_classes(codes, classes)
+        if not (incremental or multilabel):  # classes: y's own (fit_classes)
+            _data.check_two_classes(classes)
         arch = self._architecture(X.shape[1], losses.n_outputs(len(classes), multilabel))
         return codes, dataclasses.replace(arch, multilabel=multilabel)
 

@@ -189,7 +189,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 stop_reason="diverged", message="Newton's method did not start. "
                 + diagnostics.weight_overflow_cause(weight_sum).replace(
                     "; the learning rate is not the cause", ""), n_samples=X.shape[0])
-        Xc, Yc, swc = X, Y.astype(np.float64), sw.astype(np.float64)
+        Xc, Yc, swc = X, Y.astype(np.float64, copy=False), sw.astype(np.float64)
         # With a penalty, exact steps: from the Hessian itself for a few parameters,
         # in sample space for one output and few rows of many features (without a
         # penalty, separable data can leave H singular; CG handles that as it
