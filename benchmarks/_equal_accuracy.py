@@ -35,10 +35,18 @@ beyond that).
 so the callback reads it from the value scipy already computed (no extra pass).
 ``gtol`` is 0: the run stops on the target, on the cap, on ``max_iter`` or when
 L-BFGS-B itself can make no further progress (its ``ftol``), and says which.
+
+scikit-learn's ``newton-cg`` (the same algorithm as ours) has no callback at all:
+:func:`refits_to_objective` refits it over a decreasing sequence of ``tol`` and
+times the first fit that reaches the target. That time overshoots (the fit runs
+to its own tolerance, up to 100x tighter than needed), so it is an upper bound on
+newton-cg's time to our objective; Newton's quadratic convergence keeps the
+overshoot to an iteration or two.
 """
 
 import numpy as np
 import scipy.optimize
+from sklearn.linear_model import LogisticRegression
 from sklearn.linear_model._linear_loss import LinearModelLoss
 from sklearn._loss.loss import HalfBinomialLoss, HalfMultinomialLoss
 
@@ -64,6 +72,40 @@ def coef_intercept(w, n_classes, n_features):
     """Split lbfgs' flat parameters into ``coef_`` (k, d) and ``intercept_`` (k,)."""
     W = w[None, :] if n_classes == 2 else np.reshape(w, (n_classes, -1), order="F")
     return W[:, :n_features], W[:, n_features]
+
+
+#: ``tol`` of the successive newton-cg refits of :func:`refits_to_objective`.
+REFIT_TOLS = (1e-4, 1e-6, 1e-8, 1e-10)
+
+
+def refits_to_objective(X, y, target_objective, cap_s, solver="newton-cg", C_=1.0):
+    """Fit ``LogisticRegression(solver=solver)`` with ``tol`` in ``REFIT_TOLS`` until
+    its objective is ``<= target_objective``; the time of that one fit.
+
+    The refits stop once their total time passes ``cap_s`` (checked between
+    fits). Returns a dict as :func:`lbfgs_to_objective` (without ``coef``), with
+    ``tol`` (of the timed fit) and ``total_s`` (all refits); ``stop`` is 'target',
+    'cap' or 'tols' (the last ``tol`` did not reach it).
+    """
+    loss, _, target, l2 = _problem(X, y, C_)
+    total, run = 0.0, {}
+    for tol in REFIT_TOLS:
+        with C.quiet():
+            seconds, model = C.timed(lambda: LogisticRegression(
+                C=C_, solver=solver, tol=tol, max_iter=10_000).fit(X, y))
+        total += seconds
+        # lbfgs' flat parameters: (coef, intercept) per class, classes contiguous
+        w = np.hstack([model.coef_, model.intercept_[:, None]])
+        w = w[0] if w.shape[0] == 1 else w.ravel(order="F")
+        objective = loss.loss(w, X, target, None, l2, 1) * C_ * X.shape[0]
+        run = {"seconds": seconds, "tol": tol, "n_iter": int(np.max(model.n_iter_)),
+               "objective": float(objective), "total_s": total,
+               "reached": bool(objective <= target_objective), "stop": "target"}
+        if run["reached"]:
+            return run
+        if total > cap_s:
+            return {**run, "stop": "cap"}
+    return {**run, "stop": "tols"}
 
 
 def lbfgs_to_objective(X, y, target_objective, cap_s, C_=1.0, max_iter=100_000,

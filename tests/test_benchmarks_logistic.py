@@ -93,3 +93,34 @@ def test_never_reached_when_lbfgs_stops_above_the_target():
     X, y = _data("binary")
     run = E.lbfgs_to_objective(X, y, 0.0, cap_s=60, max_iter=5)
     assert (run["reached"], run["stop"], run["n_iter"]) == (False, "max_iter", 5)
+
+
+def test_newton_cg_refits_time_the_first_fit_reaching_the_target():
+    X, y = _data("multiclass")
+    fits = {}
+    for tol in E.REFIT_TOLS[:2]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = LogisticRegression(solver="newton-cg", tol=tol, max_iter=10_000)
+            fits[tol] = model.fit(X, y)
+    loose, tight = (_sklearn_objective(fits[t], X, y) for t in E.REFIT_TOLS[:2])
+    assert loose > tight * (1 + 1e-9)
+    run = E.refits_to_objective(X, y, tight * (1 + 1e-10), cap_s=60)
+    assert (run["reached"], run["stop"], run["tol"]) == (True, "target", E.REFIT_TOLS[1])
+    assert run["n_iter"] == fits[E.REFIT_TOLS[1]].n_iter_[0]
+    assert run["objective"] == pytest.approx(tight, rel=1e-10)
+    assert run["total_s"] >= run["seconds"]
+
+    capped = E.refits_to_objective(X, y, 0.0, cap_s=0.0)
+    assert (capped["reached"], capped["stop"], capped["tol"]) == (
+        False, "cap", E.REFIT_TOLS[0])
+
+
+def test_newton_cg_row_skips_costly_shapes_and_is_never_a_target():
+    X, y = _data("binary")
+    obj = {"ours": _sklearn_objective(_lbfgs(X, y, 1000), X, y)}
+    slow = {"ours": logistic.NEWTON_MAX_S + 1, "lbfgs": 0.01}
+    assert logistic.newton_cg_row(X, y, "b", slow, obj) == (
+        {"skipped": f"fits over {logistic.NEWTON_MAX_S:.0f} s"}, None)
+    run, row = logistic.newton_cg_row(X, y, "b", {"ours": 0.01, "lbfgs": 0.01}, obj)
+    assert run["reached"] and row["ok"] is None and row["target"] == "info"
