@@ -198,26 +198,26 @@ def compare(X, y, repeats):
 def equal_accuracy(X, y, eq_runs, best, obj, n_iter):
     """The equal-accuracy figures for results.json and the row's cells."""
     reached = [r for r in eq_runs if r["reached"]]
-    last = min(reached or eq_runs, key=lambda r: r["seconds"])
-    out = {"time_s": [r["seconds"] for r in eq_runs], "n_iter": last["n_iter"],
-           "stop": last["stop"], "message": last["message"], "reached": bool(reached),
+    chosen = min(reached or eq_runs, key=lambda r: r["seconds"])
+    out = {"time_s": [r["seconds"] for r in eq_runs], "n_iter": chosen["n_iter"],
+           "stop": chosen["stop"], "message": chosen["message"], "reached": bool(reached),
            # recomputed here, independently of lbfgs' own value
-           "objective": objective(X, y, last["coef"], last["intercept"]),
-           "min_s": last["seconds"],
-           "ratio": best["ours"] / last["seconds"] if reached else None}
+           "objective": objective(X, y, chosen["coef"], chosen["intercept"]),
+           "min_s": chosen["seconds"],
+           "ratio": best["ours"] / chosen["seconds"] if reached else None}
     default = (f"default lbfgs: {best['lbfgs']:.3f} s, {n_iter['lbfgs']} it., "
                f"{obj['lbfgs'] / obj['ours'] - 1:+.1e} rel. above ours")
     if reached:
         result = f"{out['ratio']:.2f}x at equal accuracy; {default}"
-        reference = f"lbfgs to ours {last['seconds']:.3f}, {last['n_iter']} it."
-    elif last["stop"] == "cap":  # lbfgs needs longer than the cap: ratio below this
-        result = (f"not reached in {last['seconds']:.1f} s: ratio < "
-                  f"{best['ours'] / last['seconds']:.2f}x; {default}")
-        reference = f"lbfgs > {last['seconds']:.1f}, > {last['n_iter']} it."
+        reference = f"lbfgs to ours {chosen['seconds']:.3f}, {chosen['n_iter']} it."
+    elif chosen["stop"] == "cap":  # lbfgs needs longer than the cap: ratio below this
+        result = (f"not reached in {chosen['seconds']:.1f} s: ratio < "
+                  f"{best['ours'] / chosen['seconds']:.2f}x; {default}")
+        reference = f"lbfgs > {chosen['seconds']:.1f}, > {chosen['n_iter']} it."
     else:  # lbfgs stopped by itself (ftol, line search or max_iter) above ours
-        result = (f"never reached: lbfgs stops ({last['stop']}) at "
+        result = (f"never reached: lbfgs stops ({chosen['stop']}) at "
                   f"{out['objective'] / obj['ours'] - 1:+.1e} rel.; {default}")
-        reference = f"lbfgs {last['seconds']:.3f}, {last['n_iter']} it."
+        reference = f"lbfgs {chosen['seconds']:.3f}, {chosen['n_iter']} it."
     return out, reference, result
 
 
