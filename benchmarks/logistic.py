@@ -12,6 +12,25 @@ than two classes (what scikit-learn's lbfgs minimises since 1.5). Target (issue
 its fit time, both measured in this run (CPU time, one BLAS thread, interleaved
 repeats, minimum).
 
+At their defaults the two stop at very different accuracies (ours within 1e-4 of
+the optimum's coefficients, about 1e-8 relative on the objective; lbfgs at
+``tol=1e-4`` up to 1e-1 relative above it), so each shape has a second row, for
+information (the measured floor of the issue's closing note, not a target): the
+time lbfgs needs to reach OUR objective (lbfgs' objective <= ours + 1e-6 |ours|)
+and our time over it. That run is scikit-learn's own lbfgs call (same loss, same
+scipy L-BFGS-B options, same iterates as ``LogisticRegression()``) with a
+callback that stops at the first iterate low enough, rather than refits over a
+decreasing sequence of ``tol`` whose timed fit would overshoot the target by its
+own tolerance: see ``_equal_accuracy.py``. It is interleaved with the two fits
+above, capped at ``EQ_CAP_FACTOR`` x lbfgs' default time (a capped run prints
+"not reached in N s" and an upper bound on the ratio), and run once only when it
+takes over ``EQ_SINGLE_S``. Where both default fits are cheap (``NEWTON_MAX_S``),
+a third row gives scikit-learn's newton-cg (our algorithm) refitted over a
+decreasing ``tol`` until it reaches our objective: an upper bound on its time, as
+it has no callback to stop it at the target. newton-cholesky is left out: its
+dense Hessian costs 29 s on the dense 10-class shape and does not fit in memory
+on the sparse and wide ones.
+
 The synthetic shapes are generated here with fixed seeds. Labels come from a
 sparse "true" linear model plus noise (drawn from its sigmoid / softmax
 probabilities), so the problem is neither separable nor pure noise:
@@ -33,10 +52,20 @@ from sklearn.preprocessing import StandardScaler
 from sknn_scratch import ScratchLogisticRegression
 
 import _common as C
+import _equal_accuracy as E
 
 #: Relative slack on the objective (the issue's "to 1e-6 relative").
 SLACK = 1e-6
 TIME_TARGET = 1.0
+#: lbfgs-to-our-objective runs stop after this many times lbfgs' default fit time
+#: (or EQ_MAX_ITER iterations) and say so; one run only when it takes over EQ_SINGLE_S
+#: (the CPU time of a run that long varies by a few % between runs).
+EQ_CAP_FACTOR = 10.0
+EQ_MAX_ITER = 20_000
+EQ_SINGLE_S = 10.0
+#: scikit-learn's newton-cg refitted to our objective (``_equal_accuracy``) only
+#: where both default fits take at most this, capped at EQ_CAP_FACTOR x the slower.
+NEWTON_MAX_S = 5.0
 
 
 def sparse_binary_features(n_samples, n_features, density, rng):
@@ -113,31 +142,105 @@ def objective(X, y, coef, intercept, C_=1.0):
     return float(C_ * loss.sum() + 0.5 * np.sum(np.asarray(coef) ** 2))
 
 
+def within_slack(ours):
+    """The highest objective that counts as ours: ours + 1e-6 |ours| (the target's)."""
+    return ours + SLACK * abs(ours)
+
+
+def newton_cg_row(X, y, name, best, obj):
+    """scikit-learn's newton-cg refitted to our objective, when cheap (see E)."""
+    slowest = max(best.values())
+    if slowest > NEWTON_MAX_S:
+        return {"skipped": f"fits over {NEWTON_MAX_S:.0f} s"}, None
+    run = E.refits_to_objective(X, y, within_slack(obj["ours"]),
+                                cap_s=EQ_CAP_FACTOR * slowest)
+    if run["reached"]:
+        ratio = run["ratio"] = best["ours"] / run["seconds"]
+        result = (f">= {ratio:.2f}x at equal accuracy (one fit, run to its own tol: "
+                  f"an upper bound on its time; all refits {run['total_s']:.3f} s)")
+    else:
+        result = (f"not reached ({run['stop']}) after refits totalling "
+                  f"{run['total_s']:.1f} s")
+    return run, C.row(
+        "j", f"LR {name}: fit s, newton-cg refitted to our objective (tol 1e-4 down)",
+        f"{best['ours']:.3f}",
+        f"newton-cg {run['seconds']:.3f}, tol {run['tol']:.0e}, {run['n_iter']} it.",
+        result, "info")
+
+
+def compare(X, y, repeats):
+    """Fit both at their defaults and run lbfgs to our objective, interleaved.
+
+    Returns ``(times, fitted, eq_runs)``: per-candidate lists of seconds, the last
+    fitted estimators, and the :func:`_equal_accuracy.lbfgs_to_objective` runs (a
+    single one when the first takes over ``EQ_SINGLE_S`` or is capped).
+    """
+    candidates = {"ours": ScratchLogisticRegression,
+                  "lbfgs": lambda: LogisticRegression(max_iter=100)}
+    times = {k: [] for k in candidates}
+    fitted, eq_runs, goal = {}, [], None
+    for _ in range(repeats):
+        for key, make in candidates.items():
+            with C.quiet():
+                t, fitted[key] = C.timed(lambda: make().fit(X, y))
+            times[key].append(t)
+        if goal is None:
+            goal = within_slack(objective(X, y, fitted["ours"].coef_,
+                                          fitted["ours"].intercept_))
+        if not eq_runs or (eq_runs[0]["seconds"] <= EQ_SINGLE_S
+                           and eq_runs[0]["stop"] != "cap"):
+            eq_runs.append(E.lbfgs_to_objective(
+                X, y, goal, cap_s=EQ_CAP_FACTOR * min(times["lbfgs"]),
+                max_iter=EQ_MAX_ITER))
+    return times, fitted, eq_runs
+
+
+def equal_accuracy(X, y, eq_runs, best, obj, n_iter):
+    """The equal-accuracy figures for results.json and the row's cells."""
+    reached = [r for r in eq_runs if r["reached"]]
+    chosen = min(reached or eq_runs, key=lambda r: r["seconds"])
+    out = {"time_s": [r["seconds"] for r in eq_runs], "n_iter": chosen["n_iter"],
+           "stop": chosen["stop"], "message": chosen["message"], "reached": bool(reached),
+           # recomputed here, independently of lbfgs' own value
+           "objective": objective(X, y, chosen["coef"], chosen["intercept"]),
+           "min_s": chosen["seconds"],
+           "ratio": best["ours"] / chosen["seconds"] if reached else None}
+    default = (f"default lbfgs: {best['lbfgs']:.3f} s, {n_iter['lbfgs']} it., "
+               f"{obj['lbfgs'] / obj['ours'] - 1:+.1e} rel. above ours")
+    if reached:
+        result = f"{out['ratio']:.2f}x at equal accuracy; {default}"
+        reference = f"lbfgs to ours {chosen['seconds']:.3f}, {chosen['n_iter']} it."
+    elif chosen["stop"] == "cap":  # lbfgs needs longer than the cap: ratio below this
+        result = (f"not reached in {chosen['seconds']:.1f} s: ratio < "
+                  f"{best['ours'] / chosen['seconds']:.2f}x; {default}")
+        reference = f"lbfgs > {chosen['seconds']:.1f}, > {chosen['n_iter']} it."
+    else:  # lbfgs stopped by itself (ftol, line search or max_iter) above ours
+        result = (f"never reached: lbfgs stops ({chosen['stop']}) at "
+                  f"{out['objective'] / obj['ours'] - 1:+.1e} rel.; {default}")
+        reference = f"lbfgs {chosen['seconds']:.3f}, {chosen['n_iter']} it."
+    return out, reference, result
+
+
 def run(quick=False, verbose=False, only=None):
     rows, results = [], {}
     for name, X, y, note in datasets(quick):
         if only is not None and name.replace(" ", "_") not in only:
             continue
-        candidates = {"ours": ScratchLogisticRegression,
-                      "lbfgs": lambda: LogisticRegression(max_iter=100)}
         repeats = 2 if quick or X.shape[0] * X.shape[1] > 1e7 else 5
-        times = {k: [] for k in candidates}
-        fitted = {}
-        for _ in range(repeats):
-            for key, make in candidates.items():
-                with C.quiet():
-                    t, fitted[key] = C.timed(lambda: make().fit(X, y))
-                times[key].append(t)
+        times, fitted, eq_runs = compare(X, y, repeats)
         best = {k: min(v) for k, v in times.items()}
         obj = {k: objective(X, y, m.coef_, m.intercept_) for k, m in fitted.items()}
         ratio = best["ours"] / best["lbfgs"]
         low_enough = obj["ours"] <= obj["lbfgs"] * (1 + SLACK)
+        n_iter = {k: int(np.max(m.n_iter_)) for k, m in fitted.items()}
+        eq, eq_reference, eq_result = equal_accuracy(X, y, eq_runs, best, obj, n_iter)
         results[name] = {"shape": X.shape, "nnz": int(X.nnz) if sp.issparse(X) else None,
                          "n_classes": int(np.unique(y).size), "time_s": times,
                          "min_s": best, "ratio": ratio, "objective": obj,
-                         "n_iter": {k: int(np.max(m.n_iter_)) for k, m in fitted.items()}}
+                         "n_iter": n_iter, "lbfgs_to_our_objective": eq}
+        results[name]["newton_cg_to_our_objective"], newton_row = newton_cg_row(
+            X, y, name, best, obj)
         shape = f"{X.shape[0]:,}x{X.shape[1]:,}" + (" CSR" if sp.issparse(X) else "")
-        n_iter = results[name]["n_iter"]
         rows.append(C.row(
             "j", f"LR {name} {shape}{note}: fit s, objective",
             f"{best['ours']:.3f}, {obj['ours']:.6g}",
@@ -145,9 +248,15 @@ def run(quick=False, verbose=False, only=None):
             f"{ratio:.2f}x; objective {obj['ours'] / obj['lbfgs'] - 1:+.1e} rel.; "
             f"{n_iter['ours']} vs {n_iter['lbfgs']} iterations",
             f"<= {TIME_TARGET:.2f}x, obj <= lbfgs", ratio <= TIME_TARGET and low_enough))
+        rows.append(C.row(
+            "j", f"LR {name}: fit s, lbfgs until our objective (+1e-6 rel.)",
+            f"{best['ours']:.3f}, {n_iter['ours']} it.", eq_reference, eq_result,
+            "info (floor)"))
+        rows += [newton_row] if newton_row else []
         if verbose:
-            print(rows[-1]["what"], rows[-1]["ours"], rows[-1]["reference"],
-                  rows[-1]["result"], flush=True)
+            for row in rows[-3 if newton_row else -2:]:
+                print(row["what"], row["ours"], row["reference"], row["result"],
+                      flush=True)
     return rows, results
 
 
