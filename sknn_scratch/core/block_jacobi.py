@@ -36,6 +36,12 @@ MAX_BLOCK_ELEMENTS = 1 << 22
 #: singular (no penalty, and a class of probability ~0 or collinear features)
 #: still factorises, and CG's own products carry the exact curvature.
 RIDGE = 1e-10
+#: Each block's diagonal is at least this fraction of its largest possible value
+#: (every ``p (1 - p)`` at 1/4, see :func:`.hessian.inverse_diagonal_bound`). On
+#: separable data without a penalty the probabilities tend to 0 and 1 and the
+#: blocks to 0; CG preconditioned by their inverse then took a step of 1e18 on
+#: raw digits (C=inf) that no line search could shorten enough.
+CURVATURE_FLOOR = 1e-6
 #: Rows densified at a time from a sparse ``X`` (about 8 MB of float64).
 CHUNK_ELEMENTS = 1 << 20
 
@@ -61,9 +67,10 @@ class BlockJacobi:
     """
 
     def __init__(self, X, P, sample_weight, weight_sum, alpha):
-        blocks = class_blocks(X, P, sample_weight / weight_sum)
-        coefficients = np.arange(X.shape[1])
-        blocks[:, coefficients, coefficients] += alpha / weight_sum
+        blocks, bound = class_blocks(X, P, sample_weight / weight_sum)
+        diagonal = np.arange(X.shape[1] + 1)
+        blocks[:, diagonal, diagonal] += CURVATURE_FLOOR * bound
+        blocks[:, diagonal[:-1], diagonal[:-1]] += alpha / weight_sum
         self.inverse = safe_inverse(blocks)
 
     def __call__(self, r):
@@ -89,7 +96,8 @@ class BlockJacobi:
 
 
 def class_blocks(X, P, row_weight):
-    """``B_k = X~^T diag(c p_k (1 - p_k)) X~`` for every class, shape (K, d+1, d+1).
+    """``B_k = X~^T diag(c p_k (1 - p_k)) X~`` for every class, shape (K, d+1, d+1),
+    and the diagonal they would have at ``p (1 - p) = 1/4``, ``sum_i c_i x~_if^2 / 4``.
 
     Each block as ``A_k^T A_k`` with ``A_k = sqrt(c p_k (1 - p_k)) X~`` (one
     symmetric product, half a general one's arithmetic); a sparse ``X`` is
@@ -100,16 +108,18 @@ def class_blocks(X, P, row_weight):
     K = P.shape[1]
     root = np.sqrt(row_weight[:, None] * P * (1.0 - P))  # (n, K)
     blocks = np.zeros((K, d + 1, d + 1))
+    bound = np.zeros(d + 1)
     rows = max(1, CHUNK_ELEMENTS // (d + 1))
     for start in range(0, n, rows):
         chunk = slice(start, start + rows)
         Xt = np.ones((min(rows, n - start), d + 1))
         Xt[:, :d] = X[chunk].toarray() if sp.issparse(X) else X[chunk]
+        bound += 0.25 * (row_weight[chunk] @ np.square(Xt))
         A = np.empty_like(Xt)
         for k in range(K):  # at build time only, never per CG iteration
             np.multiply(Xt, root[chunk, k:k + 1], out=A)
             blocks[k] += A.T @ A
-    return blocks
+    return blocks, bound
 
 
 def safe_inverse(blocks):
@@ -181,13 +191,23 @@ class BuildPolicy:
                         and n_outputs * m * m <= MAX_BLOCK_ELEMENTS)
         self.cost = BUILD_PRODUCTS_PER_FEATURE * m
         self.builds, self.products, self.built_at = 0, 0, None
+        self.before = None  # (products, built_at, theta) as the last decision found them
         if self.enabled and state is not None:
             self.products, self.built_at = state
 
-    @property
-    def state(self):
-        """``(products, built_at)``: what a warm start needs to decide alike."""
-        return (self.products, self.built_at) if self.enabled else None
+    def state_at(self, theta):
+        """``(products, built_at)`` for a fit that continues from ``theta``.
+
+        Newton may end right after a solve at ``theta`` (converged, or
+        ``max_iter`` reached while confirming): then the state before that
+        solve's decision, so that the resumed fit decides at ``theta`` as this
+        one did; otherwise the current state.
+        """
+        if not self.enabled:
+            return None
+        if self.before is not None and np.array_equal(self.before[2], theta):
+            return self.before[:2]
+        return (self.products, self.built_at)
 
     def build_now(self, theta):
         """Whether to build at ``theta``, given the last solve's products.
@@ -197,6 +217,7 @@ class BuildPolicy:
         cost about as much or more in all, products plus builds.) Resets the
         product count for the coming solve.
         """
+        self.before = (self.products, self.built_at, theta.copy())
         build = self.enabled and self.products > self.cost
         if build:
             self.builds += 1

@@ -223,11 +223,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # Newton asks for the Hessian where the line search accepted its last
         # evaluation, so they cost no pass over X.
         fun_grad = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
-        preconditioner = [inverse]
-        if policy.enabled and policy.built_at is not None:  # the resumed fit's blocks
-            fun_grad(policy.built_at)
-            preconditioner[0] = BlockJacobi(Xc, fun_grad.probabilities, swc, weight_sum,
-                                            alpha)
+        # the blocks in use (None: those of the fit resumed, not rebuilt yet)
+        preconditioner = [None if policy.built_at is not None else inverse]
 
         def make_hvp(theta):
             # newton_cg asks for H at the point it evaluated last (theta0, then each
@@ -243,6 +240,11 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
 
             if policy.build_now(fun_grad.theta):
                 preconditioner[0] = BlockJacobi(Xc, P, swc, weight_sum, alpha)
+            elif preconditioner[0] is None:  # where the resumed fit built them
+                then = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
+                then(policy.built_at)
+                preconditioner[0] = BlockJacobi(Xc, then.probabilities, swc,
+                                                weight_sum, alpha)
 
             def hvp(v):
                 policy.products += 1
@@ -306,5 +308,5 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
             records=records, stop_reason=stop_reason, message=message,
-            n_samples=X.shape[0], solver_state=policy.state)
+            n_samples=X.shape[0], solver_state=policy.state_at(res.theta))
         return result

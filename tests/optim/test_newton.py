@@ -51,6 +51,31 @@ def test_conjugate_gradient_converges_in_at_most_n_products():
     np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-9)
 
 
+def test_conjugate_gradient_with_the_exact_inverse_as_preconditioner_needs_one_product():
+    # M = A: the preconditioned system is the identity, solved by the first step
+    A, b = spd_system(n=7, seed=3)
+    calls = []
+
+    def hvp(v):
+        calls.append(1)
+        return A @ v
+
+    x = conjugate_gradient(hvp, b, tol=1e-10 * np.linalg.norm(b), max_iter=50,
+                           inverse_diagonal=lambda r: np.linalg.solve(A, r))
+    assert len(calls) == 1
+    np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-9)
+
+
+def test_conjugate_gradient_with_a_callable_diagonal_equals_the_array_path():
+    A, b = spd_system(n=9, seed=4)
+    A = A * np.logspace(-3, 3, 9)[:, None] * np.logspace(-3, 3, 9)[None, :]
+    inverse = 1.0 / np.diag(A)
+    array = conjugate_gradient(lambda v: A @ v, b, 1e-9, 50, inverse)
+    function = conjugate_gradient(lambda v: A @ v, b, 1e-9, 50, lambda r: r * inverse)
+    np.testing.assert_array_equal(function, array)
+    np.testing.assert_allclose(A @ array, b, atol=1e-8)
+
+
 def test_conjugate_gradient_stops_at_tolerance():
     A, b = spd_system(n=8, seed=2)
     tol = 0.3 * np.linalg.norm(b)
