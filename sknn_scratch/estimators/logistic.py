@@ -308,5 +308,10 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
             records=records, stop_reason=stop_reason, message=message,
-            n_samples=X.shape[0], solver_state=policy.state_at(res.theta))
+            n_samples=X.shape[0],
+            # a fit cut short (max_iter, partial_fit, a callback) hands its
+            # preconditioner policy to the warm start that continues it; a finished
+            # one (converged, stalled) begins afresh, as its stopping rules do
+            solver_state=(policy.state_at(res.theta)
+                          if not res.converged and res.failure is None else None))
         return result
