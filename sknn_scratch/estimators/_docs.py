@@ -44,7 +44,11 @@ FRAGMENTS = {
         the fit warns and starts afresh. ``partial_fit`` always continues, and
         refuses changed layer sizes. The continued fit matches an uninterrupted
         one bit for bit, except on wide full-batch ``solver='gd'`` (see
-        :mod:`sknn_scratch.training.sample_space`): there to round-off (~1e-12).
+        :mod:`sknn_scratch.training.sample_space`): there to round-off (~1e-12);
+        and a multiclass ``solver='newton'`` fit cut short (``max_iter``) and
+        resumed from a model file, whose conjugate gradient's preconditioner
+        state (:mod:`sknn_scratch.core.block_jacobi`) is not saved: the same
+        optimum to ``tol``, by possibly different steps.
 """,
     "stop_attributes": """\
     stop_reason_, stop_message_ : str

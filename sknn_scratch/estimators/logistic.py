@@ -12,6 +12,7 @@ from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
 from ..core import hessian as linear_hessian
+from ..core.block_jacobi import BlockJacobi, BuildPolicy
 from ..core.hessian import LinearHessian, inverse_diagonal_bound
 from ..core.linear import LinearObjective
 from ..optim.newton import ExactStep, exact_step, newton_cg
@@ -174,7 +175,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     def _alpha(self):
         return 0.0 if np.isinf(self.C) else 1.0 / self.C
 
-    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental, dev=None):
+    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental, dev=None,
+                      carried=None):
         n_in, n_out = coefs[0].shape
         if self.early_stopping and not incremental:
             raise ValueError(
@@ -205,6 +207,10 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             else None)
         cg = not exact and sample_space is None
         inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out) if cg else None
+        # Multinomial CG: per-class blocks of H once a solve has cost more products
+        # than building them (core.block_jacobi.BuildPolicy; shapes and counts
+        # only), continued from the fit a warm start resumes
+        policy = BuildPolicy(Xc.shape[0], n_in, n_out, carried if cg else None)
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
@@ -217,6 +223,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # Newton asks for the Hessian where the line search accepted its last
         # evaluation, so they cost no pass over X.
         fun_grad = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
+        # the blocks in use (None: those of the fit resumed, not rebuilt yet)
+        preconditioner = [None if policy.built_at is not None else inverse]
 
         def make_hvp(theta):
             # newton_cg asks for H at the point it evaluated last (theta0, then each
@@ -230,11 +238,20 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                 H = hessian.matrix()
                 return ExactStep(lambda g: exact_step(H, g))
 
+            if policy.build_now(fun_grad.theta):
+                preconditioner[0] = BlockJacobi(Xc, P, swc, weight_sum, alpha)
+            elif preconditioner[0] is None:  # where the resumed fit built them
+                then = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
+                then(policy.built_at)
+                preconditioner[0] = BlockJacobi(Xc, then.probabilities, swc,
+                                                weight_sum, alpha)
+
             def hvp(v):
+                policy.products += 1
                 HW, hb = hessian.product(*unpack(v))
                 return np.concatenate([HW.ravel(), hb])
 
-            return hvp, inverse
+            return hvp, preconditioner[0]
 
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
         # One callback subtask per Newton iteration (None without callbacks).
@@ -291,5 +308,10 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
             records=records, stop_reason=stop_reason, message=message,
-            n_samples=X.shape[0])
+            n_samples=X.shape[0],
+            # a fit cut short (max_iter, partial_fit, a callback) hands its
+            # preconditioner policy to the warm start that continues it; a finished
+            # one (converged, stalled) begins afresh, as its stopping rules do
+            solver_state=(policy.state_at(res.theta)
+                          if not res.converged and res.failure is None else None))
         return result

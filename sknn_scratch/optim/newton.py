@@ -61,11 +61,17 @@ def conjugate_gradient(hvp, b, tol, max_iter, inverse_diagonal=None):
     then runs on ``D^-1/2 H D^-1/2``, whose diagonal is all ones. On features of very
     different scales ``H``'s diagonal spans many orders of magnitude and plain CG
     needs far more products than there are unknowns (round-off); the preconditioned
-    system is the one of standardised features.
+    system is the one of standardised features. It may also be a callable
+    ``r -> M^-1 r`` for any symmetric positive definite ``M`` approximating ``H``
+    (e.g. :class:`sknn_scratch.core.block_jacobi.BlockJacobi`); CG then runs on
+    ``M^-1/2 H M^-1/2``.
     """
     x = np.zeros_like(b)
     r = b.copy()
-    z = r if inverse_diagonal is None else r * inverse_diagonal
+    precondition = (inverse_diagonal if callable(inverse_diagonal)
+                    else None if inverse_diagonal is None
+                    else lambda residual: residual * inverse_diagonal)
+    z = r if precondition is None else precondition(r)
     d = z.copy()
     rz = float(r @ z)
     for _ in range(max_iter):
@@ -80,7 +86,7 @@ def conjugate_gradient(hvp, b, tol, max_iter, inverse_diagonal=None):
         step = rz / curvature
         x += step * d
         r -= step * Hd
-        z = r if inverse_diagonal is None else r * inverse_diagonal
+        z = r if precondition is None else precondition(r)
         rz_new = float(r @ z)
         d *= rz_new / rz
         d += z
@@ -173,7 +179,8 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
     fun_grad : callable ``theta -> (f, g)``
     make_hvp : callable ``theta -> (v -> H(theta) v)``
         Or ``theta -> (hvp, inverse_diagonal)`` to precondition CG with the
-        Hessian's diagonal (see :func:`conjugate_gradient`), or ``theta ->
+        Hessian's diagonal or a callable ``r -> M^-1 r`` (see
+        :func:`conjugate_gradient`), or ``theta ->
         ExactStep(solve)`` when the caller computes the exact step itself (from
         the Hessian matrix: :func:`exact_step`).
     theta0 : ndarray (not modified)

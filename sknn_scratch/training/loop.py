@@ -64,6 +64,7 @@ class TrainingResult:
     message: str = None
     start_loss: float = None  # the objective at the starting weights
     n_samples: int = 0  # rows trained on per epoch (an estimator's t_ counts them)
+    solver_state: object = None  # Newton's preconditioner policy, for a warm start
 
 
 def _squared_norm(g):

@@ -38,17 +38,43 @@ def test_conjugate_gradient_solves_spd_system():
     np.testing.assert_allclose(A @ x, b, atol=1e-10)
 
 
-def test_conjugate_gradient_converges_in_at_most_n_products():
-    A, b = spd_system(n=5, seed=1)
+def counted_product(A):
+    """``v -> A v``, and the list that counts its calls."""
     calls = []
 
     def hvp(v):
         calls.append(1)
         return A @ v
 
+    return hvp, calls
+
+
+def test_conjugate_gradient_converges_in_at_most_n_products():
+    A, b = spd_system(n=5, seed=1)
+    hvp, calls = counted_product(A)
     x = conjugate_gradient(hvp, b, tol=0.0, max_iter=5)
     assert len(calls) == 5
     np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-9)
+
+
+def test_conjugate_gradient_with_the_exact_inverse_as_preconditioner_needs_one_product():
+    # M = A: the preconditioned system is the identity, solved by the first step
+    A, b = spd_system(n=7, seed=3)
+    hvp, calls = counted_product(A)
+    x = conjugate_gradient(hvp, b, tol=1e-10 * np.linalg.norm(b), max_iter=50,
+                           inverse_diagonal=lambda r: np.linalg.solve(A, r))
+    assert len(calls) == 1
+    np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-9)
+
+
+def test_conjugate_gradient_with_a_callable_diagonal_equals_the_array_path():
+    A, b = spd_system(n=9, seed=4)
+    A = A * np.logspace(-3, 3, 9)[:, None] * np.logspace(-3, 3, 9)[None, :]
+    inverse = 1.0 / np.diag(A)
+    array = conjugate_gradient(lambda v: A @ v, b, 1e-9, 50, inverse)
+    function = conjugate_gradient(lambda v: A @ v, b, 1e-9, 50, lambda r: r * inverse)
+    np.testing.assert_array_equal(function, array)
+    np.testing.assert_allclose(A @ array, b, atol=1e-8)
 
 
 def test_conjugate_gradient_stops_at_tolerance():
