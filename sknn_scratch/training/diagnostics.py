@@ -125,10 +125,17 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
     # after one iteration the change is from the starting point (when known)
     before = losses[-2] if n_iter > 1 else start_loss
     change = f"last change {before - losses[-1]:.3g}, " if np.isfinite(before) else ""
-    found = (f"the largest gradient entry is {grad_max:.3g} > tol={tol:g} ({change}"
-             f"loss {losses[-1]:.6g})")
+    if grad_max > tol:
+        found = (f"the largest gradient entry is {grad_max:.3g} > tol={tol:g} ({change}"
+                 f"loss {losses[-1]:.6g})")
+        not_optimum = "so this is not the optimum"
+    else:  # the gradient test passed; the Newton decrement had not confirmed it
+        found = (f"the largest gradient entry is {grad_max:.3g} <= tol={tol:g}, but the "
+                 "Newton decrement (the decrease the quadratic model still expects) "
+                 f"had not confirmed convergence ({change}loss {losses[-1]:.6g})")
+        not_optimum = "so the optimum is not confirmed"
     floor = np.finfo(np.float64).eps * largest_feature
-    if floor > tol:
+    if floor > tol and grad_max > tol:
         # float64 round-off alone keeps the gradient near floor: more iterations
         # cannot help. Below it already, only a larger tol helps when the feature
         # values are of standardised size; otherwise smaller values help too.
@@ -148,8 +155,8 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
     if failure == "line search":
         return (
             f"Newton's method stopped at iteration {n_iter}: the line search found no "
-            f"step that lowers the objective, yet {found}, so this is not the "
-            "optimum. The problem is too ill-conditioned for float64 at this "
+            f"step that lowers the objective, yet {found}, {not_optimum}. The "
+            "problem is too ill-conditioned for float64 at this "
             "tolerance: standardise the features (make_pipeline(StandardScaler(), "
             "model)) or use a larger tol."
         )

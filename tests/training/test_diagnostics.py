@@ -149,3 +149,17 @@ def test_feature_scales_hold_one_block_of_float64_columns_at_a_time():
     out = subprocess.run([sys.executable, "-c", _SCALES_MEMORY_SCRIPT],
                          capture_output=True, text=True, check=True).stdout
     assert int(out) <= (256 << 10) + 8 * 2000 + 64 * 1024  # a block, a column, vectors
+
+
+@pytest.mark.parametrize("failure", [None, "line search"])
+def test_newton_message_with_the_gradient_within_tol_blames_the_decrement(failure):
+    # review: the gradient test had passed (1.22e-10 <= 1e-4) and only the Newton
+    # decrement's confirmation had not; the message said "1.22e-10 > tol=0.0001"
+    message = diagnostics.newton_message(failure, [0.5, 0.4], 1.22e-10, 1e-4,
+                                         max_iter=5, largest_feature=3.0)
+    assert "> tol" not in message and "not the optimum" not in message
+    assert "1.22e-10 <= tol=0.0001" in message and "Newton decrement" in message
+    # and tol is not called out of reach by round-off when the gradient met it
+    message = diagnostics.newton_message(None, [0.5, 0.4], 1e-18, 1e-17, max_iter=5,
+                                         largest_feature=3.0)
+    assert "out of reach" not in message and "Newton decrement" in message
