@@ -260,7 +260,8 @@ def newton_cg(fun_grad, make_hvp, theta0, *, tol=1e-4, max_iter=100, max_cg=None
             p, slope = -g, -gnorm**2
         it += 1
         found = line_search(fun_grad, theta, f, g, p, slope)
-        if found is None:  # no step length lowers f: not the optimum, or not confirmed (diagnostics says which)
+        # no step length lowers f: not the optimum, or not confirmed as it
+        if found is None:
             failure = "line search"
             break
         step, f, g = found
