@@ -66,6 +66,7 @@ class BlockJacobi:
     """
 
     def __init__(self, X, P, sample_weight, weight_sum, alpha):
+        self.penalised = alpha > 0
         blocks, bound = class_blocks(X, P, sample_weight / weight_sum)
         diagonal = np.arange(X.shape[1] + 1)
         blocks[:, diagonal, diagonal] += CURVATURE_FLOOR * bound
@@ -89,9 +90,24 @@ class BlockJacobi:
         # centre the intercepts' part. CG then runs in u's complement with the
         # preconditioner P B^-1 P, positive definite there, and the intercepts stay
         # centred (scikit-learn's convention).
-        intercepts = z[(m - 1) * K:]
-        intercepts -= intercepts.mean()
+        # Without a penalty every u_f = (the same v on each class's weight of
+        # feature f) is such a direction too (sum_k p_k = 1 for any X); the
+        # gradient has no part along them, and neither must the step: centre every
+        # row of [W; b] across the classes. (With a penalty only the intercepts';
+        # W's rows then have curvature alpha / S, and a start with uncentred W
+        # needs steps along them.)
+        Z = z.reshape(m, K)
+        rows = Z if not self.penalised else Z[m - 1:]
+        rows -= rows.mean(axis=1, keepdims=True)
         return z
+
+
+def nonzero_fraction(X):
+    """Non-zero entries of ``X`` (dense or sparse; a sparse matrix's explicit zeros
+    not counted) over ``n_samples n_features``: the same number for both."""
+    size = X.shape[0] * X.shape[1]
+    count = X.count_nonzero() if not isinstance(X, np.ndarray) else np.count_nonzero(X)
+    return count / size if size else 0.0
 
 
 def class_blocks(X, P, row_weight):
@@ -163,12 +179,19 @@ class BuildPolicy:
     likely to as well; otherwise keep the last blocks (or Jacobi if none were ever
     built). Never for one output, nor when ``K (d+1)^2`` exceeds
     ``MAX_BLOCK_ELEMENTS`` or there are no more rows than features (the build's
-    ``n (d+1)^2 K`` then buys blocks of rank at most ``n``). The inputs are the
-    shape and the product counts only, so dense and sparse ``X`` decide alike.
+    ``n (d+1)^2 K`` then buys blocks of rank at most ``n``). A sparse product costs
+    ``2 nnz K`` while the build densifies ``X``, so the cost is divided by ``X``'s
+    fraction of non-zero entries; it is counted in dense ``X`` too (the products
+    of dense ``X`` do not depend on it), so that the same data, dense or sparse,
+    takes the same decisions. The inputs are the shape, that fraction and the
+    product counts only.
 
     Parameters
     ----------
     n_samples, n_features, n_outputs : int
+    nonzero_fraction : float
+        Non-zero entries of ``X`` over ``n_samples n_features``
+        (:func:`nonzero_fraction`).
     state : tuple or None
         :attr:`state` of the policy of the fit this one continues (a warm start):
         the same decisions, and the blocks rebuilt where that fit built them, so
@@ -184,11 +207,14 @@ class BuildPolicy:
     builds : int
     """
 
-    def __init__(self, n_samples, n_features, n_outputs, state=None):
+    def __init__(self, n_samples, n_features, n_outputs, state=None,
+                 nonzero_fraction=1.0):
         m = n_features + 1
         self.enabled = (n_outputs > 1 and n_samples > n_features
-                        and n_outputs * m * m <= MAX_BLOCK_ELEMENTS)
-        self.cost = BUILD_PRODUCTS_PER_FEATURE * m
+                        and n_outputs * m * m <= MAX_BLOCK_ELEMENTS
+                        and nonzero_fraction > 0)
+        # a sparse product costs 2 nnz K, the build (X densified) n (d+1)^2 K
+        self.cost = BUILD_PRODUCTS_PER_FEATURE * m / max(nonzero_fraction, 1e-300)
         self.builds, self.products, self.built_at = 0, 0, None
         self.before = None  # (products, built_at, theta) as the last decision found them
         if self.enabled and state is not None:

@@ -12,7 +12,7 @@ from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
 from ..core import hessian as linear_hessian
-from ..core.block_jacobi import BlockJacobi, BuildPolicy
+from ..core.block_jacobi import BlockJacobi, BuildPolicy, nonzero_fraction
 from ..core.hessian import LinearHessian, inverse_diagonal_bound
 from ..core.linear import LinearObjective
 from ..optim.newton import ExactStep, exact_step, newton_cg
@@ -210,7 +210,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         # Multinomial CG: per-class blocks of H once a solve has cost more products
         # than building them (core.block_jacobi.BuildPolicy; shapes and counts
         # only), continued from the fit a warm start resumes
-        policy = BuildPolicy(Xc.shape[0], n_in, n_out, carried if cg else None)
+        policy = BuildPolicy(Xc.shape[0], n_in, n_out, carried if cg else None,
+                             nonzero_fraction(Xc) if cg and n_out > 1 else 1.0)
 
         def unpack(theta):
             return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]

@@ -27,14 +27,16 @@ def curvature_floor(X, w):
     return block_jacobi.CURVATURE_FLOOR * (w / w.sum()) @ Xt ** 2 / 4
 
 
-def expected_application(H, n_features, K, r, floor):
+def expected_application(H, n_features, K, r, floor, alpha):
     """``B^-1 r`` with ``B`` the block diagonal of ``H`` (plus the floor on its
-    diagonal), intercepts then centred."""
+    diagonal), intercepts then centred across the classes; without a penalty
+    every feature's weights too."""
     z = np.empty_like(r)
     for k, block in enumerate(class_blocks_of(H, n_features, K)):
         index = np.arange(n_features + 1) * K + k
         z[index] = np.linalg.solve(block + np.diag(floor), r[index])
-    z[n_features * K:] -= z[n_features * K:].mean()
+    rows = z.reshape(n_features + 1, K)[(0 if alpha == 0 else n_features):]
+    rows -= rows.mean(axis=1, keepdims=True)
     return z
 
 
@@ -50,7 +52,8 @@ def test_block_jacobi_solves_with_the_block_diagonal_of_the_finite_difference_he
     precondition = BlockJacobi(fitted, output_probabilities(X, W, b), w, w.sum(), alpha)
     r = np.random.default_rng(1).standard_normal(H.shape[0])
     np.testing.assert_allclose(precondition(r),
-                               expected_application(H, 3, 4, r, curvature_floor(X, w)),
+                               expected_application(H, 3, 4, r, curvature_floor(X, w),
+                                                    alpha),
                                rtol=1e-6, atol=1e-8)
 
 
@@ -104,11 +107,13 @@ def test_singular_blocks_fall_back_safely():
     # the diagonal at p (1 - p) = 1/4 (sum_i x_if^2 / 20 / 4), and Jacobi's 1 for
     # the feature that is 0 on every row
     floor = block_jacobi.CURVATURE_FLOOR * np.mean(X ** 2, axis=0) / 4
-    np.testing.assert_allclose(z[[0, 6]], r[[0, 6]] / floor[[0, 2]], rtol=1e-8)
-    np.testing.assert_allclose(z[3], r[3], rtol=1e-8)
+    inverse = precondition.inverse[0]
+    np.testing.assert_allclose(np.diag(inverse)[[0, 2]], 1 / floor[[0, 2]], rtol=1e-8)
+    np.testing.assert_allclose(inverse[1, 1], 1.0, rtol=1e-8)
     # positive definite on u's complement (what CG needs of a preconditioner)
     assert r @ z > 0
-    np.testing.assert_allclose(z[9:].sum(), 0.0, atol=1e-9)
+    # no penalty: every row of [W; b] centred across the classes
+    np.testing.assert_allclose(z.reshape(4, 3).sum(axis=1), 0.0, atol=1e-9 * np.abs(z).max())
 
 
 def test_a_non_finite_block_falls_back_to_the_identity():
