@@ -189,13 +189,13 @@ class BuildPolicy:
     Parameters
     ----------
     n_samples, n_features, n_outputs : int
+    state : tuple or None
+        :meth:`state_at` of the policy of the fit this one continues (a warm
+        start): the same decisions, and the blocks rebuilt where that fit built
+        them, so the resumed fit takes the same steps as the uninterrupted one.
     nonzero_fraction : float
         Non-zero entries of ``X`` over ``n_samples n_features``
         (:func:`nonzero_fraction`).
-    state : tuple or None
-        :attr:`state` of the policy of the fit this one continues (a warm start):
-        the same decisions, and the blocks rebuilt where that fit built them, so
-        the resumed fit takes the same steps as the uninterrupted one.
 
     Attributes
     ----------
