@@ -239,7 +239,9 @@ def poor_stop_message(losses, start_loss, outcome, tol, n_iter_no_change, max_it
         findings.append(f"the loss (best {best:.4g}) is no lower than {outcome.prior_loss:.4g},"
                         " the cross-entropy of predicting the class frequencies without "
                         "looking at X")
-    if outcome.accuracy <= outcome.majority:
+    # (<= up to round-off: predicting the majority class for every row, the
+    # accuracy, summed chunk by chunk, equals the share from one bincount)
+    if outcome.accuracy <= outcome.majority * (1.0 + 1e-9):
         findings.append(f"the training accuracy ({outcome.accuracy:.1%}) is no better "
                         f"than predicting the majority class ({outcome.majority:.1%})")
     if not findings:
