@@ -204,7 +204,6 @@ class BuildPolicy:
         Hessian products of the current (or last) CG solve; the caller counts.
     built_at : ndarray or None
         The point the current blocks were built at.
-    builds : int
     """
 
     def __init__(self, n_samples, n_features, n_outputs, state=None,
@@ -215,7 +214,7 @@ class BuildPolicy:
                         and nonzero_fraction > 0)
         # a sparse product costs 2 nnz K, the build (X densified) n (d+1)^2 K
         self.cost = BUILD_PRODUCTS_PER_FEATURE * m / max(nonzero_fraction, 1e-300)
-        self.builds, self.products, self.built_at = 0, 0, None
+        self.products, self.built_at = 0, None
         self.before = None  # (products, built_at, theta) as the last decision found them
         if self.enabled and state is not None:
             self.products, self.built_at = state
@@ -245,7 +244,6 @@ class BuildPolicy:
         self.before = (self.products, self.built_at, theta.copy())
         build = self.enabled and self.products > self.cost
         if build:
-            self.builds += 1
             self.built_at = theta.copy()
         self.products = 0
         return build

@@ -46,8 +46,7 @@ def _plain_training_data(estimator, X, y, reset):
     or another number of features, takes the general path and its warning or
     error.
     """
-    if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
-            and X.flags.c_contiguous and X.shape[0] >= 1 and X.shape[1] >= 1
+    if not (_plain_float_matrix(X) and X.flags.c_contiguous and X.shape[1] >= 1
             and type(y) is np.ndarray and y.shape == X.shape[:1]
             and y.dtype.kind in "iuf"):
         return None
@@ -138,13 +137,18 @@ def validate_predict_data(estimator, X):
     one-row ``predict_proba``'s time. Anything else, and any failure, takes
     ``validate_data`` itself, so the errors and warnings are its own.
     """
-    if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
-            and X.shape[0] >= 1 and X.shape[1] == estimator.n_features_in_
+    if (_plain_float_matrix(X) and X.shape[1] == estimator.n_features_in_
             and not hasattr(estimator, "feature_names_in_") and _all_finite(X)):
         return X
     return validate_data(estimator, X, reset=False, accept_sparse="csr",
                          dtype=FLOAT_DTYPES)
 
+
+def _plain_float_matrix(X):
+    """A float32/float64 (or float16) ndarray, not a subclass, of 2 dimensions and
+    at least one row: the shape of input both fast paths above take."""
+    return (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
+            and X.shape[0] >= 1)
 
 
 def _all_finite(X):

@@ -33,7 +33,7 @@ import numpy as np
 from ..core import losses, network
 from ..core.flat import base_vector
 from . import diagnostics
-from .batches import effective_batch_size
+from .batches import effective_batch_size, gather_rows
 
 #: Rows on which the reference objective and the final check are evaluated.
 SAMPLE_ROWS = 2000
@@ -163,7 +163,7 @@ class DivergenceGuard:
         buffer = getattr(self.workspace, "X", None)
         if buffer is None or not isinstance(self.X, np.ndarray):
             return self.X[rows]
-        return self.X.take(rows, axis=0, out=buffer[:len(rows)], mode="clip")
+        return gather_rows(self.X, rows, buffer)
 
     def exploded(self, loss):
         """A loss that is not finite or above the threshold (see module docstring)."""

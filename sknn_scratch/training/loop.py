@@ -30,7 +30,7 @@ from ..core.sparse import CscBatches
 from ..optim.schedules import learning_rate_at
 from .activity import UnitActivity
 from .guard import DivergenceGuard
-from .batches import augment_batch, effective_batch_size, iter_batches
+from .batches import augment_batch, effective_batch_size, gather_rows, iter_batches
 from .operands import rule_operands
 from .sample_space import sample_space_first_layer
 
@@ -79,17 +79,6 @@ def clip_by_global_norm(grads, max_norm):
         for g in grads:
             g *= max_norm / norm  # a Python float: float32 stays float32 (NEP 50)
     return norm
-
-
-def _gather(source, rows, buffer):
-    """``source[rows]`` written into ``buffer`` (leading rows), cast to its dtype."""
-    out = buffer[:len(rows)]
-    if source.dtype == buffer.dtype:
-        # mode='clip': with the default 'raise', NumPy buffers the whole output
-        # first (~2.5x slower); the rows come from a permutation, so are in range
-        return source.take(rows, axis=0, out=out, mode="clip")
-    out[...] = source[rows]
-    return out
 
 
 def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weight,
@@ -141,13 +130,13 @@ def train_epoch(arch, coefs, intercepts, optimizer, opt_state, X, Y, sample_weig
             Xb, wb = X, sample_weight
             Yb = Y if Y.dtype == dtype else Y.astype(dtype)
         elif dense:  # gather the batch rows into the reused buffers
-            Xb = _gather(X, rows, workspace.X)
-            Yb = _gather(Y, rows, workspace.Y)
-            wb = _gather(sample_weight, rows, workspace.w)
+            Xb = gather_rows(X, rows, workspace.X)
+            Yb = gather_rows(Y, rows, workspace.Y)
+            wb = gather_rows(sample_weight, rows, workspace.w)
         else:  # in CSC already, unless an augmentation is to see CSR rows
             Xb = batches.take(rows) if batches is not None else X[rows]
             wb = sample_weight[rows]
-            Yb = _gather(Y, rows, workspace.Y)
+            Yb = gather_rows(Y, rows, workspace.Y)
         batch_weight = float(wb.sum())
         if batch_weight == 0.0:
             continue  # all-zero-weight batch: nothing to learn from it
