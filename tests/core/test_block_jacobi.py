@@ -117,9 +117,14 @@ def test_singular_blocks_fall_back_safely():
 
 
 def test_a_non_finite_block_falls_back_to_the_identity():
-    inverse = block_jacobi.safe_inverse(np.array([np.eye(2) * 4.0, [[np.nan, 0], [0, 1]]]))
+    # (of the block scaled to a unit diagonal: the Jacobi inverse 1 / diag(B))
+    inverse = block_jacobi.safe_inverse(np.array([np.eye(2) * 4.0, [[np.nan, 0], [0, 1]],
+                                                  [[2.0, np.inf], [np.inf, 4.0]]]))
     np.testing.assert_allclose(inverse[0], np.eye(2) / 4.0, rtol=1e-9)
     assert np.all(np.isfinite(inverse[1]))
+    # review: a NaN on the diagonal is overwritten by the unit diagonal before the
+    # check, so only an off-diagonal one reaches the fallback
+    np.testing.assert_allclose(inverse[2], np.diag([1 / 2, 1 / 4]), rtol=1e-15, atol=0)
 
 
 def test_build_policy_builds_only_after_a_solve_costlier_than_a_build():

@@ -3,6 +3,9 @@
 ``check_classification_targets`` / ``unique_labels``) do: same arrays, same errors,
 same warnings."""
 
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -10,10 +13,13 @@ import pandas as pd
 import pytest
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import validate_data
+from threadpoolctl import threadpool_limits
 
 from sknn_scratch import DeepNNClassifier, ScratchLogisticRegression
 from sknn_scratch.core import predict
 from sknn_scratch.estimators import _data
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((40, 4))
@@ -100,8 +106,8 @@ def test_unweighted_rows_are_one_broadcast_value_not_a_vector_of_ones():
     assert sw.strides == (0,) and not sw.flags.writeable  # 4 bytes, read-only
 
 
-@pytest.mark.parametrize("batch_size", [None, 32])
-def test_no_sample_weight_fits_exactly_as_weights_of_one(batch_size):
+def _plain_and_weighted_by_ones(batch_size):
+    """The same net fitted without sample weights and with weights of one."""
     rng = np.random.default_rng(2)
     X, y = rng.standard_normal((150, 4)), rng.integers(0, 3, 150)
 
@@ -111,10 +117,37 @@ def test_no_sample_weight_fits_exactly_as_weights_of_one(batch_size):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plain, ones = make().fit(X, y), make().fit(X, y, sample_weight=np.ones(150))
+        return make().fit(X, y), make().fit(X, y, sample_weight=np.ones(150))
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_no_sample_weight_fits_exactly_as_weights_of_one(batch_size):
+    plain, ones = _plain_and_weighted_by_ones(batch_size)
     for a, b in zip(plain.coefs_ + plain.intercepts_, ones.coefs_ + ones.intercepts_):
         np.testing.assert_array_equal(a, b)
     assert plain.loss_curve_ == ones.loss_curve_
+
+
+_FRESH_WEIGHTS = """
+import numpy as np
+from tests.estimators.test_data import _plain_and_weighted_by_ones
+plain, ones = _plain_and_weighted_by_ones(32)
+weights = [np.concatenate([a.ravel() for a in m.coefs_ + m.intercepts_]) for m in (plain, ones)]
+print(np.array_equal(*weights), weights[0].tobytes().hex())
+"""
+
+
+def test_weights_of_one_fit_alike_in_a_fresh_interpreter():
+    # the mini-batches' buffers (np.empty, the shared dA buffer, a last batch of 22
+    # rows) hold other memory in a fresh process: the same weights there as here
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", _FRESH_WEIGHTS], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.split()
+    with threadpool_limits(limits=1):
+        plain, _ = _plain_and_weighted_by_ones(32)
+    here = np.concatenate([a.ravel() for a in plain.coefs_ + plain.intercepts_])
+    assert out == ["True", here.tobytes().hex()]
 
 
 @pytest.mark.parametrize("n_classes, dtype", [(2, np.uint8), (256, np.uint8),

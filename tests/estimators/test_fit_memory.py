@@ -8,8 +8,11 @@ earlier test's state, cache or import is counted.
 """
 
 import json
+import os
 import subprocess
 import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 _SCRIPT = """
 import gc, json, sys, tracemalloc, warnings
@@ -61,7 +64,7 @@ def _bound(itemsize):
 
 
 def test_a_mini_batch_fit_allocates_no_more_than_its_arrays_need():
-    out = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", _SCRIPT], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
     peaks = json.loads(out)
     for name, itemsize in (("float64", 8), ("float32", 4)):

@@ -16,6 +16,8 @@ from threadpoolctl import threadpool_limits
 
 from sknn_scratch import ScratchLogisticRegression
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 def test_dense_and_csr_fits_agree_to_round_off_on_the_cg_path():
     # 610 parameters: conjugate gradient (not the exact 128-parameter step). The
@@ -61,6 +63,7 @@ def test_warm_start_continues_a_cg_fit_exactly():
 
 _WARM_START_SCRIPT = """
 import warnings
+
 import numpy as np
 from sklearn.datasets import load_digits
 from sknn_scratch import ScratchLogisticRegression
@@ -79,6 +82,6 @@ def test_warm_start_continues_exactly_in_a_fresh_interpreter():
     # runs BLAS on one thread)
     env = {k: v for k, v in os.environ.items()
            if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    out = subprocess.run([sys.executable, "-c", _WARM_START_SCRIPT], env=env,
+    out = subprocess.run([sys.executable, "-c", _WARM_START_SCRIPT], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "True"]

@@ -1,5 +1,6 @@
 """training.diagnostics.scale_hint: the unscaled-input hint, and when it must stay quiet."""
 
+import os
 import subprocess
 import sys
 
@@ -8,6 +9,8 @@ import pytest
 
 from sknn_scratch.training import diagnostics
 from sknn_scratch.training.diagnostics import scale_hint
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _unscaled(dtype=np.float64):
@@ -146,7 +149,7 @@ def test_feature_scales_hold_one_block_of_float64_columns_at_a_time():
     # in float32); 2,000 x 512 float64 would be 8 MB in one block. With 256 KB
     # blocks a second block-sized array (a temporary of np.std, a block kept alive
     # while the next is made) would double the peak.
-    out = subprocess.run([sys.executable, "-c", _SCALES_MEMORY_SCRIPT],
+    out = subprocess.run([sys.executable, "-c", _SCALES_MEMORY_SCRIPT], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     assert int(out) <= (256 << 10) + 8 * 2000 + 64 * 1024  # a block, a column, vectors
 
