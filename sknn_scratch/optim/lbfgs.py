@@ -23,6 +23,7 @@ step, or a non-finite objective or gradient, ends the run as a *failure*.
 """
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
@@ -117,7 +118,7 @@ def wolfe_search(phi, f0, slope0, step):
     (N&W Algorithms 3.5 and 3.6). Returns ``(t, f, payload)``.
     """
     evals = 0
-    prev_t, prev_f, prev_d = 0.0, f0, slope0
+    prev_t, prev_f, prev_d, prev_payload = 0.0, f0, slope0, None
     while evals < MAX_EVALS:
         f, d, payload = phi(step)
         evals += 1
@@ -125,14 +126,16 @@ def wolfe_search(phi, f0, slope0, step):
             step = prev_t + 0.1 * (step - prev_t)
             continue
         if f > f0 + SUFFICIENT * step * slope0 or (evals > 1 and f >= prev_f):
+            # the previous step (if any) had sufficient decrease: the fallback
             return _zoom(phi, f0, slope0, (prev_t, prev_f, prev_d), (step, f, d),
-                         MAX_EVALS - evals)
+                         MAX_EVALS - evals,
+                         best=(prev_t, prev_f, prev_payload) if prev_t > 0 else None)
         if abs(d) <= -CURVATURE * slope0:
             return step, f, payload
         if d >= 0:
             return _zoom(phi, f0, slope0, (step, f, d), (prev_t, prev_f, prev_d),
                          MAX_EVALS - evals, best=(step, f, payload))
-        prev_t, prev_f, prev_d = step, f, d
+        prev_t, prev_f, prev_d, prev_payload = step, f, d, payload
         step *= 4.0  # still going down steeply: a longer step
     return None
 
@@ -179,7 +182,7 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
     max_iter : int
         Iterations (steps); ``n_iter`` is at least 1.
     memory : int
-        Pairs kept.
+        Pairs kept (at least 1).
     inverse_diagonal : ndarray, optional
         ``M`` of ``H_0 = gamma M`` (positive); identity when None.
     on_iteration : callable ``(iteration, loss, theta) -> bool``, optional
@@ -190,6 +193,8 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
     -------
     LbfgsResult
     """
+    if not isinstance(memory, Integral) or isinstance(memory, bool) or memory < 1:
+        raise ValueError(f"memory must be a positive integer, got {memory!r}.")
     theta = np.array(theta0, dtype=float, copy=True)
     f, g = fun_grad(theta)
     evaluations, start_loss = 1, f

@@ -205,6 +205,27 @@ def test_wolfe_search_on_an_increasing_function_finds_nothing():
     assert wolfe_search(lambda t: (t, 1.0, None), 0.0, -1.0, 1.0) is None
 
 
+def kinked(t):
+    """-t up to t = 1, then rising with slope 10: |slope| is 1 or 10, never below 0.9,
+    so no step length satisfies the strong Wolfe conditions; t = 1 is the minimum."""
+    return (-t, -1.0) if t <= 1 else (-1.0 + 10.0 * (t - 1.0), 10.0)
+
+
+def test_wolfe_search_falls_back_to_the_bracketing_step_of_sufficient_decrease():
+    # t = 1 (tried first: sufficient decrease, still steep) then t = 4 (overshoot):
+    # the zoom between them finds nothing lower, and the documented fallback (the
+    # best sufficient decrease seen) is t = 1, found while bracketing
+    found = wolfe_search(lambda t: (*kinked(t), ("payload", t)), 0.0, -1.0, 1.0)
+    assert found == (1.0, -1.0, ("payload", 1.0))
+
+
+def test_lbfgs_keeps_the_decrease_its_line_search_found_before_failing():
+    res = lbfgs(lambda x: (kinked(x[0])[0], np.array([kinked(x[0])[1]])), np.zeros(1))
+    np.testing.assert_array_equal(res.theta, [1.0])  # the minimum, reached in 1 step
+    assert res.losses == [-1.0] and res.n_iter == 1
+    assert not res.converged and res.failure == "line search"  # (no strong Wolfe step)
+
+
 # -- quadratics with a known minimiser ----------------------------------------------------
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_lbfgs_reaches_the_minimiser_of_a_quadratic(seed):
@@ -407,6 +428,14 @@ def test_on_iteration_sees_every_iteration_in_order():
                 on_iteration=lambda it, f, theta: seen.append((it, f)))
     assert [it for it, _ in seen] == list(range(1, res.n_iter + 1))
     assert [f for _, f in seen] == res.losses
+
+
+@pytest.mark.parametrize("memory", [0, -1, 2.5])
+def test_a_memory_that_is_not_a_positive_integer_is_an_error(memory):
+    # 0 crashed on an empty list; -1 kept every pair (unlimited memory)
+    with pytest.raises(ValueError, match=rf"memory must be a positive integer, "
+                                         rf"got {memory}\."):
+        lbfgs(quadratic(np.eye(2), np.ones(2)), np.zeros(2), memory=memory)
 
 
 def test_lbfgs_does_not_modify_theta0():
