@@ -343,9 +343,7 @@ def badly_scaled_quadratic(n=40, seed=0):
     """A = D^1/2 C D^1/2: C well conditioned, D's diagonal spanning 1 .. 1e4."""
     C = spd_matrix(n, seed, spread=np.linspace(1.0, 4.0, n))
     C /= np.sqrt(np.outer(np.diag(C), np.diag(C)))
-    scales = np.sqrt(np.logspace(0, 4, n))
-    rng = np.random.default_rng(seed).permutation(n)
-    scales = scales[rng]
+    scales = np.sqrt(np.logspace(0, 4, n))[np.random.default_rng(seed).permutation(n)]
     return C * np.outer(scales, scales), np.random.default_rng(seed + 1).standard_normal(n)
 
 
