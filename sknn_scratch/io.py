@@ -71,6 +71,7 @@ from ._pipelines import (STEP_CLASSES, build_pipeline, complete_params, is_older
 from ._plaindata import check_size, dumps, encode_params
 from ._seal import USERBLOCK_SIZE, seal
 from .estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from .estimators._linear_solvers import SOLVERS as FULL_BATCH
 from .estimators._weights import dense_weights
 from .optim import GD, Adam, Momentum, RMSprop
 
@@ -202,7 +203,7 @@ def load_model(path):
     # a weights-only file of a first-order fit (Newton keeps no optimizer state):
     # resuming training says it starts a fresh optimizer
     estimator._optimizer_state_dropped = (content["optimizer"] is None
-                                          and params.get("solver") != "newton")
+                                          and params.get("solver") not in FULL_BATCH)
     if content["pipeline"] is not None:
         return build_pipeline(content["pipeline"], estimator, where, meta)
     return estimator

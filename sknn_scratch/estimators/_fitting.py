@@ -143,9 +143,10 @@ def train_first_order(est, arch, coefs, intercepts, X, codes, sw, n_classes, rng
     return result
 
 
-def explain_stop(est, result, incremental):
-    """``(code, sentence)``: why this fit ended (see :mod:`..training.stops`)."""
-    return stops.explain_stop(result, solver=est.solver, max_iter=est.max_iter,
+def explain_stop(est, result, incremental, solver=None):
+    """``(code, sentence)``: why this fit ended (see :mod:`..training.stops`);
+    ``solver`` is the full-batch solver that ran ('newton', 'lbfgs'), if any."""
+    return stops.explain_stop(result, solver=solver or est.solver, max_iter=est.max_iter,
                               tol=est.tol, n_iter_no_change=est.n_iter_no_change,
                               incremental=incremental)
 
@@ -232,8 +233,8 @@ def _warn_dead_layers(est, name):
     return warned
 
 
-def warn_if_unscaled(est, X):
-    hint = diagnostics.scale_hint(X, solver=est.solver)
+def warn_if_unscaled(est, X, solver):
+    hint = diagnostics.scale_hint(X, solver=solver)
     if hint:
         warnings.warn(f"{type(est).__name__}: {hint}", TrainingDiagnosticWarning,
                       stacklevel=7)

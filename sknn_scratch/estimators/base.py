@@ -79,8 +79,13 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     def _init_name(self):
         return self.init
 
-    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental,
-                      dev=None, carried=None):  # pragma: no cover
+    def _full_batch_solver(self, X, n_outputs, incremental):
+        """The full-batch solver that fits ``X`` ('newton', 'lbfgs'), or None for the
+        first-order training loop (the nets)."""
+        return None
+
+    def _train_full_batch(self, solver, arch, coefs, intercepts, X, Y, sw, incremental,
+                          dev=None, carried=None):  # pragma: no cover
         raise NotImplementedError
 
     # -- fitting ------------------------------------------------------------------
@@ -194,8 +199,9 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         if resume:  # the model's dtype wins, as in MLPClassifier
             X = X.astype(self.coefs_[0].dtype, copy=False)
         sw = _data.combined_weights(sample_weight, X, codes, self.class_weight, classes)
+        solver = self._full_batch_solver(X, arch.layer_sizes[-1], incremental)
         if not resume:
-            _fitting.warn_if_unscaled(self, X)
+            _fitting.warn_if_unscaled(self, X, solver or self.solver)
 
         if resume:
             rng = copy.deepcopy(self._rng)
@@ -212,16 +218,16 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
                                  max_subtasks=1 if incremental else self.max_iter,
                                  snapshot=_snapshot.builder(self, classes, arch, rng,
                                                             resume, live)):
-            if self.solver == "newton":
+            if solver is not None:
                 Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
-                outcome = self._train_newton(
-                    arch, coefs, intercepts, X, Y, sw, incremental, dev=dev,
+                outcome = self._train_full_batch(
+                    solver, arch, coefs, intercepts, X, Y, sw, incremental, dev=dev,
                     carried=getattr(self, "_newton_state", None) if resume else None)
             else:
                 outcome = _fitting.train_first_order(
                     self, arch, coefs, intercepts, X, codes, sw, len(classes), rng,
                     incremental=incremental, resume=resume, dev=dev, live=live)
-            stop = _fitting.explain_stop(self, outcome, incremental)
+            stop = _fitting.explain_stop(self, outcome, incremental, solver)
             self._store(outcome, classes, arch, rng, resume, stop)
         if self.verbose:
             print(f"Training stopped ({stop[0]}): {stop[1]}")

@@ -11,15 +11,10 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _callbacks
 from .._compat import Interval, SparseCoefMixin, StrOptions
 from ..core import losses, network
-from ..core import hessian as linear_hessian
-from ..core.block_jacobi import BlockJacobi, BuildPolicy, nonzero_fraction
-from ..core.hessian import LinearHessian, inverse_diagonal_bound
-from ..core.linear import LinearObjective
-from ..optim.newton import ExactStep, exact_step, newton_cg
-from ..training import diagnostics
+from ..training import diagnostics, stops
 from ..training.loop import TrainingResult, make_evaluator
 from ._docs import shared_docs
-from . import _data
+from . import _data, _linear_solvers
 from .base import BaseScratchClassifier
 
 
@@ -40,27 +35,37 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     C : float, default=1.0
         Inverse regularisation strength; ``np.inf`` means no penalty (the notes'
         logistic regression).
-    solver : {'newton', 'gd', 'momentum', 'rmsprop', 'adam'}, default='newton'
+    solver : {'auto', 'newton', 'lbfgs', 'gd', 'momentum', 'rmsprop', 'adam'}, \
+            default='auto'
         'newton' is Newton's method with Hessian-vector products and conjugate
-        gradient (exact, needs no learning rate); the others are the notes'
-        first-order methods.
+        gradient (needs no learning rate; stops within about 1e-4 of the
+        optimum's coefficients at the default tol). 'lbfgs' is limited-memory
+        BFGS with scikit-learn's lbfgs stopping rule: one gradient per step, no
+        Hessian, as precise as ``LogisticRegression()``. 'auto' is 'newton' while
+        one pass over X costs at most 2M multiply-adds (``nnz(X) * n_classes``;
+        digits and the other small datasets) or its steps are exact and cheap, and
+        in ``partial_fit``; 'lbfgs' above (see
+        :mod:`sknn_scratch.estimators._linear_solvers`); the ``stop_message_`` says
+        which ran. The others are the notes' first-order methods.
     learning_rate : float, default=0.01
         Step size of the first-order solvers.
     batch_size : int, 'auto' or None, default=None
         None is full-batch gradient descent, 1 is SGD, 'auto' is
-        ``min(200, n_samples)``. Ignored by 'newton'.
+        ``min(200, n_samples)``. Ignored by 'newton' and 'lbfgs'.
     max_iter : int, default=100
-        Epochs (first-order) or Newton iterations.
+        Epochs (first-order), Newton or L-BFGS iterations.
     tol : float or None, default=1e-4
         First-order: stop when the loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs. Newton: stop when the largest entry of the
-        gradient of the objective divided by ``C sum w`` is at most ``tol``
-        (scikit-learn's newton-cg rule, same scale), confirmed by the Newton
-        decrement (see :func:`sknn_scratch.optim.newton.newton_cg`); a
-        ConvergenceWarning says why when it cannot get there. None runs all
+        ``n_iter_no_change`` epochs. Newton and L-BFGS: stop when the largest
+        entry of the gradient of the objective divided by ``C sum w`` is at most
+        ``tol`` (scikit-learn's newton-cg and lbfgs rule, same scale); Newton
+        confirms it by the Newton decrement (see
+        :func:`sknn_scratch.optim.newton.newton_cg`), L-BFGS also stops when a
+        step lowers the objective by round-off only (scikit-learn's ``ftol``); a
+        ConvergenceWarning says why when they cannot get there. None runs all
         ``max_iter`` epochs (as ``SGDClassifier(tol=None)``; the notes' fixed
-        iteration counts); Newton then stops only when no step lowers the
-        objective any more.
+        iteration counts); Newton and L-BFGS then stop only when no step lowers
+        the objective any more.
     n_iter_no_change : int or np.inf, default=10
         np.inf never stops on the loss plateau (as MLPClassifier accepts it).
     momentum, beta_1, beta_2, epsilon : float
@@ -83,7 +88,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     coefs_, intercepts_ : list of one ndarray
         The same weights in the nets' layout (``coef_ = coefs_[0].T``).
     n_iter_ : int
-        Epochs / Newton iterations of the last ``fit`` or ``partial_fit`` call.
+        Epochs / Newton or L-BFGS iterations of the last ``fit`` or ``partial_fit`` call.
     t_ : int
         Training samples seen (rows times epochs), as MLPClassifier's.
     loss_curve_ : list of float
@@ -107,12 +112,13 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
 
     _parameter_constraints = {
         **BaseScratchClassifier._parameter_constraints,
-        "solver": [StrOptions({"newton", "gd", "momentum", "rmsprop", "adam"})],
+        "solver": [StrOptions({"auto", "newton", "lbfgs", "gd", "momentum", "rmsprop",
+                               "adam"})],
         "C": [Interval(Real, 0, None, closed="right")],
         "init": [StrOptions({"zeros", "random", "xavier", "he"})],
     }
 
-    def __init__(self, C=1.0, *, solver="newton", learning_rate=0.01, batch_size=None,
+    def __init__(self, C=1.0, *, solver="auto", learning_rate=0.01, batch_size=None,
                  max_iter=100, tol=1e-4, n_iter_no_change=10, momentum=0.9,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, init="zeros",
                  learning_rate_schedule="constant", decay_rate=None, decay_steps=None,
@@ -175,88 +181,40 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     def _alpha(self):
         return 0.0 if np.isinf(self.C) else 1.0 / self.C
 
-    def _train_newton(self, arch, coefs, intercepts, X, Y, sw, incremental, dev=None,
-                      carried=None):
+    def _full_batch_solver(self, X, n_outputs, incremental):
+        if self.solver not in _linear_solvers.SOLVERS:
+            return None  # a first-order solver: the training loop
+        return _linear_solvers.choose_solver(self.solver, X, n_outputs, self._alpha(),
+                                             incremental)
+
+    def _train_full_batch(self, solver, arch, coefs, intercepts, X, Y, sw, incremental,
+                          dev=None, carried=None):
         n_in, n_out = coefs[0].shape
+        method = stops.METHODS[solver]
         if self.early_stopping and not incremental:
             raise ValueError(
                 "early_stopping=True needs a first-order solver ('gd', 'momentum', "
-                "'rmsprop' or 'adam'); solver='newton' stops when the gradient is below "
-                "tol. To follow a dev set with Newton's method, pass X_val and y_val.")
+                f"'rmsprop' or 'adam'); solver={self.solver!r} stops when the gradient "
+                f"is below tol. To follow a dev set with {method}, pass X_val and "
+                "y_val.")
         with np.errstate(over="ignore"):  # an overflowing sum is reported below
             alpha, weight_sum = self._alpha(), float(sw.sum())
         if not np.isfinite(weight_sum):  # the objective is not a number: no step
             return TrainingResult(
                 coefs=coefs, intercepts=intercepts, opt_state=None, records=[],
-                stop_reason="diverged", message="Newton's method did not start. "
+                stop_reason="diverged", message=f"{method} did not start. "
                 + diagnostics.weight_overflow_cause(weight_sum).replace(
                     "; the learning rate is not the cause", ""), n_samples=X.shape[0])
         Xc, Yc, swc = X, Y.astype(np.float64, copy=False), sw.astype(np.float64)
-        # With a penalty, exact steps: from the Hessian itself for a few parameters,
-        # in sample space for one output and few rows of many features (without a
-        # penalty, separable data can leave H singular; CG handles that as it
-        # comes); dense and sparse X alike, so both give the same fit. Else CG
-        # preconditioned by a bound on H's diagonal: Newton on raw features as on
-        # standardised ones.
-        exact = alpha > 0 and (n_in + 1) * n_out <= linear_hessian.MATRIX_MAX_PARAMETERS
-        sample_space = (
-            linear_hessian.SampleSpaceStep(Xc, swc, weight_sum, alpha)
-            if (alpha > 0 and n_out == 1 and not exact
-                and Xc.shape[0] <= linear_hessian.SAMPLE_SPACE_MAX_ROWS
-                and n_in >= linear_hessian.SAMPLE_SPACE_WIDTH * Xc.shape[0])
-            else None)
-        cg = not exact and sample_space is None
-        inverse = inverse_diagonal_bound(Xc, swc, weight_sum, alpha, n_out) if cg else None
-        # Multinomial CG: per-class blocks of H once a solve has cost more products
-        # than building them (core.block_jacobi.BuildPolicy; shapes and counts
-        # only), continued from the fit a warm start resumes
-        policy = BuildPolicy(Xc.shape[0], n_in, n_out, carried if cg else None,
-                             nonzero_fraction(Xc) if cg and n_out > 1 else 1.0)
-
-        def unpack(theta):
-            return theta[: n_in * n_out].reshape(n_in, n_out), theta[n_in * n_out:]
+        unpack = _linear_solvers.unpacker(n_in, n_out)
 
         def params(theta):
             W, b = unpack(theta)
             return [W.astype(X.dtype)], [b.astype(X.dtype)]
 
-        # The objective keeps the probabilities of the latest point evaluated:
-        # Newton asks for the Hessian where the line search accepted its last
-        # evaluation, so they cost no pass over X.
-        fun_grad = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
-        # the blocks in use (None: those of the fit resumed, not rebuilt yet)
-        preconditioner = [None if policy.built_at is not None else inverse]
-
-        def make_hvp(theta):
-            # newton_cg asks for H at the point it evaluated last (theta0, then each
-            # line search's accepted trial, the same sum theta + step p): its
-            # probabilities are the objective's, no second pass over X
-            P = fun_grad.probabilities
-            if sample_space is not None:
-                return ExactStep(lambda g: sample_space(P, g))
-            hessian = LinearHessian(Xc, P, swc, weight_sum, alpha)
-            if exact:
-                H = hessian.matrix()
-                return ExactStep(lambda g: exact_step(H, g))
-
-            if policy.build_now(fun_grad.theta):
-                preconditioner[0] = BlockJacobi(Xc, P, swc, weight_sum, alpha)
-            elif preconditioner[0] is None:  # where the resumed fit built them
-                then = LinearObjective(Xc, Yc, swc, weight_sum, alpha)
-                then(policy.built_at)
-                preconditioner[0] = BlockJacobi(Xc, then.probabilities, swc,
-                                                weight_sum, alpha)
-
-            def hvp(v):
-                policy.products += 1
-                HW, hb = hessian.product(*unpack(v))
-                return np.concatenate([HW.ravel(), hb])
-
-            return hvp, preconditioner[0]
-
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
         # One callback subtask per Newton iteration (None without callbacks).
-        tasks = _callbacks.iteration_subtasks(self, "newton-iter")
+        tasks = _callbacks.iteration_subtasks(self, f"{solver}-iter")
         evaluate = None if dev is None else make_evaluator(
             arch, dev[0], losses.one_hot(dev[1], n_out if n_out > 1 else 2, dev[0].dtype),
             dev[2])
@@ -280,9 +238,14 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in search
-            res = newton_cg(fun_grad, make_hvp, theta0, tol=self.tol or 0.0,
-                            max_iter=1 if incremental else self.max_iter,
+            settings = dict(tol=self.tol or 0.0, max_iter=1 if incremental else self.max_iter,
                             on_iteration=on_iteration)
+            if solver == "newton":
+                res, state = _linear_solvers.run_newton(
+                    Xc, Yc, swc, weight_sum, alpha, theta0, carried=carried, **settings)
+            else:
+                res, state = _linear_solvers.run_lbfgs(Xc, Yc, swc, weight_sum, alpha,
+                                                       theta0, **settings)
         if not run.records:  # no step taken: one record of the starting point
             keep_record(1, res.losses[0], res.theta)
         records = [dict(record) for record in run.records]
@@ -292,6 +255,11 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         stop_reason, message = None, None
         if res.converged:
             stop_reason = "converged"
+            if res.grad_max > (self.tol or 0.0):  # L-BFGS's other rule (scikit-learn's)
+                message = (
+                    f"{method} converged at iteration {len(records)}: its last step "
+                    "lowered the objective by float64 round-off only (largest "
+                    f"gradient entry {res.grad_max:.3g}, tol={self.tol}).")
         elif stopped:
             stop_reason = "callback"
         else:  # overflow: a DivergenceWarning; a failed line search or max_iter: a
@@ -301,18 +269,13 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             largest = abs(X).max() if X.size else 0.0
             message = diagnostics.newton_message(res.failure, res.losses, res.grad_max,
                                                  self.tol or 0.0, self.max_iter, largest,
-                                                 res.start_loss)
+                                                 res.start_loss, method=method)
         W, b = unpack(res.theta)
         if self.verbose:
             for r in records:
-                print(f"Newton iteration {r['epoch']}, loss = {r['loss']:.8f}")
+                print(f"{method} iteration {r['epoch']}, loss = {r['loss']:.8f}")
         result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
             records=records, stop_reason=stop_reason, message=message,
-            n_samples=X.shape[0],
-            # a fit cut short (max_iter, partial_fit, a callback) hands its
-            # preconditioner policy to the warm start that continues it; a finished
-            # one (converged, stalled) begins afresh, as its stopping rules do
-            solver_state=(policy.state_at(res.theta)
-                          if not res.converged and res.failure is None else None))
+            n_samples=X.shape[0], solver_state=state)
         return result

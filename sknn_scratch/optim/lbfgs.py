@@ -219,16 +219,24 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
         # the first step (no pair yet, no scale gamma): scipy's 1 / ||p||, at most 1
         step = 1.0 if store.s else min(1.0, 1.0 / float(np.linalg.norm(p)))
 
+        finite = []  # whether each trial off theta had a finite f and slope
+
         def phi(t):
             nonlocal evaluations
             evaluations += 1
             trial = theta + t * p
             f_t, g_t = fun_grad(trial)
-            return f_t, float(g_t @ p), (trial, g_t)
+            slope_t = float(g_t @ p)
+            if np.any(trial != theta):  # (a step below round-off stays at theta)
+                finite.append(bool(np.isfinite(f_t) and np.isfinite(slope_t)))
+            return f_t, slope_t, (trial, g_t)
 
         found = wolfe_search(phi, f, slope, step)
         if found is None:
-            failure = "line search"
+            # every trial overflowed, down to steps of 1e-50 of the first: the
+            # objective is not a number anywhere along p (huge features), which is
+            # an overflow, not an ill-conditioned search
+            failure = "line search" if any(finite) else "overflow"
             break
         it += 1
         _, f_new, (trial, g_new) = found

@@ -15,7 +15,8 @@ import numpy as np
 __all__ = ["bias_advice", "variance_advice"]
 
 #: Solvers that run to convergence by themselves: "train longer" does not apply.
-_CONVERGING_SOLVERS = {"newton", "lbfgs", "newton-cg", "newton-cholesky", "liblinear"}
+_CONVERGING_SOLVERS = {"auto", "newton", "lbfgs", "newton-cg", "newton-cholesky",
+                       "liblinear"}
 
 
 def _final_params(estimator):

@@ -7,8 +7,9 @@ per-step (mini-batch) losses recorded in ``history_`` where they exist: that is
 the noisy series the notes smooth. An EWA of already averaged epoch losses only
 lags (Adam's drawn loss at epoch 10 was 0.52 against a real 0.155).
 
-Newton's iterations (``ScratchLogisticRegression(solver='newton')``) are not
-epochs: such curves are drawn dotted with circles and named so in the legend.
+Newton's and L-BFGS's iterations (``ScratchLogisticRegression``'s full-batch
+solvers) are not epochs: such curves are drawn dotted with circles and named so
+in the legend.
 """
 
 from collections.abc import Mapping
@@ -20,6 +21,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..optim.averages import ewa
 from ._display import NotFittedForPlot, check_smoothing, estimator_name, new_axes
+
+#: A full-batch solver's unit (its curve is drawn dotted, with markers); 'auto' is
+#: whichever of the two ran.
+_UNITS = {"newton": "Newton iteration", "lbfgs": "L-BFGS iteration", "auto": "iteration"}
 
 __all__ = ["LossCurve", "LossCurveDisplay"]
 
@@ -57,7 +62,7 @@ def _curve_of(obj, name):
     if not hasattr(source, "loss_curve_") and getattr(source, "steps", None):
         source = source.steps[-1][1]
     if hasattr(source, "loss_curve_"):
-        unit = "Newton iteration" if getattr(source, "solver", None) == "newton" else "epoch"
+        unit = _UNITS.get(getattr(source, "solver", None), "epoch")
         history = getattr(source, "history_", None)
         curve = (_from_history(history, name, unit) if history
                  else LossCurve(name, np.asarray(source.loss_curve_, dtype=float), unit=unit))
@@ -164,14 +169,15 @@ class LossCurveDisplay:
         self.figure_, self.ax_ = new_axes(ax, "LossCurveDisplay")
         self.lines_ = {}
         self.smoothed_ = set()
-        any_newton = False
+        iteration_units = set()
         for i, curve in enumerate(self.curves):
             color = f"C{i % 10}"
-            newton = curve.unit == "Newton iteration"
-            any_newton |= newton
+            newton = curve.unit != "epoch"  # a full-batch solver's iterations
+            if newton:
+                iteration_units.add(curve.unit)
             x = np.arange(1, curve.loss.size + 1)
             style = "o:" if newton else "-"
-            suffix = " (Newton iterations)" if newton else ""
+            suffix = f" ({curve.unit}s)" if newton else ""
             lines = self.ax_.plot(x, curve.loss, style, color=color, lw=1.6, ms=3,
                                   label=f"{curve.name} train{suffix}")
             if curve.val_loss is not None:
@@ -181,8 +187,9 @@ class LossCurveDisplay:
             if beta and not newton:  # a handful of Newton steps need no smoothing
                 lines += self._plot_ewa(curve, beta, color)
             self.lines_[curve.name] = lines
-        self.ax_.set_xlabel("epoch (Newton iteration for dotted lines)" if any_newton
-                            else "epoch")
+        unit = (iteration_units.pop() if len(iteration_units) == 1
+                else "iteration" if iteration_units else None)
+        self.ax_.set_xlabel(f"epoch ({unit} for dotted lines)" if unit else "epoch")
         self.ax_.set_ylabel("loss")
         smoothed = " or ".join(sorted(self.smoothed_, reverse=True))
         self.ax_.set_title("Loss curves" + (

@@ -22,6 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..estimators import DeepNNClassifier, ScratchLogisticRegression, ShallowNNClassifier
+from ..estimators._linear_solvers import SOLVERS as FULL_BATCH
 from ..estimators.base import BaseScratchClassifier
 from .bias_variance import diagnose_fitted
 from .planar import PLANAR, load_planar
@@ -210,7 +211,7 @@ def _fit_with_dev_curve(model, data):
     """
     steps = getattr(model, "steps", None)
     net = steps[-1][1] if steps else model
-    if not isinstance(net, BaseScratchClassifier) or net.solver == "newton":
+    if not isinstance(net, BaseScratchClassifier) or net.solver in FULL_BATCH:
         return model.fit(data.X_train, data.y_train)
     X_train, X_dev = data.X_train, data.X_dev
     if steps:

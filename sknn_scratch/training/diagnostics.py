@@ -61,8 +61,8 @@ def scale_hint(X, solver=None):
     for ``m`` rows), so among ``d`` features the smallest is typically
     ``d^(-1/(m-1))`` of the rest: the threshold grows by that factor (3 rows of
     1e5 i.i.d. features give a spurious factor of ~5e3, not a hint).
-    ``solver='newton'`` explains the harm to Newton's method instead of gradient
-    descent's.
+    ``solver='newton'`` or ``'lbfgs'`` explains the harm to that method instead of
+    gradient descent's.
     """
     if not isinstance(X, np.ndarray) or X.shape[0] < 2:
         return None
@@ -86,6 +86,10 @@ def scale_hint(X, solver=None):
             "conjugate gradient needs many more Hessian products per step and "
             "float64 round-off limits how close to the optimum it gets."
         )
+    elif solver == "lbfgs":
+        harm = ("L-BFGS then needs many more iterations: the Hessian's condition "
+                "number grows with the square of that factor, and a few curvature "
+                "pairs cannot make up for it.")
     else:
         harm = ("gradient descent then zig-zags along the steep directions and "
                 "crawls along the flat ones.")
@@ -102,8 +106,9 @@ _STANDARDISED_PEAK = 10.0
 
 
 def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0,
-                   start_loss=np.nan):
-    """Why Newton's method stopped before its gradient test (``max |g| <= tol``) passed.
+                   start_loss=np.nan, method="Newton's method"):
+    """Why Newton's method (or ``method``: ``'L-BFGS'``) stopped before its gradient
+    test (``max |g| <= tol``) passed.
 
     ``failure`` is the solver's: ``'overflow'``, ``'line search'`` or None (it ran
     out of iterations); ``losses`` the objective after each iteration.
@@ -114,9 +119,11 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
     """
     n_iter = len(losses)
     if failure == "overflow":
+        what = ("the objective, its gradient or a Hessian-vector product"
+                if method == "Newton's method" else "the objective or its gradient")
         return (
-            f"Newton's method stopped at iteration {n_iter}: the objective, its "
-            "gradient or a Hessian-vector product overflowed to inf/NaN in float64, "
+            f"{method} stopped at iteration {n_iter}: {what} overflowed to inf/NaN "
+            "in float64, "
             "which happens when feature values are huge. The weights before the "
             "overflow were kept. Standardise the features, e.g. "
             "make_pipeline(StandardScaler(), model), as the notes' 'normalizing "
@@ -150,20 +157,21 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
             where = (f"and with feature values up to {largest_feature:.3g} float64 "
                      f"round-off alone leaves the gradient near {floor:.1g}")
         early = "" if within else " before converging"
-        return (f"Newton's method stopped at iteration {n_iter}{early}: {found}, "
+        return (f"{method} stopped at iteration {n_iter}{early}: {found}, "
                 f"{where}: tol is out of reach. {fix}")
     if failure == "line search":
         return (
-            f"Newton's method stopped at iteration {n_iter}: the line search found no "
+            f"{method} stopped at iteration {n_iter}: the line search found no "
             f"step that lowers the objective, yet {found}, {not_optimum}. The "
             "problem is too ill-conditioned for float64 at this "
             "tolerance: standardise the features (make_pipeline(StandardScaler(), "
             "model)) or use a larger tol."
         )
+    short = "Newton" if method == "Newton's method" else method
     return (
-        f"Newton's method reached max_iter={max_iter} before converging: {found}. "
+        f"{method} reached max_iter={max_iter} before converging: {found}. "
         "Increase max_iter, or standardise the features (make_pipeline("
-        "StandardScaler(), model)): Newton needs fewer iterations on scaled inputs."
+        f"StandardScaler(), model)): {short} needs fewer iterations on scaled inputs."
     )
 
 

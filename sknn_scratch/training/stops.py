@@ -10,9 +10,13 @@ The codes (``STOP_REASONS``):
   than ``n_iter_no_change`` epochs (the best epoch's weights are kept);
 * ``'diverged'``: the divergence guard stopped it (:mod:`.guard`);
 * ``'callback'``: a callback asked to stop;
-* ``'converged'``: Newton's gradient test passed (``max |g| <= tol``);
-* ``'line_search'``: Newton's line search found no step that lowers the objective.
+* ``'converged'``: Newton's or L-BFGS's gradient test passed (``max |g| <= tol``);
+* ``'line_search'``: their line search found no step that lowers the objective.
 """
+
+#: The full-batch solvers (iterations and a gradient test) and their names.
+METHODS = {"newton": "Newton's method", "lbfgs": "L-BFGS"}
+UNITS = {"newton": "Newton iterations", "lbfgs": "L-BFGS iterations"}
 
 STOP_REASONS = ("max_iter", "partial_fit", "tol", "early_stopping", "diverged",
                 "callback", "converged", "line_search")
@@ -26,7 +30,8 @@ def explain_stop(result, *, solver, max_iter, tol, n_iter_no_change, incremental
     'callback', 'diverged', 'stalled' (line search) or None (max_iter).
     """
     reason, records = result.stop_reason, result.records
-    newton = solver == "newton"
+    newton = solver in METHODS  # a full-batch solver: iterations, a gradient test
+    method = METHODS.get(solver)
     unit = "iteration" if newton else "epoch"
     last = records[-1]["epoch"] if records else 0
     if reason == "diverged":
@@ -34,13 +39,15 @@ def explain_stop(result, *, solver, max_iter, tol, n_iter_no_change, incremental
     if reason == "callback":
         return "callback", f"a callback asked to stop training after {unit} {last}."
     if reason == "converged" and newton:
+        if result.message:  # L-BFGS: no decrease float64 can see any more
+            return "converged", result.message
         return "converged", (
-            f"Newton's method converged at iteration {len(records)}: the largest "
+            f"{method} converged at iteration {len(records)}: the largest "
             f"entry of the gradient is at most tol={tol}.")
     if reason == "stalled":
         if tol is None or not result.message:  # tol=None asks to run until then
             return "line_search", (
-                f"Newton's method stopped at iteration {len(records)}: no step lowers "
+                f"{method} stopped at iteration {len(records)}: no step lowers "
                 "the objective any more (tol=None: it runs until then).")
         return "line_search", result.message
     if reason == "tol":
@@ -60,8 +67,8 @@ def explain_stop(result, *, solver, max_iter, tol, n_iter_no_change, incremental
         return "partial_fit", f"partial_fit runs one {unit} per call ({unit} {last})."
     if newton:
         return "max_iter", (
-            f"reached max_iter={max_iter} Newton iterations before the gradient test "
-            f"(largest gradient entry <= tol={tol}) passed.")
+            f"reached max_iter={max_iter} {UNITS[solver]} before the gradient "
+            f"test (largest gradient entry <= tol={tol}) passed.")
     if tol is None:
         return "max_iter", f"ran all max_iter={max_iter} epochs (tol=None)."
     return "max_iter", (

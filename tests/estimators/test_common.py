@@ -15,6 +15,7 @@ ESTIMATORS = [
     DeepNNClassifier(),
     ScratchLogisticRegression(solver="gd", batch_size=None),
     ScratchLogisticRegression(solver="newton"),
+    ScratchLogisticRegression(solver="lbfgs"),
     DeepNNClassifier(solver="adam", batch_size=32),
     ShallowNNClassifier(solver="gd", batch_size=None),
 ]

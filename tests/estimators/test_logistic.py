@@ -256,11 +256,11 @@ def test_newton_takes_the_hessians_probabilities_from_the_line_searchs_logits(mo
     # The Hessian is needed where the line search accepted its last evaluation, whose
     # logits X W + b were just computed: recomputing them is one more pass over X per
     # iteration (on 2,000 x 20,000 float64, 320 MB).
-    import sknn_scratch.estimators.logistic as logistic
+    import sknn_scratch.estimators._linear_solvers as solvers
     from sknn_scratch.core.linear import LinearObjective
 
     evaluated, real_objective = [], LinearObjective.__call__
-    real_hessian = logistic.LinearHessian
+    real_hessian = solvers.LinearHessian
 
     def objective(self, theta):
         out = real_objective(self, theta)
@@ -275,7 +275,7 @@ def test_newton_takes_the_hessians_probabilities_from_the_line_searchs_logits(mo
     X, y = load_digits(return_X_y=True)  # 650 parameters: conjugate gradient
     X = StandardScaler().fit_transform(X)
     monkeypatch.setattr(LinearObjective, "__call__", objective)
-    monkeypatch.setattr(logistic, "LinearHessian", hessian)
+    monkeypatch.setattr(solvers, "LinearHessian", hessian)
     ours = ScratchLogisticRegression().fit(X, y)
     # and that point is the one Newton stands at: each accepted point was evaluated
     assert ours.n_iter_ > 1 and len(evaluated) > ours.n_iter_

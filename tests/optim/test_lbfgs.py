@@ -244,6 +244,19 @@ def test_a_non_finite_gradient_is_an_overflow_failure():
     assert not res.converged and res.failure == "overflow"
 
 
+def test_an_objective_that_overflows_at_every_trial_is_an_overflow_failure():
+    # finite at theta0 only (feature values so large that any step overflows exp):
+    # no trial is a number, which is an overflow, not an ill-conditioned search
+    def fun_grad(x):
+        if np.any(x != 1.0):
+            return np.inf, np.full_like(x, np.nan)
+        return 3.0, np.full_like(x, 2.0)
+
+    res = lbfgs(fun_grad, np.ones(3))
+    assert not res.converged and res.failure == "overflow"
+    np.testing.assert_array_equal(res.theta, 1.0)
+
+
 def test_an_objective_that_overflows_away_from_the_optimum_is_still_minimised():
     # f = ||x - 1||^2 inside the ball ||x|| < 3, inf outside: the line search
     # shortens the trials that leave the ball

@@ -1,0 +1,204 @@
+"""ScratchLogisticRegression(solver='lbfgs') and what solver='auto' chooses (issue 14)."""
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from sknn_scratch import ScratchLogisticRegression
+from sknn_scratch.estimators import _linear_solvers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scaled(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def objective(model, X, y, C=1.0):
+    """scikit-learn's C sum log-loss + 1/2 ||coef||^2, from its own predict_proba."""
+    proba = model.predict_proba(X)
+    codes = np.searchsorted(model.classes_, y)
+    return C * -np.log(proba[np.arange(len(y)), codes]).sum() + 0.5 * np.sum(
+        np.asarray(model.coef_) ** 2)
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_wine, load_digits],
+                         ids=["breast_cancer", "wine", "digits"])
+def test_lbfgs_at_tol_1e_4_is_as_precise_as_sklearns_lbfgs(loader):
+    # the same stopping rule on the same scale: the largest entry of the gradient of
+    # sklearn's objective divided by C n, computed here from predict_proba, is at most
+    # tol; the objective as close to the optimum as LogisticRegression()'s (where a
+    # gradient test stops depends on the path: digits 4.7e-4 relative apart), in a
+    # comparable number of iterations
+    X, y = _scaled(loader)
+    ours = ScratchLogisticRegression(solver="lbfgs").fit(X, y)
+    ref = LogisticRegression().fit(X, y)
+    Y = (y[:, None] == ours.classes_[None, :]).astype(float)
+    P = ours.predict_proba(X)
+    R, coef = P - Y, np.asarray(ours.coef_)
+    if coef.shape[0] == 1:  # binary: one sigmoid output, the second column's residual
+        R = R[:, 1:]
+    gradient = np.concatenate([(R.T @ X + coef).ravel(), R.sum(axis=0)]) / len(y)
+    assert np.abs(gradient).max() <= 1e-4
+    assert objective(ours, X, y) <= objective(ref, X, y) * (1 + 1e-3)
+    assert ours.n_iter_ <= 1.5 * ref.n_iter_[0] + 2
+    assert ours.stop_reason_ == "converged"
+    assert ours.stop_message_.startswith("L-BFGS converged at iteration")
+
+
+@pytest.mark.parametrize("C", [0.1, 1.0, 100.0])
+def test_lbfgs_reaches_the_optimum_with_a_small_tol(C):
+    X, y = _scaled(load_wine)
+    ours = ScratchLogisticRegression(solver="lbfgs", C=C, tol=1e-10, max_iter=2000).fit(X, y)
+    ref = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12,
+                             max_iter=1000).fit(X, y)
+    # at tol=1e-10 it stops on scikit-learn's other rule (a decrease within 64 eps
+    # of f) near the optimum: 1.6e-5 away at C=100
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-4)
+
+
+def test_lbfgs_on_raw_features_uses_the_diagonal_and_converges():
+    # unscaled breast_cancer (scales 1e-3 .. 1e3): H_0 from the bound on the
+    # Hessian's diagonal; without it L-BFGS needs thousands of iterations
+    X, y = load_breast_cancer(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the scale hint
+        ours = ScratchLogisticRegression(solver="lbfgs", max_iter=3000).fit(X, y)
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    assert ours.stop_reason_ == "converged", ours.stop_message_
+    assert objective(ours, X, y) <= objective(ref, X, y) * (1 + 1e-4)
+
+
+def test_sparse_and_dense_lbfgs_agree():
+    rng = np.random.default_rng(0)
+    X = (rng.random((300, 40)) < 0.1) * rng.random((300, 40)) * 3
+    y = np.argmax(X @ rng.standard_normal((40, 3)) + rng.gumbel(size=(300, 3)), axis=1)
+    dense = ScratchLogisticRegression(solver="lbfgs", tol=1e-9, max_iter=1000).fit(X, y)
+    sparse = ScratchLogisticRegression(solver="lbfgs", tol=1e-9, max_iter=1000).fit(
+        sp.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(sparse.intercept_, dense.intercept_, rtol=0, atol=1e-7)
+
+
+def test_lbfgs_sample_weights_act_as_repeated_rows():
+    X, y = _scaled(load_wine)
+    w = np.random.default_rng(1).integers(0, 3, size=len(y))
+    kw = dict(solver="lbfgs", tol=1e-10, max_iter=2000)
+    weighted = ScratchLogisticRegression(**kw).fit(X, y, sample_weight=w)
+    repeated = ScratchLogisticRegression(**kw).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=0, atol=1e-6)
+
+
+def test_lbfgs_float32_input_gives_float32_weights():
+    X, y = _scaled(load_wine)
+    model = ScratchLogisticRegression(solver="lbfgs").fit(X.astype(np.float32), y)
+    assert model.coef_.dtype == np.float32 and model.intercept_.dtype == np.float32
+
+
+def test_lbfgs_max_iter_warns_with_its_own_name():
+    X, y = _scaled(load_digits)
+    with pytest.warns(ConvergenceWarning, match=r"L-BFGS reached max_iter=3 before"):
+        model = ScratchLogisticRegression(solver="lbfgs", max_iter=3).fit(X, y)
+    assert model.n_iter_ == 3 and model.stop_reason_ == "max_iter"
+    assert "max_iter=3 L-BFGS iterations" in model.stop_message_
+
+
+def test_lbfgs_overflow_is_a_divergence_not_convergence(monkeypatch):
+    from sknn_scratch.core.linear import LinearObjective
+    from sknn_scratch.estimators._fitting import DivergenceWarning
+
+    real = LinearObjective.__call__
+    calls = []
+
+    def overflowing(self, theta):
+        calls.append(1)
+        loss, grad = real(self, theta)
+        return (loss, grad) if len(calls) < 3 else (np.inf, grad * np.nan)
+
+    monkeypatch.setattr(LinearObjective, "__call__", overflowing)
+    X, y = _scaled(load_digits)
+    with pytest.warns(DivergenceWarning, match="L-BFGS stopped at iteration"):
+        model = ScratchLogisticRegression(solver="lbfgs").fit(X, y)
+    assert model.stop_reason_ == "diverged"
+    assert np.all(np.isfinite(model.coef_))
+
+
+def test_auto_is_newton_on_small_data_and_lbfgs_above_the_limit(monkeypatch):
+    X, y = _scaled(load_digits)
+    small = ScratchLogisticRegression().fit(X, y)
+    assert small.stop_message_.startswith("Newton's method converged")
+    # digits' 1,797 x 64 x 10 products are under the limit; with the limit below
+    # them, 'auto' is L-BFGS (the same fit as solver='lbfgs', bit for bit)
+    monkeypatch.setattr(_linear_solvers, "AUTO_NEWTON_MAX_WORK", X.size * 10 - 1)
+    large = ScratchLogisticRegression().fit(X, y)
+    explicit = ScratchLogisticRegression(solver="lbfgs").fit(X, y)
+    assert large.stop_message_.startswith("L-BFGS converged")
+    np.testing.assert_array_equal(large.coef_, explicit.coef_)
+    # partial_fit: one Newton step per batch, whatever the size
+    stepped = ScratchLogisticRegression().partial_fit(X, y, classes=np.unique(y))
+    assert stepped.n_iter_ == 1
+    newton_step = ScratchLogisticRegression(solver="newton").partial_fit(
+        X, y, classes=np.unique(y))
+    np.testing.assert_array_equal(stepped.coef_, newton_step.coef_)
+
+
+def test_auto_keeps_newtons_exact_steps_whatever_the_size(monkeypatch):
+    # few parameters (the Hessian itself) or few rows of many features with one
+    # output (sample space): exact steps, Newton whatever the work per product
+    monkeypatch.setattr(_linear_solvers, "AUTO_NEWTON_MAX_WORK", 0)
+    X, y = _scaled(load_breast_cancer)
+    assert _linear_solvers.choose_solver("auto", X, 1, 1.0, False) == "newton"
+    wide = np.ones((50, 400))
+    assert _linear_solvers.choose_solver("auto", wide, 1, 1.0, False) == "newton"
+    assert _linear_solvers.choose_solver("auto", wide, 1, 0.0, False) == "lbfgs"
+    assert _linear_solvers.choose_solver("auto", wide, 3, 1.0, False) == "lbfgs"
+    assert _linear_solvers.choose_solver("lbfgs", X, 1, 1.0, False) == "lbfgs"
+
+
+def test_lbfgs_unscaled_hint_names_lbfgs():
+    X, y = load_breast_cancer(return_X_y=True)
+    with pytest.warns(Warning, match="L-BFGS then needs many more iterations"):
+        ScratchLogisticRegression(solver="lbfgs", max_iter=5).fit(X, y)
+
+
+def test_lbfgs_warm_start_continues_downhill():
+    X, y = _scaled(load_digits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ScratchLogisticRegression(solver="lbfgs", max_iter=5, warm_start=True)
+        model.fit(X, y)
+        first = objective(model, X, y)
+        model.set_params(max_iter=100).fit(X, y)
+    assert model.stop_reason_ == "converged"
+    assert objective(model, X, y) < first
+    assert len(model.loss_curve_) == 5 + model.n_iter_
+
+
+def test_lbfgs_is_deterministic_in_a_fresh_interpreter():
+    code = (
+        "import numpy as np, hashlib\n"
+        "from sklearn.datasets import load_digits\n"
+        "from sknn_scratch import ScratchLogisticRegression\n"
+        "X, y = load_digits(return_X_y=True)\n"
+        "m = ScratchLogisticRegression(solver='lbfgs', max_iter=40).fit(X / 16.0, y)\n"
+        "print(hashlib.sha256(m.coef_.tobytes() + m.intercept_.tobytes()).hexdigest())\n")
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = ScratchLogisticRegression(solver="lbfgs", max_iter=40).fit(X / 16.0, y)
+    import hashlib
+
+    assert out == hashlib.sha256(m.coef_.tobytes() + m.intercept_.tobytes()).hexdigest()
