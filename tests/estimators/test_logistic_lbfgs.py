@@ -202,3 +202,55 @@ def test_lbfgs_is_deterministic_in_a_fresh_interpreter():
     import hashlib
 
     assert out == hashlib.sha256(m.coef_.tobytes() + m.intercept_.tobytes()).hexdigest()
+
+
+# -- H_0's diagonal: the bound, or the identity when it spans little --------------------
+def _hand_bound(X, alpha, n_out):
+    """1 / (1/4 mean x^2 + alpha / n) per weight, 4 for the intercepts (unit weights)."""
+    d_W = 0.25 * (X**2).mean(axis=0) + alpha / X.shape[0]
+    return 1.0 / np.concatenate([np.repeat(d_W, n_out), np.full(n_out, 0.25)])
+
+
+def test_diagonal_shape_is_the_identity_on_standardised_data():
+    X = np.random.default_rng(0).standard_normal((3000, 30))
+    sw = np.ones(3000)
+    assert _linear_solvers.diagonal_shape(X, sw, 3000.0, 1.0, 3) is None
+    assert _hand_bound(X, 1.0, 3).max() <= 10 * _hand_bound(X, 1.0, 3).min()
+
+
+@pytest.mark.parametrize("rows", [300, 3000])
+def test_diagonal_shape_is_the_bound_when_scales_differ(rows):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((rows, 30))
+    X[:, 3] *= 100.0
+    M = _linear_solvers.diagonal_shape(X, np.ones(rows), float(rows), 1.0, 2)
+    np.testing.assert_allclose(M, _hand_bound(X, 1.0, 2), rtol=1e-12)
+
+
+def test_diagonal_shape_sees_a_rare_feature_the_sample_misses():
+    # a feature non-zero in 6 of 3,000 rows, none of them in the strided sample:
+    # the sample's spread is large (the penalty's curvature alone), so the full
+    # bound decides, and it spans far more than 10x
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3000, 10))
+    X[:, 0] = 0.0
+    X[[1, 5, 13, 101, 1001, 2999], 0] = 1.0
+    M = _linear_solvers.diagonal_shape(X, np.ones(3000), 3000.0, 1.0, 1)
+    np.testing.assert_allclose(M, _hand_bound(X, 1.0, 1), rtol=1e-12)
+
+
+def test_diagonal_shape_without_penalty_takes_no_sample(monkeypatch):
+    calls = []
+    real = _linear_solvers.inverse_diagonal_bound
+
+    def counted(X, *args):
+        calls.append(X.shape[0])
+        return real(X, *args)
+
+    monkeypatch.setattr(_linear_solvers, "inverse_diagonal_bound", counted)
+    X = np.random.default_rng(3).standard_normal((3000, 10))
+    assert _linear_solvers.diagonal_shape(X, np.ones(3000), 3000.0, 0.0, 1) is None
+    assert calls == [3000]
+    calls.clear()
+    assert _linear_solvers.diagonal_shape(X, np.ones(3000), 3000.0, 1.0, 1) is None
+    assert calls == [len(range(0, 3000, 3000 // _linear_solvers.SPREAD_SAMPLE_ROWS))]
