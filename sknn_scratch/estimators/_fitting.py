@@ -188,7 +188,7 @@ def warn_about(est, result, incremental, stop, data):
     if incremental or not result.records:
         return
     outcome = fit_outcome(est._arch(), est.coefs_, est.intercepts_, *data,
-                          len(est.classes_))
+                          len(est.classes_), predictions=result.predicted)
     if stop[0] == "tol":
         resumed = len(est.history_) > len(result.records)  # warm_start: may be optimal
         message = diagnostics.poor_stop_message(

@@ -86,9 +86,11 @@ def run_newton(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, carried,
                on_iteration):
     """Newton-CG (:func:`..optim.newton.newton_cg`) from ``theta0``.
 
-    Returns ``(result, state)``: ``state`` is the preconditioner's build policy
-    after the run, for a warm start that continues a fit cut short (``carried``:
-    that of the fit resumed, or None).
+    Returns ``(result, state, objective)``: ``state`` is the preconditioner's
+    build policy after the run, for a warm start that continues a fit cut short
+    (``carried``: that of the fit resumed, or None); ``objective`` the
+    :class:`LinearObjective`, which holds the point it evaluated last and its
+    probabilities (see :func:`final_predictions`).
     """
     n_in, n_out = X.shape[1], Y.shape[1]
     unpack = unpacker(n_in, n_out)
@@ -146,7 +148,7 @@ def run_newton(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, carried,
     # policy to the warm start that continues it; a finished one (converged,
     # stalled) begins afresh, as its stopping rules do
     cut_short = not res.converged and res.failure is None
-    return res, (policy.state_at(res.theta) if cut_short else None)
+    return res, (policy.state_at(res.theta) if cut_short else None), fun_grad
 
 
 def _spread(inverse):
@@ -179,7 +181,8 @@ def diagonal_shape(X, sw, weight_sum, alpha, n_out):
 
 
 def run_lbfgs(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, on_iteration):
-    """L-BFGS (:func:`..optim.lbfgs.lbfgs`) from ``theta0``; ``(result, None)``.
+    """L-BFGS (:func:`..optim.lbfgs.lbfgs`) from ``theta0``; ``(result, None,
+    objective)`` as :func:`run_newton`.
 
     ``H_0`` is shaped by the same bound on the inverse of the Hessian's diagonal
     that preconditions Newton's CG (every curvature ``p (1 - p)`` at 1/4): on
@@ -197,4 +200,17 @@ def run_lbfgs(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, on_iteratio
     inverse = diagonal_shape(X, sw, weight_sum, alpha, Y.shape[1])
     res = lbfgs(fun_grad, theta0, tol=tol, max_iter=max_iter, inverse_diagonal=inverse,
                 on_iteration=on_iteration)
-    return res, None
+    return res, None, fun_grad
+
+
+def final_predictions(objective, theta):
+    """The class codes ``theta`` predicts on the training rows, if ``objective``
+    evaluated ``theta`` last (the usual end: the accepted step), else None.
+
+    From its probabilities: argmax of the softmax (that of the logits), or
+    ``p > 1/2`` for one sigmoid output (``z > 0`` up to ``|z| < 1e-16``).
+    """
+    if objective.theta is None or not np.array_equal(objective.theta, theta):
+        return None
+    P = objective.probabilities
+    return (P[:, 0] > 0.5).astype(np.intp) if P.shape[1] == 1 else P.argmax(axis=1)

@@ -241,11 +241,11 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             settings = dict(tol=self.tol or 0.0, max_iter=1 if incremental else self.max_iter,
                             on_iteration=on_iteration)
             if solver == "newton":
-                res, state = _linear_solvers.run_newton(
+                res, state, objective = _linear_solvers.run_newton(
                     Xc, Yc, swc, weight_sum, alpha, theta0, carried=carried, **settings)
             else:
-                res, state = _linear_solvers.run_lbfgs(Xc, Yc, swc, weight_sum, alpha,
-                                                       theta0, **settings)
+                res, state, objective = _linear_solvers.run_lbfgs(
+                    Xc, Yc, swc, weight_sum, alpha, theta0, **settings)
         if not run.records:  # no step taken: one record of the starting point
             keep_record(1, res.losses[0], res.theta)
         records = [dict(record) for record in run.records]
@@ -277,5 +277,8 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
             records=records, stop_reason=stop_reason, message=message,
-            n_samples=X.shape[0], solver_state=state)
+            n_samples=X.shape[0], solver_state=state,
+            # float64 X: the stored weights are theta itself, so are its predictions
+            predicted=(_linear_solvers.final_predictions(objective, res.theta)
+                       if X.dtype == np.float64 else None))
         return result

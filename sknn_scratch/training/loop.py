@@ -65,6 +65,9 @@ class TrainingResult:
     start_loss: float = None  # the objective at the starting weights
     n_samples: int = 0  # rows trained on per epoch (an estimator's t_ counts them)
     solver_state: object = None  # Newton's preconditioner policy, for a warm start
+    # the class codes the final weights predict for every training row, when the
+    # solver has them at hand (the end-of-fit checks then need no pass over X)
+    predicted: object = None
 
 
 def _squared_norm(g):

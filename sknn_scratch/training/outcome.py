@@ -48,10 +48,13 @@ def _chunked_logits(arch, coefs, intercepts, X, rows, n):
             yield part, network.logits(arch, coefs, intercepts, Xc)
 
 
-def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes):
+def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes,
+                predictions=None):
     """A :class:`FitOutcome` of the weights on ``(X, codes, sample_weight)``.
 
     ``codes`` are class codes, or a multilabel indicator matrix (n, n_labels).
+    ``predictions``, when given, holds the class codes the weights predict for every
+    row of ``X`` (a solver that has just computed them): no forward pass then.
     """
     rows = sample_rows(X.shape[0])
     if not isinstance(rows, slice):
@@ -63,8 +66,13 @@ def fit_outcome(arch, coefs, intercepts, X, codes, sample_weight, n_classes):
     shares = np.bincount(codes, weights=weight, minlength=n_classes) / total
     predicted = np.zeros(n_classes)
     correct = 0.0
-    for part, Z in _chunked_logits(arch, coefs, intercepts, X, rows, weight.shape[0]):
-        guess = (Z[:, 0] > 0).astype(np.intp) if Z.shape[1] == 1 else Z.argmax(1)
+    if predictions is not None:  # one "chunk": the given predictions of the rows checked
+        chunks = [(slice(None), predictions[rows])]
+    else:
+        chunks = ((part, (Z[:, 0] > 0).astype(np.intp) if Z.shape[1] == 1 else Z.argmax(1))
+                  for part, Z in _chunked_logits(arch, coefs, intercepts, X, rows,
+                                                 weight.shape[0]))
+    for part, guess in chunks:
         w = weight[part]
         predicted += np.bincount(guess, weights=w, minlength=n_classes)
         correct += float(w @ (guess == codes[part]))

@@ -254,3 +254,44 @@ def test_diagonal_shape_without_penalty_takes_no_sample(monkeypatch):
     calls.clear()
     assert _linear_solvers.diagonal_shape(X, np.ones(3000), 3000.0, 1.0, 1) is None
     assert calls == [len(range(0, 3000, 3000 // _linear_solvers.SPREAD_SAMPLE_ROWS))]
+
+
+# -- the end-of-fit check from the solver's own last probabilities ----------------------
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_end_of_fit_check_uses_the_solvers_predictions_without_a_pass(
+        monkeypatch, solver, n_classes):
+    from sknn_scratch.training import outcome
+
+    X, y = _scaled(load_wine)
+    if n_classes == 2:
+        y = (y == 0).astype(int)
+    model = ScratchLogisticRegression(solver=solver).fit(X, y)
+    # what the fitted weights predict, from scikit-learn's own decision rule
+    expected = model.predict(X)
+    passes = []
+    real = outcome._chunked_logits
+    monkeypatch.setattr(outcome, "_chunked_logits",
+                        lambda *a: passes.append(1) or real(*a))
+    seen = []
+    real_fit_outcome = outcome.fit_outcome
+
+    def spy(*args, predictions=None):
+        seen.append(predictions)
+        return real_fit_outcome(*args, predictions=predictions)
+
+    import sknn_scratch.estimators._fitting as fitting
+    monkeypatch.setattr(fitting, "fit_outcome", spy)
+    ScratchLogisticRegression(solver=solver).fit(X, y)
+    assert passes == [] and seen[0] is not None
+    np.testing.assert_array_equal(model.classes_[seen[0]], expected)
+    # float32: the stored weights are rounded, so the check makes its own pass
+    ScratchLogisticRegression(solver=solver).fit(X.astype(np.float32), y)
+    assert seen[1] is None and passes
+
+
+def test_the_one_class_warning_still_comes_from_the_solvers_predictions():
+    # a penalty so strong that every weight is ~0: only the intercept, the majority
+    X, y = _scaled(load_breast_cancer)
+    with pytest.warns(Warning, match="predicts the class 1 for every training sample"):
+        ScratchLogisticRegression(solver="lbfgs", C=1e-8).fit(X, y)
