@@ -112,48 +112,6 @@ def test_newton_message_at_round_off_asks_only_for_a_larger_tol():
         assert "StandardScaler" in message and "larger tol" in message
 
 
-@pytest.mark.parametrize("block_bytes", [4 << 20, 8 * 50 * 3])  # one block; 3 columns
-def test_feature_scales_are_numpys_std_and_max_abs_in_any_column_blocks(
-        block_bytes, monkeypatch):
-    monkeypatch.setattr(diagnostics, "_COLUMNS", 1)
-    monkeypatch.setattr(diagnostics, "_BLOCK_BYTES", block_bytes)
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((50, 20)) * np.logspace(-3, 3, 20)
-    X[:, 4] = 0.0  # an all-zero column
-    expected = X.std(axis=0)
-    X[:, 7] *= 1e297  # values near 1e300: their variance overflows, not their std
-    expected[7] *= 1e297
-    scales, peaks = diagnostics.feature_scales(X)
-    np.testing.assert_array_equal(peaks, np.abs(X).max(axis=0))
-    np.testing.assert_allclose(scales, expected, rtol=1e-13)
-
-
-_SCALES_MEMORY_SCRIPT = """
-import gc, tracemalloc
-import numpy as np
-from sknn_scratch.training import diagnostics
-diagnostics._BLOCK_BYTES = 256 << 10  # 16 columns of 2,000 rows: a temporary shows
-X = np.random.default_rng(0).standard_normal((2000, 512)).astype(np.float32)
-gc.collect()
-tracemalloc.start()
-base = tracemalloc.get_traced_memory()[0]
-diagnostics.feature_scales(X)
-print(tracemalloc.get_traced_memory()[1] - base)
-"""
-
-
-def test_feature_scales_hold_one_block_of_float64_columns_at_a_time():
-    # the scale hint runs at the start of every dense fit, on up to 2,000 rows: its
-    # peak (one float64 block of at most 2 MB, the variance taken in it with no
-    # block-sized temporary) must stay well below a fit's own (section d: ~4 MB
-    # in float32); 2,000 x 512 float64 would be 8 MB in one block. With 256 KB
-    # blocks a second block-sized array (a temporary of np.std, a block kept alive
-    # while the next is made) would double the peak.
-    out = subprocess.run([sys.executable, "-c", _SCALES_MEMORY_SCRIPT], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
-    assert int(out) <= (256 << 10) + 8 * 2000 + 64 * 1024  # a block, a column, vectors
-
-
 @pytest.mark.parametrize("failure", [None, "line search"])
 def test_newton_message_with_the_gradient_within_tol_blames_the_decrement(failure):
     # review: the gradient test had passed (1.22e-10 <= 1e-4) and only the Newton
