@@ -39,18 +39,18 @@ def scale_hint(X, solver=None):
     ``solver='newton'`` or ``'lbfgs'`` explains the harm to that method instead of
     gradient descent's.
 
-    The standard deviations come from every ``k``-th row: ``m`` = 2,000 to 4,000 rows,
-    or on wide ``X`` (2,000 rows of more than 2^23 values) ``m`` = 500 to 1,000 and at
-    least ``2^23 / n_features`` rows, so that the check costs a few gradient
-    evaluations rather than seconds (2,000 x 20,000 at the start of every fit). A
-    factor of 1e3 is far beyond what sampling does to a standard deviation: for
+    The standard deviations come from every ``(n // r)``-th row, ``m`` = ``r`` to
+    ``2 r`` rows: ``r`` = 2,000, or on wide ``X`` (2,000 rows of more than 2^23
+    values) ``r = max(500, 2^23 / n_features)``, so that the check costs about a
+    gradient evaluation (on 2,000 x 20,000 it took a third of a fit with all rows).
+    A factor of 1e3 is far beyond what sampling does to a standard deviation: for
     light-tailed features its relative error is ``sqrt((kurtosis - 1) / (4 m))``,
     3% for 500 normal rows. Sampling can only mislead on a feature whose spread
     lives in a few rows: in a fraction ``p`` of them, the sample holds ``~m p``,
-    none with probability ``~exp(-m p)`` (1e-4 for ``p = 2%`` and ``m = 500``:
-    then the feature counts as constant and is left out), and otherwise gives a
-    standard deviation within a factor ``1 +- 1/sqrt(m p)`` of the feature's.
-    Rarer features, or ones that recur with the sampling period, can be missed.
+    none with probability ``~exp(-m p)`` (5e-5 for ``p = 2%`` and ``m = 500``: the
+    feature then counts as constant and is left out), and otherwise gives a
+    standard deviation about ``1 +- 1/(2 sqrt(m p))`` times the feature's. Rarer
+    features, or ones that recur with the sampling period, can be missed.
     """
     if not isinstance(X, np.ndarray) or X.shape[0] < 2:
         return None
