@@ -62,8 +62,8 @@ def _random_matrix(rng):
         elif kind == 3:
             x = np.zeros(n)
         elif kind == 4:  # constant up to a few ulps
-            x = np.full(n, scale) * (1 + np.finfo(dtype if dtype != np.int32 else float).eps
-                                     * rng.integers(-3, 4, n))
+            eps = np.finfo(dtype if dtype != np.int32 else float).eps
+            x = np.full(n, scale) * (1 + eps * rng.integers(-3, 4, n))
         elif kind == 5 and dtype == np.float64:  # subnormal
             x = rng.standard_normal(n) * 1e-310
         columns.append(x)
