@@ -12,8 +12,9 @@ import numpy as np
 #: Bytes of the one float64 block (section d: the scale check at the start of a fit
 #: must stay below the fit's own peak, ~4 MB for 20,000 x 256 float32).
 _BLOCK_BYTES = 2 << 20
-#: Rows of a block at least: wider ``X`` is taken in panels of columns.
-_MIN_ROWS = 8
+#: Rows of a block at least: wider ``X`` is taken in panels of 4,096 columns (runs
+#: of 32 KB; the panel's few vectors then weigh well below the block).
+_MIN_ROWS = 64
 #: Largest |x| within [2^-400, 2^400] (or 0): squares neither overflow nor underflow.
 _SAFE = 2.0 ** 400
 #: Columns of a block on the rescaled path, at least.

@@ -133,7 +133,8 @@ from sknn_scratch.training import scales
 scales._BLOCK_BYTES = 256 << 10  # 64 rows of 512: a second block would show
 X = np.random.default_rng(0).standard_normal((2000, 512)).astype(np.float32)
 X[:, 7] *= 1e30  # squares overflow: this column is taken again, rescaled
-for X in (X, np.asfortranarray(X), np.asfortranarray(X)[::2]):
+wide = np.random.default_rng(0).standard_normal((100, 20000)).astype(np.float32)
+for X in (X, np.asfortranarray(X), np.asfortranarray(X)[::2], wide):
     gc.collect()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
@@ -154,6 +155,9 @@ def test_feature_scales_hold_one_float64_block_at_a_time():
                          capture_output=True, text=True, check=True).stdout.split()
     # NumPy's ufuncs buffer a broadcast operand and a cast one: 8 * 8,192 bytes each
     buffers = 2 * 8 * np.getbufsize()
-    for peak in map(int, out):  # C order, Fortran order, a strided sample
+    *narrow, wide = map(int, out)
+    for peak in narrow:  # C order, Fortran order, a strided sample
         # a block, a column, the ufunc buffers, vectors
         assert peak <= (256 << 10) + 8 * 2000 + buffers + 64 * 1024
+    # 20,000 columns: the block, the results (2 x 8 bytes a column), a panel's vectors
+    assert wide <= (256 << 10) + 16 * 20000 + buffers + 64 * 1024
