@@ -10,6 +10,12 @@
   and one-class warnings. Reported per epoch of a default fit (the pass divided
   by the epochs run), and as a fraction of one epoch.
 
+* **Scale check** (:func:`sknn_scratch.training.diagnostics.scale_hint`) at the
+  start of every dense fit, on logistic.py's dense wide 2,000 x 20,000, against
+  scikit-learn's whole ``LogisticRegression().fit`` there (0.46 s; the check took
+  0.20 s before it read blocks of whole rows and sampled wide X down to 500 rows).
+  Target: at most 10% of that fit (~0.05 s).
+
 Target: the diagnostics cost at most 2% of a training epoch. Also prints issue
 11's (5, 2) relu two-moons case (Adam, lr 0.0007, batch 64, He init, 10,000
 epochs: ~1 min) with the dead fraction of each layer, unless ``quick``.
@@ -26,6 +32,7 @@ sys.path[:0] = [HERE, os.path.dirname(HERE)]
 
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits, make_moons  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import _common as C  # noqa: E402
@@ -33,11 +40,14 @@ from sknn_scratch import DeepNNClassifier  # noqa: E402
 from sknn_scratch.core import losses, network  # noqa: E402
 from sknn_scratch.optim import make_optimizer  # noqa: E402
 from sknn_scratch.training.activity import UnitActivity  # noqa: E402
+from sknn_scratch.training.diagnostics import scale_hint  # noqa: E402
 from sknn_scratch.training.loop import (LoopSettings, make_workspace,  # noqa: E402
                                         train_epoch)
 from sknn_scratch.training.outcome import fit_outcome  # noqa: E402
 
 TARGET = 0.02
+#: The scale check's target, as a fraction of scikit-learn's logistic regression fit.
+SCALE_TARGET = 0.10
 
 
 def _epoch_times(X, y, hidden, batch_size, repeats):
@@ -97,6 +107,7 @@ def run(quick=False):
             result=(f"count {counting:.2%} + end check {check:.0%} of an epoch / "
                     f"{n_epochs} epochs"),
             target=f"<= {TARGET:.0%}", ok="yes" if total <= TARGET else "NO"))
+    rows.append(_scale_check_row(results))
     if not quick:
         Xm, ym = make_moons(300, noise=0.2, random_state=0)
         fractions = []
@@ -115,6 +126,26 @@ def run(quick=False):
                              f"{', warned' if w else ''}" for s, a, d, w in fractions),
             ok="yes" if all(w == (d[-1] == 1.0) for _, _, d, w in fractions) else "NO"))
     return rows, results
+
+
+def _scale_check_row(results):
+    """The scale check on the dense wide shape against sklearn's fit there."""
+    import logistic  # the dense wide shape's labels
+
+    rng = np.random.default_rng(17)
+    X = rng.standard_normal((2_000, 20_000))
+    y = logistic.labels(X, 2, rng, informative=0.01, signal=2.0)
+    check = min(C.timed(lambda: scale_hint(X))[0] for _ in range(5))
+    with C.quiet():
+        fit = min(C.timed(lambda: LogisticRegression().fit(X, y))[0] for _ in range(2))
+    ratio = check / fit
+    results["scale check, dense wide"] = {"check_s": check, "sklearn_fit_s": fit,
+                                          "ratio": ratio}
+    return C.row("i", "scale check at the start of a fit, dense wide 2,000 x 20,000",
+                 ours=f"{check * 1e3:.1f} ms",
+                 reference=f"sklearn LogisticRegression fit {fit:.2f} s",
+                 result=f"{ratio:.1%} of sklearn's fit", target=f"<= {SCALE_TARGET:.0%}",
+                 ok="yes" if ratio <= SCALE_TARGET else "NO")
 
 
 if __name__ == "__main__":
