@@ -45,10 +45,13 @@ FRAGMENTS = {
         refuses changed layer sizes. The continued fit matches an uninterrupted
         one bit for bit, except on wide full-batch ``solver='gd'`` (see
         :mod:`sknn_scratch.training.sample_space`): there to round-off (~1e-12);
-        and a multiclass ``solver='newton'`` fit cut short (``max_iter``) and
-        resumed from a model file, whose conjugate gradient's preconditioner
-        state (:mod:`sknn_scratch.core.block_jacobi`) is not saved: the same
-        optimum to ``tol``, by possibly different steps.
+        and a fit cut short (``max_iter``) and resumed from a model file by
+        a multiclass ``solver='newton'``, whose conjugate gradient's
+        preconditioner state (:mod:`sknn_scratch.core.block_jacobi`) is not
+        saved, or by ``solver='lbfgs'``, whose memory of curvature pairs is not
+        saved (it begins afresh, as scikit-learn's warm start does): the same
+        optimum to ``tol``, by possibly different steps. (``solver='auto'`` is
+        whichever of the two ran.)
 """,
     "stop_attributes": """\
     stop_reason_, stop_message_ : str

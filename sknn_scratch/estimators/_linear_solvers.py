@@ -31,7 +31,7 @@ from ..core import hessian as linear_hessian
 from ..core.block_jacobi import BlockJacobi, BuildPolicy, nonzero_fraction
 from ..core.hessian import LinearHessian, inverse_diagonal_bound
 from ..core.linear import LinearObjective
-from ..optim.lbfgs import lbfgs
+from ..optim.lbfgs import Memory, lbfgs
 from ..optim.newton import ExactStep, exact_step, newton_cg
 
 #: ScratchLogisticRegression's full-batch solvers (iterations, a gradient test).
@@ -106,7 +106,9 @@ def run_newton(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, carried,
     # Multinomial CG: per-class blocks of H once a solve has cost more products
     # than building them (core.block_jacobi.BuildPolicy; shapes and counts
     # only), continued from the fit a warm start resumes
-    policy = BuildPolicy(X.shape[0], n_in, n_out, carried if cg else None,
+    # (a state carried from Newton's fit, not from L-BFGS's)
+    carried = carried if cg and isinstance(carried, tuple) else None
+    policy = BuildPolicy(X.shape[0], n_in, n_out, carried,
                          nonzero_fraction(X) if cg and n_out > 1 else 1.0)
     # The objective keeps the probabilities of the latest point evaluated:
     # Newton asks for the Hessian where the line search accepted its last
@@ -180,9 +182,12 @@ def diagonal_shape(X, sw, weight_sum, alpha, n_out):
     return None if _spread(inverse) <= DIAGONAL_SPREAD else inverse
 
 
-def run_lbfgs(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, on_iteration):
-    """L-BFGS (:func:`..optim.lbfgs.lbfgs`) from ``theta0``; ``(result, None,
-    objective)`` as :func:`run_newton`.
+def run_lbfgs(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, carried,
+              on_iteration):
+    """L-BFGS (:func:`..optim.lbfgs.lbfgs`) from ``theta0``; ``(result, state,
+    objective)`` as :func:`run_newton`, ``state`` its memory of pairs when the
+    run was cut short (max_iter, partial_fit, a callback), for a warm start that
+    continues it (``carried``), step for step.
 
     ``H_0`` is shaped by the same bound on the inverse of the Hessian's diagonal
     that preconditions Newton's CG (every curvature ``p (1 - p)`` at 1/4): on
@@ -193,14 +198,16 @@ def run_lbfgs(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, on_iteratio
     scipy's steps, and ``LogisticRegression()``'s iterates (measured: the same
     objective to 1e-7 on 20,000 x 300 and 2,000 x 20,000 standard-normal data,
     where the noise in the diagonal alone moved the stopping point 6e-4). The
-    memory of pairs is not kept after the run: a warm start begins it afresh, as
-    scikit-learn's does.
+    pairs are kept in memory only, not in model files: resumed from a file,
+    L-BFGS begins them afresh, as scikit-learn's warm start does.
     """
     fun_grad = LinearObjective(X, Y, sw, weight_sum, alpha)
     inverse = diagonal_shape(X, sw, weight_sum, alpha, Y.shape[1])
     res = lbfgs(fun_grad, theta0, tol=tol, max_iter=max_iter, inverse_diagonal=inverse,
-                on_iteration=on_iteration)
-    return res, None, fun_grad
+                on_iteration=on_iteration,
+                pairs=carried if isinstance(carried, Memory) else None)
+    cut_short = not res.converged and res.failure is None
+    return res, (res.pairs if cut_short else None), fun_grad
 
 
 def final_predictions(objective, theta):

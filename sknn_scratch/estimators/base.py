@@ -222,7 +222,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
                 Y = losses.one_hot(codes, len(classes), dtype=X.dtype)
                 outcome = self._train_full_batch(
                     solver, arch, coefs, intercepts, X, Y, sw, incremental, dev=dev,
-                    carried=getattr(self, "_newton_state", None) if resume else None)
+                    carried=getattr(self, "_solver_state", None) if resume else None)
             else:
                 outcome = _fitting.train_first_order(
                     self, arch, coefs, intercepts, X, codes, sw, len(classes), rng,
@@ -341,7 +341,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         self.validation_loss_curve_ = val_losses
         self.best_validation_score_ = best_score
         self._optimizer_state = opt_state
-        self._newton_state = result.solver_state  # only in memory, not in model files
+        self._solver_state = result.solver_state  # only in memory, not in model files
         self._rng = rng
         self._stopping_state = None  # a finished fit: a warm start begins afresh
         self.stop_reason_, self.stop_message_ = stop

@@ -41,8 +41,10 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         gradient (needs no learning rate; stops within about 1e-4 of the
         optimum's coefficients at the default tol). 'lbfgs' is limited-memory
         BFGS with scikit-learn's lbfgs stopping rule: one gradient per step, no
-        Hessian, as precise as ``LogisticRegression()``. 'auto' is 'newton' while
-        one pass over X costs at most 2M multiply-adds (``nnz(X) * n_classes``;
+        Hessian, as precise as ``LogisticRegression()``; ``partial_fit`` takes one
+        iteration per call, keeping its curvature pairs from call to call. 'auto'
+        is 'newton' while one pass over X costs at most 2M multiply-adds
+        (``nnz(X)`` times the outputs: one for two classes, ``n_classes`` else;
         digits and the other small datasets) or its steps are exact and cheap, and
         in ``partial_fit``; 'lbfgs' above (see
         :mod:`sknn_scratch.estimators._linear_solvers`); the ``stop_message_`` says
@@ -245,7 +247,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
                     Xc, Yc, swc, weight_sum, alpha, theta0, carried=carried, **settings)
             else:
                 res, state, objective = _linear_solvers.run_lbfgs(
-                    Xc, Yc, swc, weight_sum, alpha, theta0, **settings)
+                    Xc, Yc, swc, weight_sum, alpha, theta0, carried=carried, **settings)
         if not run.records:  # no step taken: one record of the starting point
             keep_record(1, res.losses[0], res.theta)
         records = [dict(record) for record in run.records]
@@ -253,21 +255,21 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             tasks.close(len(records), *params(res.theta))
         stopped = tasks is not None and tasks.stopped
         stop_reason, message = None, None
-        if res.converged:
+        # L-BFGS also stops, as scikit-learn's does, where a step lowers the
+        # objective by round-off only: converged for scikit-learn, but with the
+        # gradient above tol it is a stall, and says why (ConvergenceWarning)
+        failure = ("round-off" if res.converged and res.grad_max > (self.tol or 0.0)
+                   else res.failure)
+        if res.converged and failure is None:
             stop_reason = "converged"
-            if res.grad_max > (self.tol or 0.0):  # L-BFGS's other rule (scikit-learn's)
-                message = (
-                    f"{method} converged at iteration {len(records)}: its last step "
-                    "lowered the objective by float64 round-off only (largest "
-                    f"gradient entry {res.grad_max:.3g}, tol={self.tol}).")
         elif stopped:
             stop_reason = "callback"
-        else:  # overflow: a DivergenceWarning; a failed line search or max_iter: a
-            # ConvergenceWarning (see _fitting.warn_about)
-            stop_reason = {"overflow": "diverged", "line search": "stalled"}.get(
-                res.failure)
+        else:  # overflow: a DivergenceWarning; a failed line search, round-off or
+            # max_iter: a ConvergenceWarning (see _fitting.warn_about)
+            stop_reason = {"overflow": "diverged", "line search": "stalled",
+                           "round-off": "stalled"}.get(failure)
             largest = abs(X).max() if X.size else 0.0
-            message = diagnostics.newton_message(res.failure, res.losses, res.grad_max,
+            message = diagnostics.newton_message(failure, res.losses, res.grad_max,
                                                  self.tol or 0.0, self.max_iter, largest,
                                                  res.start_loss, method=method)
         W, b = unpack(res.theta)

@@ -42,7 +42,8 @@ class LbfgsResult:
     """What :func:`lbfgs` returns (the fields of :class:`.newton.NewtonResult`).
 
     ``failure`` is None, ``'line search'`` or ``'overflow'``; ``grad_max`` is
-    ``max |g|`` at ``theta``; ``evaluations`` counts ``fun_grad`` calls.
+    ``max |g|`` at ``theta``; ``evaluations`` counts ``fun_grad`` calls;
+    ``pairs`` the memory of pairs at the end (pass it as ``pairs=`` to continue).
     """
 
     theta: np.ndarray
@@ -53,10 +54,12 @@ class LbfgsResult:
     grad_max: float = np.nan
     start_loss: float = np.nan
     evaluations: int = 0
+    pairs: object = None  # the memory at the end, for a run that continues this one
 
 
-class _Memory:
-    """The last pairs ``(s, y)`` and the two-loop product ``H_k g``."""
+class Memory:
+    """The last pairs ``(s, y)`` and the two-loop product ``H_k g`` (what a run
+    hands to one that continues it: ``LbfgsResult.pairs``)."""
 
     def __init__(self, size, inverse_diagonal):
         # only M's shape matters (gamma scales it); scaled to median 1, so the first
@@ -96,14 +99,30 @@ class _Memory:
         return np.negative(q, out=q)
 
 
+def _norm(v):
+    """``||v||``, scaled by ``max |v|`` first: entries of 1e198 (an inverse
+    diagonal spanning 1e198, a penalty of 1e200) would overflow their squares."""
+    largest = float(np.max(np.abs(v))) if v.size else 0.0
+    if not 0 < largest < np.inf:
+        return largest
+    return largest * float(np.linalg.norm(v / largest))
+
+
 def _cubic_minimiser(a, fa, da, b, fb, db):
     """The minimiser of the cubic through ``(a, fa, da)`` and ``(b, fb, db)``,
-    or None when it has none (N&W eq. 3.59)."""
+    or None when it has none (N&W eq. 3.59), or the two points coincide."""
+    if a == b:
+        return None
     d1 = da + db - 3 * (fa - fb) / (a - b)
-    radicand = d1 * d1 - da * db
+    # d2 = sqrt(d1^2 - da db), scaled by the largest of the three (Moré & Thuente's
+    # dcstep): slopes of 1e197 (a penalty of 1e200) would overflow their squares
+    scale = max(abs(d1), abs(da), abs(db))
+    if not (np.isfinite(scale) and scale > 0):
+        return None
+    radicand = (d1 / scale) ** 2 - (da / scale) * (db / scale)
     if not radicand >= 0:
         return None
-    d2 = np.copysign(np.sqrt(radicand), b - a)
+    d2 = np.copysign(scale * np.sqrt(radicand), b - a)
     denominator = db - da + 2 * d2
     if denominator == 0:
         return None
@@ -145,6 +164,8 @@ def _zoom(phi, f0, slope0, lo, hi, evals_left, best=None):
     for _ in range(evals_left):
         (a, fa, da), (b, fb, db) = lo, hi
         width = abs(b - a)
+        if width <= 1e-12 * max(abs(a), abs(b)):  # the bracket has closed
+            break
         t = _cubic_minimiser(a, fa, da, b, fb, db)
         low, high = min(a, b) + 0.1 * width, max(a, b) - 0.1 * width
         if t is None or not low <= t <= high:  # safeguard: bisect
@@ -160,14 +181,12 @@ def _zoom(phi, f0, slope0, lo, hi, evals_left, best=None):
         if d * (b - a) >= 0:
             hi = lo
         lo = (t, f, d)
-        if width < 1e-12 * max(abs(a), abs(b)):
-            break
     # no strong Wolfe point found: the best sufficient decrease, if any
     return best if best is not None and best[1] < f0 else None
 
 
 def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
-          inverse_diagonal=None, on_iteration=None):
+          inverse_diagonal=None, on_iteration=None, pairs=None):
     """Minimise with L-BFGS.
 
     Parameters
@@ -188,6 +207,10 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
     on_iteration : callable ``(iteration, loss, theta) -> bool``, optional
         Called after each iteration with the accepted point (do not modify it);
         returning True stops early.
+    pairs : object, optional
+        ``LbfgsResult.pairs`` of a run that ended at ``theta0``: this run then
+        continues it step for step (its pairs and scale ``gamma``; ``M`` is this
+        call's ``inverse_diagonal``), as one run would have.
 
     Returns
     -------
@@ -198,7 +221,11 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
     theta = np.array(theta0, dtype=float, copy=True)
     f, g = fun_grad(theta)
     evaluations, start_loss = 1, f
-    store = _Memory(memory, inverse_diagonal)
+    store = Memory(memory, inverse_diagonal)
+    if pairs is not None:  # a run that continues another: its pairs and scale
+        kept = slice(-memory, None)  # (the newest, if this memory is shorter)
+        store.s, store.y, store.rho = pairs.s[kept], pairs.y[kept], pairs.rho[kept]
+        store.gamma = pairs.gamma
     history, failure, converged, it = [], None, False, 0
     grad_max = float(np.max(np.abs(g))) if g.size else 0.0
     while True:
@@ -213,11 +240,11 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
         p = store.direction(g)
         slope = float(g @ p)
         if not slope < 0:  # round-off broke H_k: start the memory afresh
-            store = _Memory(memory, inverse_diagonal)
+            store = Memory(memory, inverse_diagonal)
             p = store.direction(g)
             slope = float(g @ p)
         # the first step (no pair yet, no scale gamma): scipy's 1 / ||p||, at most 1
-        step = 1.0 if store.s else min(1.0, 1.0 / float(np.linalg.norm(p)))
+        step = 1.0 if store.s else min(1.0, 1.0 / _norm(p))
 
         finite = []  # whether each trial off theta had a finite f and slope
 
@@ -236,7 +263,7 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
             # every trial overflowed, down to steps of 1e-50 of the first: the
             # objective is not a number anywhere along p (huge features), which is
             # an overflow, not an ill-conditioned search
-            failure = "line search" if any(finite) else "overflow"
+            failure = "overflow" if finite and not any(finite) else "line search"
             break
         it += 1
         _, f_new, (trial, g_new) = found
@@ -254,4 +281,4 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
         history.append(f)
     return LbfgsResult(theta=theta, n_iter=max(it, 1), converged=converged,
                        losses=history, failure=failure, grad_max=grad_max,
-                       start_loss=start_loss, evaluations=evaluations)
+                       start_loss=start_loss, evaluations=evaluations, pairs=store)

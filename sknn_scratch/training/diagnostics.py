@@ -99,8 +99,9 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
     """Why Newton's method (or ``method``: ``'L-BFGS'``) stopped before its gradient
     test (``max |g| <= tol``) passed.
 
-    ``failure`` is the solver's: ``'overflow'``, ``'line search'`` or None (it ran
-    out of iterations); ``losses`` the objective after each iteration.
+    ``failure`` is the solver's: ``'overflow'``, ``'line search'``, ``'round-off'``
+    (L-BFGS: a step lowered the objective by round-off only) or None (it ran out of
+    iterations); ``losses`` the objective after each iteration.
     ``start_loss`` the objective before the first iteration (NaN if unknown).
     ``largest_feature`` is ``max |X|``: the gradient ``X^T (P - Y) / S`` carries
     round-off of about ``eps max |X|``, and no number of iterations brings it
@@ -148,6 +149,14 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
         early = "" if within else " before converging"
         return (f"{method} stopped at iteration {n_iter}{early}: {found}, "
                 f"{where}: tol is out of reach. {fix}")
+    if failure == "round-off":
+        return (
+            f"{method} stopped at iteration {n_iter}: its last step lowered the "
+            f"objective by float64 round-off only, yet {found}, {not_optimum}: near "
+            "the optimum the objective's changes fall below float64's resolution "
+            "before the gradient reaches tol. Use a larger tol, or solver='newton' "
+            "(near the optimum its steps are judged by the gradient)."
+        )
     if failure == "line search":
         return (
             f"{method} stopped at iteration {n_iter}: the line search found no "

@@ -39,8 +39,6 @@ def explain_stop(result, *, solver, max_iter, tol, n_iter_no_change, incremental
     if reason == "callback":
         return "callback", f"a callback asked to stop training after {unit} {last}."
     if reason == "converged" and newton:
-        if result.message:  # L-BFGS: no decrease float64 can see any more
-            return "converged", result.message
         return "converged", (
             f"{method} converged at iteration {len(records)}: the largest "
             f"entry of the gradient is at most tol={tol}.")
@@ -65,6 +63,8 @@ def explain_stop(result, *, solver, max_iter, tol, n_iter_no_change, incremental
             f"epoch {best['epoch']} (validation score {best['val_score']:.4g}).")
     if incremental:
         return "partial_fit", f"partial_fit runs one {unit} per call ({unit} {last})."
+    if newton and tol is None:
+        return "max_iter", f"ran all max_iter={max_iter} {UNITS[solver]} (tol=None)."
     if newton:
         return "max_iter", (
             f"reached max_iter={max_iter} {UNITS[solver]} before the gradient "

@@ -295,3 +295,80 @@ def test_the_one_class_warning_still_comes_from_the_solvers_predictions():
     X, y = _scaled(load_breast_cancer)
     with pytest.warns(Warning, match="predicts the class 1 for every training sample"):
         ScratchLogisticRegression(solver="lbfgs", C=1e-8).fit(X, y)
+
+
+# -- review of lbfgs/auto: each found broken, each a test first -------------------------
+def test_lbfgs_warm_start_in_memory_continues_bit_for_bit():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(500, 20, n_informative=10, n_classes=3, random_state=0)
+    kw = dict(solver="lbfgs", tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        full = ScratchLogisticRegression(max_iter=12, **kw).fit(X, y)
+        resumed = ScratchLogisticRegression(max_iter=6, warm_start=True, **kw).fit(X, y)
+        resumed.fit(X, y)
+        stepped = ScratchLogisticRegression(**kw)
+        for _ in range(12):
+            stepped.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_array_equal(resumed.coef_, full.coef_)
+    np.testing.assert_array_equal(resumed.loss_curve_, full.loss_curve_)
+    # partial_fit on the same data: one L-BFGS iteration per call, the same run
+    np.testing.assert_array_equal(stepped.coef_, full.coef_)
+
+
+def test_lbfgs_warm_start_after_newton_starts_its_pairs_afresh():
+    X, y = _scaled(load_digits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ScratchLogisticRegression(solver="newton", max_iter=2, warm_start=True)
+        model.fit(X, y)
+        model.set_params(solver="lbfgs", max_iter=200).fit(X, y)
+    assert model.stop_reason_ == "converged"
+
+
+@pytest.mark.parametrize("case", ["huge X", "tiny C", "tiny weights"])
+def test_lbfgs_on_extreme_scales_ends_with_a_reason_not_a_crash(case):
+    # a ZeroDivisionError in the line search's cubic (a closed bracket), and slopes
+    # of 1e197 whose squares overflowed it, so only bisection was left
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, 10, random_state=0)
+    sw, C = None, 1.0
+    if case == "huge X":
+        X = X * 1e100
+    elif case == "tiny C":
+        C = 1e-200
+    else:
+        sw = np.full(300, 1e-200)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = ScratchLogisticRegression(solver="lbfgs", C=C).fit(X, y, sample_weight=sw)
+    ref = LogisticRegression(C=C).fit(X, y, sample_weight=sw) if case != "huge X" else None
+    if case == "huge X":  # round-off in the gradient is far above tol: it says so
+        assert model.stop_reason_ == "line_search"
+        assert any(issubclass(w.category, ConvergenceWarning)
+                   and "tol is out of reach" in str(w.message) for w in caught)
+    else:  # an ordinary optimum (all weights ~0 at C=1e-200), as scikit-learn's
+        assert model.stop_reason_ == "converged", model.stop_message_
+        np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-6)
+
+
+def test_lbfgs_stopping_on_round_off_above_tol_warns():
+    # scikit-learn's lbfgs calls a step that lowers f by round-off only a success
+    # whatever the gradient; here it is a stall, said with its cause
+    X, y = _scaled(load_wine)
+    with pytest.warns(ConvergenceWarning, match="round-off only, yet the largest gradient"):
+        model = ScratchLogisticRegression(solver="lbfgs", tol=1e-14, max_iter=5000).fit(X, y)
+    assert model.stop_reason_ == "line_search"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # tol=None asks to run until then: quiet
+        quiet = ScratchLogisticRegression(solver="lbfgs", tol=None, max_iter=5000).fit(X, y)
+    assert quiet.stop_reason_ == "line_search"
+    assert "tol=None" in quiet.stop_message_
+
+
+def test_max_iter_with_tol_none_names_no_gradient_test():
+    X, y = _scaled(load_wine)
+    model = ScratchLogisticRegression(solver="lbfgs", tol=None, max_iter=3).fit(X, y)
+    assert model.stop_message_ == "ran all max_iter=3 L-BFGS iterations (tol=None)."

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sknn_scratch.optim.lbfgs import MEMORY, LbfgsResult, _Memory, lbfgs, wolfe_search
+from sknn_scratch.optim.lbfgs import MEMORY, LbfgsResult, Memory, lbfgs, wolfe_search
 from sknn_scratch.optim.newton import NewtonResult
 
 #: The strong Wolfe constants (Nocedal & Wright's usual c1, c2 for quasi-Newton)
@@ -78,7 +78,7 @@ def test_two_loop_direction_is_the_dense_bfgs_update(memory, count, diagonal):
     n, rng = 6, np.random.default_rng(memory * 10 + count)
     pairs = curvature_pairs(n, count, seed=count)
     d = rng.uniform(0.01, 100.0, n) if diagonal else None
-    store = _Memory(memory, d)
+    store = Memory(memory, d)
     for s, y in pairs:
         store.add(s, y)
     # H0 = gamma M: M the diagonal over its median, gamma = s.y / y.M y of the newest
@@ -94,7 +94,7 @@ def test_two_loop_direction_skips_a_pair_of_negative_curvature():
     # s.y < 0 would make H indefinite: the update is taken over the other pairs only
     n = 5
     pairs = curvature_pairs(n, 3, seed=1)
-    store = _Memory(MEMORY, None)
+    store = Memory(MEMORY, None)
     for s, y in pairs[:2]:
         store.add(s, y)
     s_bad = np.ones(n)
@@ -107,7 +107,7 @@ def test_two_loop_direction_skips_a_pair_of_negative_curvature():
 
 
 def test_direction_does_not_modify_the_gradient():
-    store = _Memory(MEMORY, None)
+    store = Memory(MEMORY, None)
     for s, y in curvature_pairs(4, 3, seed=2):
         store.add(s, y)
     g = np.array([1.0, -2.0, 3.0, 0.5])
@@ -393,3 +393,28 @@ def test_the_diagonals_scale_does_not_matter():
     other = lbfgs(quadratic(A, b), np.zeros(10), tol=1e-6, inverse_diagonal=1e6 * d)
     assert one.n_iter == other.n_iter
     np.testing.assert_allclose(one.theta, other.theta, rtol=1e-9)
+
+
+# -- review: a closed bracket, and slopes whose squares overflow --------------------------
+def test_the_cubic_of_two_coincident_points_has_no_minimiser():
+    from sknn_scratch.optim.lbfgs import _cubic_minimiser
+
+    assert _cubic_minimiser(0.5, 1.0, -1.0, 0.5, 1.0, -1.0) is None
+
+
+def test_the_cubic_minimiser_survives_slopes_of_1e197():
+    # f(t) = c (t - 1/4)^2 with c = 1e197: the cubic through t = 0 and t = 1 is this
+    # quadratic, minimised at 1/4 (unscaled, d1^2 overflows to inf)
+    from sknn_scratch.optim.lbfgs import _cubic_minimiser
+
+    c = 1e197
+    t = _cubic_minimiser(0.0, c / 16, -c / 2, 1.0, 9 * c / 16, 3 * c / 2)
+    assert t == pytest.approx(0.25, rel=1e-12)
+
+
+def test_the_first_step_length_survives_a_direction_of_1e200():
+    # ||p|| of entries 1e200 overflows its squares; the step 1 / ||p|| must not be 0
+    from sknn_scratch.optim.lbfgs import _norm
+
+    assert _norm(np.array([3e200, 4e200])) == pytest.approx(5e200, rel=1e-15)
+    assert _norm(np.zeros(3)) == 0.0
