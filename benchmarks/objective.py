@@ -5,8 +5,8 @@ L-BFGS call once per iteration or line-search trial) against scikit-learn's
 ``LinearModelLoss.loss_gradient`` (what its lbfgs and newton-cg call), on the
 same coefficients: the shapes of section (j) (``logistic.datasets``) plus
 breast_cancer and digits. Both get the same problem, the multinomial or binary
-loss with intercept, ``C = 1`` (``l2_reg_strength = 1 / n``), unit weights, one
-BLAS thread (sklearn's own loops with ``n_threads=1``). The two are interleaved,
+loss with intercept, ``C = 1`` (``l2_reg_strength = 1 / n``), unit weights, the
+run's BLAS threads (one by default; sklearn's own loops get as many). The two are interleaved,
 repeated and summarised by their minimum CPU time (see ``_common``); the two
 objectives are also compared (they must agree to 1e-12 relative, else the
 timing compares different work).
@@ -58,7 +58,8 @@ def candidates(X, y, seed=0):
         return objective(theta)[0]
 
     def theirs():
-        return loss.loss_gradient(coef, X, target, l2_reg_strength=1.0 / n, n_threads=1)[0]
+        return loss.loss_gradient(coef, X, target, l2_reg_strength=1.0 / n,
+                                  n_threads=C.THREADS)[0]
 
     return ours, theirs
 
@@ -78,7 +79,7 @@ def compare(X, y, repeats, calls):
 def run(quick=False):
     rows, results = [], {}
     repeats = 5 if quick else 9
-    with C.thread_limit(1):
+    with C.thread_limit():
         for name, X, y, note in logistic.datasets(quick=quick):
             if name not in SHAPES:
                 continue
