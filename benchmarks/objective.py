@@ -3,13 +3,13 @@
 :class:`sknn_scratch.core.linear.LinearObjective` (what Newton's method and
 L-BFGS call once per iteration or line-search trial) against scikit-learn's
 ``LinearModelLoss.loss_gradient`` (what its lbfgs and newton-cg call), on the
-same coefficients: the shapes of section (j) (``logistic.datasets``) plus
-breast_cancer and digits. Both get the same problem, the multinomial or binary
-loss with intercept, ``C = 1`` (``l2_reg_strength = 1 / n``), unit weights, the
-run's BLAS threads (one by default; sklearn's own loops get as many). The two are interleaved,
-repeated and summarised by their minimum CPU time (see ``_common``); the two
-objectives are also compared (they must agree to 1e-12 relative, else the
-timing compares different work).
+same coefficients, on section (j)'s shapes (``logistic.datasets``) but the dense
+wide one and the cat images. Both get the same problem: the multinomial or
+binary loss with intercept, ``C = 1`` (``l2_reg_strength = 1 / n``), unit
+weights, the run's BLAS threads (one by default; sklearn's own loops get as
+many). The two are interleaved, repeated and summarised by their minimum CPU
+time (see ``_common``); their objectives are compared too (they must agree to
+1e-12 relative, else the timing would compare different work).
 
 Target (issue "fastobj"): ours at most sklearn's time (ratio <= 1) on every shape.
 

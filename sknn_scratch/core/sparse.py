@@ -180,7 +180,8 @@ def penalised_gradient_by_rows(X, dZ, W, factor, out):
             or W.dtype != out.dtype or not W.flags.c_contiguous):
         return None
     n = X.shape[1]
-    step = max(1, chunk_length(out.dtype) // max(dZ.shape[1], 1))  # rows per cache-sized block
+    # rows per cache-sized block
+    step = max(1, chunk_length(out.dtype) // max(dZ.shape[1], 1))
     w_squares = g_squares = 0.0
     for start in range(0, n, step):
         stop = min(start + step, n)

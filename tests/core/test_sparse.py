@@ -131,7 +131,7 @@ def test_a_changed_private_kernel_falls_back_to_the_public_product(monkeypatch, 
 
 
 class _ChangedSingleVector:
-    """SciPy's real kernels but for a single-vector one that overwrites instead of adding."""
+    """SciPy's real kernels but a single-vector one, which overwrites instead of adding."""
 
     def __init__(self, kernels, changed):
         self.kernels, self.changed = kernels, changed
