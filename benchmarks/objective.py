@@ -78,12 +78,14 @@ def compare(X, y, repeats, calls):
 
 def run(quick=False):
     rows, results = [], {}
-    repeats = 5 if quick else 9
     with C.thread_limit():
         for name, X, y, note in logistic.datasets(quick=quick):
             if name not in SHAPES:
                 continue
-            calls = 200 if X.shape[0] * X.shape[1] < 1e6 else 10
+            # large shapes: single calls, the best of many (a burst of load from
+            # other processes spoils one call, not a batch); small ones in batches
+            small = X.shape[0] * X.shape[1] < 1e6
+            repeats, calls = (7, 200) if small else (30 if quick else 50, 1)
             t_ours, t_sk, (f_ours, f_sk) = compare(X, y, repeats, calls)
             agree = abs(f_ours - f_sk) <= 1e-12 * abs(f_sk)
             ratio = t_ours / t_sk
@@ -93,7 +95,7 @@ def run(quick=False):
                 "o", f"objective + gradient, {name} {X.shape[0]:,}x{X.shape[1]:,}{note}",
                 f"{t_ours * 1e3:.2f} ms", f"{t_sk * 1e3:.2f} ms (LinearModelLoss)",
                 f"{ratio:.2f}x" + ("" if agree else " (objectives DIFFER)"),
-                f"<= {TARGET:g}x", "yes" if ratio <= TARGET and agree else "NO"))
+                f"<= {TARGET:g}x", bool(ratio <= TARGET and agree)))
     return rows, results
 
 
@@ -102,5 +104,5 @@ if __name__ == "__main__":
     print(f"load average {C.load_average()}")
     for r in run(quick)[0]:
         print(f"{r['what']:58s} ours {r['ours']:>9s}  sklearn {r['reference']:>28s}"
-              f"  {r['result']:>8s} {r['ok']}")
+              f"  {r['result']:>8s} {'ok' if r['ok'] else 'MISS'}")
     print(f"load average {C.load_average()}")
