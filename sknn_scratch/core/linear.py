@@ -59,6 +59,11 @@ class LinearObjective:
         self.gradient_rows = (np.empty((K, self.n_features))
                               if K > 1 and isinstance(X, np.ndarray) else None)
         self.ones_rows, self.ones_outputs = np.ones(n), np.ones(K)
+        # one-hot Y: each row's true class as a position in Z's flat buffer, so
+        # z_y is one gather instead of a pass over Z Y and a row sum
+        self.true_logits = None
+        if K > 1 and np.all((Y == 0) | (Y == 1)) and np.all(Y @ self.ones_outputs == 1):
+            self.true_logits = np.arange(n) * K + Y.argmax(axis=1)
         self.theta = self.probabilities = None
 
     def __call__(self, theta):
@@ -131,17 +136,23 @@ class LinearObjective:
         matrix-vector products with a vector of ones (a reduction along a short
         axis is several times slower).
         """
-        # z_y = sum_k z_k y_k (Y one-hot), through P's future buffer
-        P = np.multiply(Z, self.Y)
-        z_y = P @ self.ones_outputs
+        P = np.empty_like(Z)
+        z_y = self._true_logits(Z, P)
         Z -= z_y[:, None]
         shifted_y = 0.0
         if Z.max() > losses._largest_safe_exponent(Z.dtype, Z.shape[1]):
             Z += z_y[:, None]
             Z -= Z.max(axis=1, keepdims=True)  # z - max_k z_k <= 0
-            shifted_y = np.multiply(Z, self.Y, out=P) @ self.ones_outputs
+            shifted_y = self._true_logits(Z, P)
         np.exp(Z, out=P)
         row_sums = P @ self.ones_outputs
         loss = float((np.log(row_sums) - shifted_y) @ self.sample_weight)
         P /= row_sums[:, None]
         return loss / self.weight_sum, P
+
+    def _true_logits(self, Z, scratch):
+        """``z_y = sum_k z_k y_k`` per row: the true class's logit (Y one-hot; the
+        same numbers either way, the other terms are zeros)."""
+        if self.true_logits is not None:
+            return Z.reshape(-1)[self.true_logits]
+        return np.multiply(Z, self.Y, out=scratch) @ self.ones_outputs

@@ -219,3 +219,20 @@ def test_reused_buffers_give_the_reference_results_in_a_fresh_interpreter():
                          cwd=root)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_soft_targets_give_the_cross_entropy_of_their_distribution():
+    # rows of Y that are distributions, not one-hot (z_y then is sum_k y_k z_k,
+    # taken as a product rather than gathered): l = logsumexp(z) - sum_k y_k z_k
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((50, 4))
+    Y = rng.dirichlet(np.ones(3), size=50)
+    w = rng.uniform(0.5, 2.0, 50)
+    theta = rng.standard_normal(4 * 3 + 3)
+    objective = LinearObjective(X, Y, w, w.sum(), 0.4)
+    J, g = objective(theta)
+    J_ref, g_ref, P_ref, slack = numpy_reference(X, Y, w, 0.4, theta)
+    assert objective.true_logits is None
+    assert J == pytest.approx(J_ref, rel=1e-14)
+    assert np.all(np.abs(g - g_ref) <= 50 * np.finfo(float).eps * slack)
+    np.testing.assert_allclose(objective.probabilities, P_ref, rtol=1e-14)
