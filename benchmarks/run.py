@@ -23,6 +23,8 @@ Sections (one module each, ``run(quick) -> (rows, results)``):
                   MLPClassifier at theirs: 5-fold CV accuracy and fit time
   n  scaleout.py  grid search on 20,000 x 100 through fit_on_dask with a worker
                   killed at the worst moment: wall time vs serial, cv_results_ equal
+  o  objective.py the logistic objective + gradient per call (Newton's and
+                  L-BFGS's evaluation) vs LinearModelLoss.loss_gradient
 
 A full run (all sections) prints the table and writes benchmarks/results.json and
 benchmarks/RESULTS.md. By default BLAS is limited to one thread and times are CPU
@@ -51,14 +53,15 @@ import _common as C  # noqa: E402
 SECTIONS = {"a": "epoch", "b": "course", "c": "newton", "d": "memory", "e": "predict",
             "f": "scaling", "g": "outofcore", "h": "deployment", "i": "diagnostics",
             "j": "logistic", "k": "sparsenet", "l": "lessons",
-            "m": "defaults", "n": "scaleout"}
+            "m": "defaults", "n": "scaleout", "o": "objective"}
 TITLES = {"a": "epoch time vs MLPClassifier", "b": "course cat net vs the notes' loop",
           "c": "Newton logistic regression vs lbfgs", "d": "fit memory",
           "e": "predict_proba on 1M rows", "f": "scaling", "g": "out-of-core training",
           "h": "deployment latency", "i": "training diagnostics' cost",
           "j": "LR at defaults on sparse, wide, multiclass", "k": "nets on sparse input",
           "l": "lesson presets", "m": "defaults vs scikit-learn's",
-          "n": "scale-out surviving a killed worker"}
+          "n": "scale-out surviving a killed worker",
+          "o": "logistic objective + gradient per call"}
 COLUMNS = (("section", "sec"), ("what", "measurement"), ("ours", "sknn_scratch"),
            ("reference", "reference"), ("result", "result"), ("target", "target"),
            ("ok", "ok"))

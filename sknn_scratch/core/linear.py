@@ -49,9 +49,21 @@ class LinearObjective:
         n, K = Y.shape
         self.n_features = X.shape[1]
         self.row_weight = (sample_weight / weight_sum)[:, None]
+        if sample_weight.size and np.all(sample_weight == sample_weight[0]):
+            # equal weights (an unweighted fit): D scaled by one number, the same
+            # w_i / S of every row, without broadcasting a column
+            self.row_weight = float(self.row_weight[0, 0])
         self.sample_weight = sample_weight
         self.logits = np.empty((n, K))  # Z, then the output delta D
+        # X^T D computed as (D^T X) into rows of its own (see __call__)
+        self.gradient_rows = (np.empty((K, self.n_features))
+                              if K > 1 and isinstance(X, np.ndarray) else None)
         self.ones_rows, self.ones_outputs = np.ones(n), np.ones(K)
+        # one-hot Y: each row's true class as a position in Z's flat buffer, so
+        # z_y is one gather instead of a pass over Z Y and a row sum
+        self.true_logits = None
+        if K > 1 and np.all((Y == 0) | (Y == 1)) and np.all(Y @ self.ones_outputs == 1):
+            self.true_logits = np.arange(n) * K + Y.argmax(axis=1)
         self.theta = self.probabilities = None
 
     def __call__(self, theta):
@@ -73,8 +85,15 @@ class LinearObjective:
         grad_W = grad[: d * K].reshape(d, K)
         penalty = self.alpha / self.weight_sum
         if isinstance(self.X, np.ndarray):
-            # (K, n) @ (n, d): BLAS writes long contiguous rows, faster than X^T D
-            np.matmul(D.T, self.X, out=grad_W.T)
+            # (K, n) @ (n, d) into a C-ordered (K, d) buffer, then transposed into
+            # the gradient (d K numbers): the same sums as straight into grad_W.T,
+            # which NumPy does not hand to BLAS as it is (13 ms instead of 9.5 on
+            # 20,000 x 300, K = 10; X^T D costs 12.5); the same time on digits.
+            if self.gradient_rows is None:  # one row: grad_W.T is C-ordered
+                np.matmul(D.T, self.X, out=grad_W.T)
+            else:
+                np.matmul(D.T, self.X, out=self.gradient_rows)
+                grad_W[...] = self.gradient_rows.T
             if penalty:
                 grad_W += penalty * W
         else:  # the penalty written first, X^T D added into it
@@ -86,9 +105,25 @@ class LinearObjective:
         return loss, grad
 
     def _sigmoid(self, Z):
-        """Loss and probabilities (a new array) of one sigmoid output."""
-        loss = float(losses.sample_losses(Z, self.Y) @ self.sample_weight)
-        return loss / self.weight_sum, losses.inplace_output(Z.copy())
+        """Loss and probabilities (a new array) of one sigmoid output.
+
+        One exponential for both, ``e = e^-|z|`` (never overflows):
+        ``l = log(1 + e^z) - y z = max(z, 0) + log1p(e) - y z`` (NumPy's
+        ``logaddexp(0, z)``), and ``p = 1 / (1 + e)`` for ``z >= 0``, ``e / (1 + e)``
+        for ``z < 0`` (the sigmoid of :mod:`.activations`).
+        """
+        z, y = Z[:, 0], self.Y[:, 0]
+        e = np.abs(z)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        terms = np.log1p(e)
+        terms += np.maximum(z, 0.0)
+        terms -= y * z
+        loss = float(terms @ self.sample_weight)
+        P = np.add(e, 1.0)
+        np.divide(1.0, P, out=P)
+        P *= np.where(z < 0, e, 1.0)  # (a masked multiply costs ten times more)
+        return loss / self.weight_sum, P[:, None]
 
     def _softmax(self, Z):
         """Loss and probabilities (a new array) of softmax outputs; ``Z`` is shifted.
@@ -101,17 +136,23 @@ class LinearObjective:
         matrix-vector products with a vector of ones (a reduction along a short
         axis is several times slower).
         """
-        # z_y = sum_k z_k y_k (Y one-hot), through P's future buffer
-        P = np.multiply(Z, self.Y)
-        z_y = P @ self.ones_outputs
+        P = np.empty_like(Z)
+        z_y = self._true_logits(Z, P)
         Z -= z_y[:, None]
         shifted_y = 0.0
         if Z.max() > losses._largest_safe_exponent(Z.dtype, Z.shape[1]):
             Z += z_y[:, None]
             Z -= Z.max(axis=1, keepdims=True)  # z - max_k z_k <= 0
-            shifted_y = np.multiply(Z, self.Y, out=P) @ self.ones_outputs
+            shifted_y = self._true_logits(Z, P)
         np.exp(Z, out=P)
         row_sums = P @ self.ones_outputs
         loss = float((np.log(row_sums) - shifted_y) @ self.sample_weight)
         P /= row_sums[:, None]
         return loss / self.weight_sum, P
+
+    def _true_logits(self, Z, scratch):
+        """``z_y = sum_k z_k y_k`` per row: the true class's logit (Y one-hot; the
+        same numbers either way, the other terms are zeros)."""
+        if self.true_logits is not None:
+            return Z.reshape(-1)[self.true_logits]
+        return np.multiply(Z, self.Y, out=scratch) @ self.ones_outputs

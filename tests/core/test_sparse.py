@@ -73,6 +73,29 @@ def test_csr_and_csc_give_bit_identical_sums():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("to_sparse", [sp.csr_matrix, sp.csc_array])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_column_products_are_the_dense_ones_and_a_columns_sums_of_several(
+        to_sparse, dtype):
+    # one column (a sigmoid output) takes SciPy's single-vector kernels: the same
+    # terms in the same order as the column of a several-column product
+    dense, W, dZ = _problem(dtype, seed=3, m=40, n=300, k=3)
+    X = to_sparse(dense)
+    w, dz = W[:, 1:2].copy(), dZ[:, 1:2].copy()
+    z, dw = np.full((40, 1), 0.5, dtype), np.full((300, 1), -2.0, dtype)
+    assert sparse.add_product(X, w, z) is z
+    assert sparse.add_transpose_product(X, dz, dw) is dw
+    rtol = 1e-5 if dtype == np.float32 else 1e-13  # atol: sums that cancel to ~0
+    np.testing.assert_allclose(z, 0.5 + dense @ w, rtol=rtol, atol=rtol * 10)
+    np.testing.assert_allclose(dw, -2.0 + dense.T @ dz, rtol=rtol, atol=rtol * 10)
+    Z, dW = np.full(dZ.shape, 0.5, dtype), np.full(W.shape, -2.0, dtype)
+    sparse.add_product(X, W, Z)
+    sparse.add_transpose_product(X, dZ, dW)
+    np.testing.assert_array_equal(z[:, 0], Z[:, 1])
+    np.testing.assert_array_equal(dw[:, 0], dW[:, 1])
+    assert z.dtype == dw.dtype == dtype
+
+
 class _ChangedKernels:
     """A SciPy whose private kernels changed: another signature, or another meaning."""
 
@@ -107,12 +130,47 @@ def test_a_changed_private_kernel_falls_back_to_the_public_product(monkeypatch, 
     np.testing.assert_array_equal(batch.toarray(), dense[[4, 0, 2]])
 
 
+class _ChangedSingleVector:
+    """SciPy's real kernels but a single-vector one, which overwrites instead of adding."""
+
+    def __init__(self, kernels, changed):
+        self.kernels, self.changed = kernels, changed
+
+    def __getattr__(self, name):
+        if name != self.changed:
+            return getattr(self.kernels, name)
+        return lambda *args: args[-1].__setitem__(slice(None), 0.0)
+
+
+@pytest.mark.parametrize("changed", ["csr_matvec", "csc_matvec"])
+def test_a_changed_single_vector_kernel_falls_back_to_the_public_product(
+        monkeypatch, changed):
+    real = sparse._private_kernels()
+    monkeypatch.setattr(sparse, "_private_kernels",
+                        lambda: _ChangedSingleVector(real, changed))
+    sparse._checked_kernels.cache_clear()
+    try:
+        assert sparse._checked_kernels() is None
+        dense, W, dZ = _problem(k=1)
+        X = sp.csr_matrix(dense)
+        Z, dW = np.full(dZ.shape, 0.5), np.ones(W.shape)
+        sparse.add_product(X, W, Z)
+        sparse.add_transpose_product(X, dZ, dW)
+    finally:
+        sparse._checked_kernels.cache_clear()  # the real kernels are checked anew
+    np.testing.assert_allclose(Z, 0.5 + dense @ W, rtol=1e-13)
+    np.testing.assert_allclose(dW, 1.0 + dense.T @ dZ, rtol=1e-13)
+
+
 @pytest.mark.parametrize("factor", [0.0, 0.3])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_penalised_gradient_by_rows_is_the_dense_gradient_and_its_norms(factor, dtype):
+@pytest.mark.parametrize("n, k", [(5_000, 16), (40_000, 1)])
+def test_penalised_gradient_by_rows_is_the_dense_gradient_and_its_norms(
+        factor, dtype, n, k):
     # 5,000 features x 16 outputs spans several cache-sized blocks of rows (float64:
-    # 2,048 rows each, float32: 4,096), so their boundaries are crossed
-    dense, W, dZ = _problem(dtype, seed=3, m=9, n=5_000, k=16)
+    # 2,048 rows each, float32: 4,096), so their boundaries are crossed; so do
+    # 40,000 x 1 (32,768 and 65,536 rows), through the single-vector kernel
+    dense, W, dZ = _problem(dtype, seed=3, m=9, n=n, k=k)
     out = np.full(W.shape, np.nan, dtype)  # every entry must be written
     norms = sparse.penalised_gradient_by_rows(sp.csc_matrix(dense), dZ, W, factor, out)
     expected = (dense.astype(float).T @ dZ.astype(float)
