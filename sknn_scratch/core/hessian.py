@@ -60,6 +60,32 @@ def inverse_diagonal_bound(X, sample_weight, weight_sum, alpha, n_outputs):
     return np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal > 0)
 
 
+def inverse_diagonal(X, P, sample_weight, weight_sum, alpha, squared=None):
+    """``1 / diag(H)`` at the point whose probabilities are ``P``.
+
+    The entry for weight ``(feature f, output k)`` is
+    ``1 / (sum_i w_i/S x_if^2 p_ik (1 - p_ik) + alpha/S)`` (softmax's own class and
+    the sigmoid alike), for an intercept ``x_if = 1``: the curvatures the bound of
+    :func:`inverse_diagonal_bound` sets to 1/4, here at their values. Laid out as
+    the Newton vector; a zero entry gets 1. ``squared``: for sparse X,
+    :func:`squared_entries` of it, computed once by the caller; a dense X is
+    squared a block of rows at a time (one pass, nothing of X's size allocated).
+    """
+    C = P * (1.0 - P)  # (n, K): each row's curvature per output, times w_i / S
+    C *= (sample_weight / weight_sum)[:, None]
+    if isinstance(X, np.ndarray):
+        d_W = np.zeros((X.shape[1], P.shape[1]))
+        rows = max(1, BLOCK_BYTES // (8 * max(X.shape[1], 1)))
+        for start in range(0, X.shape[0], rows):
+            block = np.square(X[start:start + rows], dtype=np.float64)
+            d_W += block.T @ C[start:start + rows]
+    else:
+        d_W = np.asarray((squared if squared is not None else squared_entries(X)).T @ C)
+    d_W += alpha / weight_sum
+    diagonal = np.concatenate([d_W.ravel(), C.sum(axis=0)])
+    return np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal > 0)
+
+
 def squared_entries(X):
     """A CSR ``X`` with its entries squared, on ``X``'s own index arrays."""
     if not X.has_canonical_format:  # duplicate entries add up before squaring

@@ -11,9 +11,11 @@ a Hessian product costs as much as a gradient (two products with ``X``) and
 Newton's CG needs tens of them per step, this is the cheaper road to a
 gradient test of the same ``tol``.
 
-``H_0`` is ``gamma M``: ``M`` an optional diagonal (a bound on the inverse of
-the Hessian's diagonal, the Jacobi preconditioner Newton uses), ``gamma`` the
-usual scaling ``s.y / y.M y`` of the latest pair (their eq. 7.20 with ``M``).
+``H_0`` is ``gamma M``: ``M`` an optional diagonal (the inverse of the
+Hessian's diagonal, or a bound on it: the Jacobi preconditioner Newton uses),
+optionally refreshed every :data:`REFRESH_EVERY` steps, ``gamma`` the usual
+scaling ``s.y / y.M y`` of the latest pair (their eq. 7.20 with ``M``; ``H_0``
+may change from step to step, their section 7.2).
 
 It stops as scikit-learn's lbfgs does (scipy's L-BFGS-B with ``gtol=tol``,
 ``ftol=64 eps``): when the largest entry of the gradient is at most ``tol``, or
@@ -33,6 +35,11 @@ MEMORY = 10
 SUFFICIENT, CURVATURE = 1e-4, 0.9
 #: Evaluations per line search (scipy's ``maxls`` in scikit-learn's call).
 MAX_EVALS = 50
+#: Steps between two calls of ``refresh`` (a new diagonal ``M``): on text-like
+#: sparse data the Hessian's diagonal at the current point rather than its
+#: bound saved a quarter to a third of the iterations, refreshed every 10 steps
+#: (each refresh costs about half an evaluation there).
+REFRESH_EVERY = 10
 #: The relative decrease that counts as none (scikit-learn's ``ftol``).
 FTOL = 64 * np.finfo(np.float64).eps
 
@@ -62,10 +69,21 @@ class Memory:
     hands to one that continues it: ``LbfgsResult.pairs``)."""
 
     def __init__(self, size, inverse_diagonal):
-        # only M's shape matters (gamma scales it); scaled to median 1, so the first
-        # step (before any gamma) is scipy's, and a uniform M is the identity's
-        self.size, self.M = size, (None if inverse_diagonal is None
-                                   else inverse_diagonal / np.median(inverse_diagonal))
+        self.size = size
+        self.set_diagonal(inverse_diagonal)
+        self.s, self.y, self.rho = [], [], []
+        self.gamma = 1.0
+        self.age = 0  # iterations since M was last refreshed
+
+    def set_diagonal(self, inverse_diagonal):
+        """``M`` of ``H_0 = gamma M``. Only its shape matters (gamma scales it):
+        scaled to median 1, so the first step (before any gamma) is scipy's, and
+        a uniform M is the identity's."""
+        self.M = (None if inverse_diagonal is None
+                  else inverse_diagonal / np.median(inverse_diagonal))
+
+    def clear(self):
+        """Forget the pairs (not ``M``): ``H_k`` back to ``M``."""
         self.s, self.y, self.rho = [], [], []
         self.gamma = 1.0
 
@@ -186,7 +204,7 @@ def _zoom(phi, f0, slope0, lo, hi, evals_left, best=None):
 
 
 def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
-          inverse_diagonal=None, on_iteration=None, pairs=None):
+          inverse_diagonal=None, refresh=None, on_iteration=None, pairs=None):
     """Minimise with L-BFGS.
 
     Parameters
@@ -207,10 +225,15 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
     on_iteration : callable ``(iteration, loss, theta) -> bool``, optional
         Called after each iteration with the accepted point (do not modify it);
         returning True stops early.
+    refresh : callable ``() -> ndarray``, optional
+        A new ``M`` (the inverse of the Hessian's diagonal at the point evaluated
+        last, say), asked for before the first step and every
+        :data:`REFRESH_EVERY` steps after it.
     pairs : object, optional
         ``LbfgsResult.pairs`` of a run that ended at ``theta0``: this run then
-        continues it step for step (its pairs and scale ``gamma``; ``M`` is this
-        call's ``inverse_diagonal``), as one run would have.
+        continues it step for step (its pairs, scale ``gamma`` and, with
+        ``refresh``, its ``M`` and refresh schedule; else ``M`` is this call's
+        ``inverse_diagonal``), as one run would have.
 
     Returns
     -------
@@ -222,10 +245,12 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
     f, g = fun_grad(theta)
     evaluations, start_loss = 1, f
     store = Memory(memory, inverse_diagonal)
-    if pairs is not None:  # a run that continues another: its pairs and scale
+    if pairs is not None:  # a run that continues another: its pairs, scale and M
         kept = slice(-memory, None)  # (the newest, if this memory is shorter)
         store.s, store.y, store.rho = pairs.s[kept], pairs.y[kept], pairs.rho[kept]
-        store.gamma = pairs.gamma
+        store.gamma, store.age = pairs.gamma, pairs.age
+        if refresh is not None:  # M is then the run's own, not the caller's
+            store.M = pairs.M
     history, failure, converged, it = [], None, False, 0
     grad_max = float(np.max(np.abs(g))) if g.size else 0.0
     while True:
@@ -237,10 +262,13 @@ def lbfgs(fun_grad, theta0, *, tol=1e-4, max_iter=100, memory=MEMORY,
             break
         if it >= max_iter:
             break
+        if refresh is not None and store.age % REFRESH_EVERY == 0:
+            store.set_diagonal(refresh())
+        store.age += 1
         p = store.direction(g)
         slope = float(g @ p)
         if not slope < 0:  # round-off broke H_k: start the memory afresh
-            store = Memory(memory, inverse_diagonal)
+            store.clear()
             p = store.direction(g)
             slope = float(g @ p)
         # the first step (no pair yet, no scale gamma): scipy's 1 / ||p||, at most 1

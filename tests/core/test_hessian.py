@@ -227,3 +227,31 @@ def test_sample_space_step_solves_the_newton_system_of_finite_differences(dtype,
         output_probabilities(X, W, b), g)
     np.testing.assert_allclose(step, -np.linalg.solve(H, g), rtol=1e-6 if dtype is
                                np.float32 else 1e-7, atol=1e-6)
+
+
+# -- the inverse of the Hessian's own diagonal (L-BFGS's H_0) -----------------------------
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_inverse_diagonal_is_that_of_the_hessian_matrix(n_outputs, sparse):
+    import scipy.sparse as sps
+
+    from sknn_scratch.core.hessian import inverse_diagonal, squared_entries
+
+    rng = np.random.default_rng(5)
+    X = (rng.random((60, 7)) < 0.5) * rng.standard_normal((60, 7)) * [1, 10, .1, 1, 3, 1, 1]
+    Z = rng.standard_normal((60, n_outputs))
+    P = 1 / (1 + np.exp(-Z)) if n_outputs == 1 else np.exp(Z) / np.exp(Z).sum(1, keepdims=True)
+    sw = rng.random(60) + 0.5
+    # H's own diagonal, entry by entry: H e_j from Hessian-vector products (matrix()
+    # adds a curvature along softmax's null direction to the intercepts' block)
+    hessian, d, K = LinearHessian(X, P, sw, sw.sum(), 0.7), 7, n_outputs
+    diagonal = []
+    for j in range((d + 1) * K):
+        e = np.zeros((d + 1) * K)
+        e[j] = 1.0
+        HW, hb = hessian.product(e[: d * K].reshape(d, K), e[d * K:])
+        diagonal.append(np.concatenate([HW.ravel(), hb])[j])
+    Xs = sps.csr_matrix(X) if sparse else X
+    got = inverse_diagonal(Xs, P, sw, sw.sum(), 0.7,
+                           squared_entries(Xs) if sparse else None)
+    np.testing.assert_allclose(got, 1 / np.array(diagonal), rtol=1e-12)

@@ -372,3 +372,16 @@ def test_max_iter_with_tol_none_names_no_gradient_test():
     X, y = _scaled(load_wine)
     model = ScratchLogisticRegression(solver="lbfgs", tol=None, max_iter=3).fit(X, y)
     assert model.stop_message_ == "ran all max_iter=3 L-BFGS iterations (tol=None)."
+
+
+def test_lbfgs_warm_start_with_a_refreshed_diagonal_continues_bit_for_bit():
+    # raw breast_cancer: the diagonal spans 1e6, so H_0 is the Hessian's diagonal,
+    # refreshed every 10 steps; a resumed fit keeps that schedule and diagonal
+    X, y = load_breast_cancer(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = ScratchLogisticRegression(solver="lbfgs", max_iter=26).fit(X, y)
+        resumed = ScratchLogisticRegression(solver="lbfgs", max_iter=13, warm_start=True)
+        resumed.fit(X, y).fit(X, y)
+    assert full.n_iter_ == 26  # (not converged yet: the comparison means something)
+    np.testing.assert_array_equal(resumed.coef_, full.coef_)

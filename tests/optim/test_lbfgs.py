@@ -418,3 +418,21 @@ def test_the_first_step_length_survives_a_direction_of_1e200():
 
     assert _norm(np.array([3e200, 4e200])) == pytest.approx(5e200, rel=1e-15)
     assert _norm(np.zeros(3)) == 0.0
+
+
+def test_refresh_is_asked_before_the_first_step_and_every_ten_after():
+    A = np.diag([1.0, 10.0, 100.0, 1000.0])
+    calls = []
+
+    def refresh():
+        calls.append(1)
+        return 1.0 / np.diag(A)
+
+    fun_grad = lambda x: (0.5 * float(x @ A @ x) - float(x.sum()), A @ x - 1.0)  # noqa: E731
+    res = lbfgs(fun_grad, np.zeros(4), tol=1e-300, max_iter=25, refresh=refresh)
+    assert res.n_iter == 25 or res.converged
+    assert len(calls) == -(-min(res.n_iter, 25) // 10)  # iterations 0, 10, 20
+    # a refresh that returns the same diagonal is the fixed diagonal, byte for byte
+    fixed = lbfgs(fun_grad, np.zeros(4), tol=1e-300, max_iter=25,
+                  inverse_diagonal=1.0 / np.diag(A))
+    np.testing.assert_array_equal(res.theta, fixed.theta)
