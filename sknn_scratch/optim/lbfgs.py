@@ -29,6 +29,8 @@ from numbers import Integral
 
 import numpy as np
 
+from .newton import NewtonResult
+
 #: Pairs kept (scipy's and scikit-learn's ``maxcor``).
 MEMORY = 10
 #: Wolfe constants: sufficient decrease and curvature (N&W's usual values).
@@ -45,23 +47,15 @@ FTOL = 64 * np.finfo(np.float64).eps
 
 
 @dataclass
-class LbfgsResult:
-    """What :func:`lbfgs` returns (the fields of :class:`.newton.NewtonResult`).
-
-    ``failure`` is None, ``'line search'`` or ``'overflow'``; ``grad_max`` is
-    ``max |g|`` at ``theta``; ``evaluations`` counts ``fun_grad`` calls;
-    ``pairs`` the memory of pairs at the end (pass it as ``pairs=`` to continue).
+class LbfgsResult(NewtonResult):
+    """What :func:`lbfgs` returns: :class:`.newton.NewtonResult`'s fields, and
+    ``evaluations`` (``fun_grad`` calls) and ``pairs`` (the memory at the end:
+    pass it as ``pairs=`` to continue). ``failure`` is None, ``'line search'`` or
+    ``'overflow'``; ``grad_max`` is ``max |g|`` at ``theta``.
     """
 
-    theta: np.ndarray
-    n_iter: int
-    converged: bool
-    losses: list
-    failure: str = None
-    grad_max: float = np.nan
-    start_loss: float = np.nan
     evaluations: int = 0
-    pairs: object = None  # the memory at the end, for a run that continues this one
+    pairs: object = None
 
 
 class Memory:

@@ -172,17 +172,20 @@ def test_lbfgs_unscaled_hint_names_lbfgs():
         ScratchLogisticRegression(solver="lbfgs", max_iter=5).fit(X, y)
 
 
-def test_lbfgs_warm_start_continues_downhill():
+@pytest.mark.parametrize("first", ["lbfgs", "newton"])
+def test_lbfgs_warm_start_continues_downhill(first):
+    # from its own fit (its pairs), or from Newton's (whose state is not pairs:
+    # L-BFGS begins afresh)
     X, y = _scaled(load_digits)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = ScratchLogisticRegression(solver="lbfgs", max_iter=5, warm_start=True)
+        model = ScratchLogisticRegression(solver=first, max_iter=3, warm_start=True)
         model.fit(X, y)
-        first = objective(model, X, y)
-        model.set_params(max_iter=100).fit(X, y)
+        before = objective(model, X, y)
+        model.set_params(solver="lbfgs", max_iter=100).fit(X, y)
     assert model.stop_reason_ == "converged"
-    assert objective(model, X, y) < first
-    assert len(model.loss_curve_) == 5 + model.n_iter_
+    assert objective(model, X, y) < before
+    assert len(model.loss_curve_) == 3 + model.n_iter_
 
 
 def test_lbfgs_is_deterministic_in_a_fresh_interpreter():
@@ -315,16 +318,6 @@ def test_lbfgs_warm_start_in_memory_continues_bit_for_bit():
     np.testing.assert_array_equal(resumed.loss_curve_, full.loss_curve_)
     # partial_fit on the same data: one L-BFGS iteration per call, the same run
     np.testing.assert_array_equal(stepped.coef_, full.coef_)
-
-
-def test_lbfgs_warm_start_after_newton_starts_its_pairs_afresh():
-    X, y = _scaled(load_digits)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = ScratchLogisticRegression(solver="newton", max_iter=2, warm_start=True)
-        model.fit(X, y)
-        model.set_params(solver="lbfgs", max_iter=200).fit(X, y)
-    assert model.stop_reason_ == "converged"
 
 
 @pytest.mark.parametrize("case", ["huge X", "tiny C", "tiny weights"])
