@@ -215,7 +215,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             return [W.astype(X.dtype)], [b.astype(X.dtype)]
 
         theta0 = np.concatenate([coefs[0].ravel(), intercepts[0]]).astype(np.float64)
-        # One callback subtask per Newton iteration (None without callbacks).
+        # One callback subtask per Newton or L-BFGS iteration (None without callbacks).
         tasks = _callbacks.iteration_subtasks(self, f"{solver}-iter")
         evaluate = None if dev is None else make_evaluator(
             arch, dev[0], losses.one_hot(dev[1], n_out if n_out > 1 else 2, dev[0].dtype),
@@ -279,7 +279,13 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         result = TrainingResult(
             coefs=[W.astype(X.dtype)], intercepts=[b.astype(X.dtype)], opt_state=None,
             records=records, stop_reason=stop_reason, message=message,
-            n_samples=X.shape[0], solver_state=state,
+            n_samples=X.shape[0],
+            # L-BFGS's pairs are 2 x 10 vectors of the parameters' size (80 MB for
+            # 10 classes of 50,000 features): kept only for a fit that may be
+            # continued (warm_start, partial_fit); Newton's state is two numbers
+            # and a point
+            solver_state=(state if solver == "newton" or self.warm_start or incremental
+                          else None),
             # float64 X: the stored weights are theta itself, so are its predictions
             predicted=(_linear_solvers.final_predictions(objective, res.theta)
                        if X.dtype == np.float64 else None))

@@ -378,3 +378,15 @@ def test_lbfgs_warm_start_with_a_refreshed_diagonal_continues_bit_for_bit():
         resumed.fit(X, y).fit(X, y)
     assert full.n_iter_ == 26  # (not converged yet: the comparison means something)
     np.testing.assert_array_equal(resumed.coef_, full.coef_)
+
+
+def test_lbfgs_keeps_its_pairs_only_for_a_fit_that_may_continue():
+    # 2 x 10 vectors of the parameters' size: not kept by a plain fit cut short
+    X, y = _scaled(load_digits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = ScratchLogisticRegression(solver="lbfgs", max_iter=3).fit(X, y)
+        warm = ScratchLogisticRegression(solver="lbfgs", max_iter=3, warm_start=True)
+        warm.fit(X, y)
+    assert plain._solver_state is None
+    assert len(warm._solver_state.s) == 3
