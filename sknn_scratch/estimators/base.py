@@ -79,7 +79,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
     def _init_name(self):
         return self.init
 
-    def _full_batch_solver(self, X, n_outputs, incremental):
+    def _full_batch_solver(self, X, sw, n_outputs, incremental):
         """The full-batch solver that fits ``X`` ('newton', 'lbfgs'), or None for the
         first-order training loop (the nets)."""
         return None
@@ -199,7 +199,7 @@ class BaseScratchClassifier(predict.PredictFromLogitsMixin, CallbackSupportMixin
         if resume:  # the model's dtype wins, as in MLPClassifier
             X = X.astype(self.coefs_[0].dtype, copy=False)
         sw = _data.combined_weights(sample_weight, X, codes, self.class_weight, classes)
-        solver = self._full_batch_solver(X, arch.layer_sizes[-1], incremental)
+        solver = self._full_batch_solver(X, sw, arch.layer_sizes[-1], incremental)
         if not resume:
             _fitting.warn_if_unscaled(self, X, solver or self.solver)
 

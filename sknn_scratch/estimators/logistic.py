@@ -45,8 +45,9 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
         iteration per call, keeping its curvature pairs from call to call. 'auto'
         is 'newton' while one pass over X costs at most 2M multiply-adds
         (``nnz(X)`` times the outputs: one for two classes, ``n_classes`` else;
-        digits and the other small datasets) or its steps are exact and cheap, and
-        in ``partial_fit``; 'lbfgs' above (see
+        digits and the other small datasets) or its steps are exact and cheap, in
+        ``partial_fit``, and on dense features of very different scales; 'lbfgs'
+        above (see
         :mod:`sknn_scratch.estimators._linear_solvers`); the ``stop_message_`` says
         which ran. The others are the notes' first-order methods.
     learning_rate : float, default=0.01
@@ -183,11 +184,11 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
     def _alpha(self):
         return 0.0 if np.isinf(self.C) else 1.0 / self.C
 
-    def _full_batch_solver(self, X, n_outputs, incremental):
+    def _full_batch_solver(self, X, sw, n_outputs, incremental):
         if self.solver not in _linear_solvers.SOLVERS:
             return None  # a first-order solver: the training loop
-        return _linear_solvers.choose_solver(self.solver, X, n_outputs, self._alpha(),
-                                             incremental)
+        return _linear_solvers.choose_solver(self.solver, X, sw, n_outputs,
+                                             self._alpha(), incremental)
 
     def _train_full_batch(self, solver, arch, coefs, intercepts, X, Y, sw, incremental,
                           dev=None, carried=None):

@@ -135,12 +135,15 @@ def test_lbfgs_overflow_is_a_divergence_not_convergence(monkeypatch):
 
 
 def test_auto_is_newton_on_small_data_and_lbfgs_above_the_limit(monkeypatch):
-    X, y = _scaled(load_digits)
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(1500, 60, n_informative=20, n_classes=4, random_state=0)
+    X = StandardScaler().fit_transform(X)
     small = ScratchLogisticRegression().fit(X, y)
     assert small.stop_message_.startswith("Newton's method converged")
-    # digits' 1,797 x 64 x 10 products are under the limit; with the limit below
-    # them, 'auto' is L-BFGS (the same fit as solver='lbfgs', bit for bit)
-    monkeypatch.setattr(_linear_solvers, "AUTO_NEWTON_MAX_WORK", X.size * 10 - 1)
+    # 1,500 x 60 x 4 multiply-adds per product are under the limit; with the limit
+    # below them, 'auto' is L-BFGS (the same fit as solver='lbfgs', bit for bit)
+    monkeypatch.setattr(_linear_solvers, "AUTO_NEWTON_MAX_WORK", X.size * 4 - 1)
     large = ScratchLogisticRegression().fit(X, y)
     explicit = ScratchLogisticRegression(solver="lbfgs").fit(X, y)
     assert large.stop_message_.startswith("L-BFGS converged")
@@ -158,12 +161,12 @@ def test_auto_keeps_newtons_exact_steps_whatever_the_size(monkeypatch):
     # output (sample space): exact steps, Newton whatever the work per product
     monkeypatch.setattr(_linear_solvers, "AUTO_NEWTON_MAX_WORK", 0)
     X, y = _scaled(load_breast_cancer)
-    assert _linear_solvers.choose_solver("auto", X, 1, 1.0, False) == "newton"
+    assert _linear_solvers.choose_solver("auto", X, np.ones(len(X)), 1, 1.0, False) == "newton"
     wide = np.ones((50, 400))
-    assert _linear_solvers.choose_solver("auto", wide, 1, 1.0, False) == "newton"
-    assert _linear_solvers.choose_solver("auto", wide, 1, 0.0, False) == "lbfgs"
-    assert _linear_solvers.choose_solver("auto", wide, 3, 1.0, False) == "lbfgs"
-    assert _linear_solvers.choose_solver("lbfgs", X, 1, 1.0, False) == "lbfgs"
+    assert _linear_solvers.choose_solver("auto", wide, np.ones(50), 1, 1.0, False) == "newton"
+    assert _linear_solvers.choose_solver("auto", wide, np.ones(50), 1, 0.0, False) == "lbfgs"
+    assert _linear_solvers.choose_solver("auto", wide, np.ones(50), 3, 1.0, False) == "lbfgs"
+    assert _linear_solvers.choose_solver("lbfgs", X, np.ones(len(X)), 1, 1.0, False) == "lbfgs"
 
 
 def test_lbfgs_unscaled_hint_names_lbfgs():
@@ -390,3 +393,34 @@ def test_lbfgs_keeps_its_pairs_only_for_a_fit_that_may_continue():
         warm.fit(X, y)
     assert plain._solver_state is None
     assert len(warm._solver_state.s) == 3
+
+
+def test_auto_keeps_newton_on_dense_features_of_very_different_scales():
+    # review: 2,000 x 400, 3 classes (2.4M multiply-adds, over the limit), columns
+    # scaled 1e-2 .. 1e2: L-BFGS hit max_iter=100 where Newton converged in 11
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(2000, 400, n_informative=20, n_classes=3, random_state=0)
+    X = X * np.logspace(-2, 2, 400)[np.random.default_rng(0).permutation(400)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the scale hint
+        model = ScratchLogisticRegression().fit(X, y)
+    assert model.stop_message_.startswith("Newton's method converged"), model.stop_message_
+    # the same data standardised: L-BFGS (the work is over the limit), also with
+    # columns that are zero throughout (their curvature is the penalty's alone)
+    scaled = StandardScaler().fit_transform(X)
+    scaled[:, :5] = 0.0
+    model = ScratchLogisticRegression().fit(scaled, y)
+    assert model.stop_message_.startswith("L-BFGS converged"), model.stop_message_
+
+
+def test_scales_differ_leaves_out_features_zero_in_the_sample():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((2000, 6))
+    assert not _linear_solvers.scales_differ(X, 1e-3)
+    X[:, 0] = 0.0  # a constant (standardised) column: curvature the penalty's alone
+    assert not _linear_solvers.scales_differ(X, 1e-3)
+    X[:, 1] *= 100.0  # a feature 100x the others: its curvature 1e4x
+    assert _linear_solvers.scales_differ(X, 1e-3)
+    # a strong penalty hides scale differences below it (curvatures ~ penalty)
+    assert not _linear_solvers.scales_differ(X / 1e3, 1.0)
