@@ -202,8 +202,10 @@ def warn_about(est, result, incremental, stop, data):
                                                         outcome.n_present)
         else:
             label = est.classes_[outcome.predicted]
+            # only Newton and L-BFGS stop as 'converged': the optimum as set
             message = diagnostics.one_class_message(
-                label.item() if hasattr(label, "item") else label, outcome.n_present)
+                label.item() if hasattr(label, "item") else label, outcome.n_present,
+                converged_C=est.C if stop[0] == "converged" else None)
         warnings.warn(f"{name}: {message}", TrainingDiagnosticWarning, stacklevel=7)
     if result.stop_reason in (None, "stalled") and est.tol is not None:
         if result.message:  # Newton's method says why it stopped short

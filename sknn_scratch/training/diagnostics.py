@@ -291,12 +291,26 @@ def dead_layer_message(layer, n_hidden, fraction, n_units, since, activation):
     )
 
 
-def one_class_message(label, n_present):
-    """The model predicts ``label`` for every training sample of a y with more classes."""
+def one_class_message(label, n_present, converged_C=None):
+    """The model predicts ``label`` for every training sample of a y with more classes.
+
+    ``converged_C``: the ``C`` of a logistic regression whose full-batch solver
+    (Newton, L-BFGS) converged. That is the optimum of the objective as set, and
+    learning rates, tol and early stops are no cause.
+    """
+    found = (f"the model predicts the class {label!r} for every training sample, "
+             f"although y has {n_present} classes: it has learned nothing beyond the "
+             "class frequencies.")
+    if converged_C is not None:
+        return (
+            f"{found} The solver converged, so this is the optimum of the objective "
+            f"as set: at C={converged_C!r} the L2 penalty outweighs what the features "
+            "explain (a larger C weakens it, and standardised inputs (StandardScaler) "
+            "let a small-scaled feature count), or that class dominates y "
+            "(class_weight='balanced'), or the features carry no signal about y."
+        )
     return (
-        f"the model predicts the class {label!r} for every training sample, although "
-        f"y has {n_present} classes: it has learned nothing beyond the class "
-        "frequencies. See the other warnings (dead units, an early stop by tol) for "
+        f"{found} See the other warnings (dead units, an early stop by tol) for "
         "the cause; the usual fixes are a smaller learning_rate, standardised inputs "
         "(StandardScaler), tol=None, a weaker L2 penalty (a smaller alpha, a larger "
         "C), or class_weight='balanced' when that class dominates y."

@@ -424,3 +424,28 @@ def test_scales_differ_leaves_out_features_zero_in_the_sample():
     assert _linear_solvers.scales_differ(X, 1e-3)
     # a strong penalty hides scale differences below it (curvatures ~ penalty)
     assert not _linear_solvers.scales_differ(X / 1e3, 1.0)
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_one_class_advice_after_a_converged_full_batch_fit_names_c_not_the_learning_rate(
+        solver):
+    # review: at a tiny C the one class everywhere is the optimum of the objective as
+    # set; "a smaller learning_rate" means nothing to Newton or L-BFGS
+    X, y = _scaled(load_breast_cancer)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = ScratchLogisticRegression(solver=solver, C=1e-8).fit(X, y)
+    assert model.stop_reason_ == "converged"
+    one = [str(w.message) for w in caught if "for every training sample" in str(w.message)]
+    assert len(one) == 1
+    assert "learning_rate" not in one[0] and "C=1e-08" in one[0]
+    assert "optimum" in one[0]
+
+
+def test_one_class_advice_of_a_first_order_fit_still_names_the_learning_rate():
+    X, y = np.zeros((60, 3)), np.repeat([0, 1], [40, 20])  # features without signal
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ScratchLogisticRegression(solver="gd", max_iter=5).fit(X, y)
+    one = [str(w.message) for w in caught if "for every training sample" in str(w.message)]
+    assert len(one) == 1 and "learning_rate" in one[0]
