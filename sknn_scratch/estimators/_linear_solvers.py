@@ -44,10 +44,10 @@ SOLVERS = ("auto", "newton", "lbfgs")
 #: (``nnz(X) * n_outputs``; digits' 1,797 x 64 x 10 is 1.15M): about 2 ms per
 #: product here, a Newton fit well under a second.
 AUTO_NEWTON_MAX_WORK = 2_000_000
-#: L-BFGS shapes ``H_0`` by the diagonal bound only when its entries span more than
-#: this factor (features of different scales or frequencies).
+#: L-BFGS shapes ``H_0`` by H's diagonal, and 'auto' keeps Newton on dense X, when
+#: the diagonal's bounds span more than this factor (:func:`scales_differ`).
 DIAGONAL_SPREAD = 10.0
-#: Rows of dense X that decide first whether the diagonal is worth a full pass.
+#: Rows of a dense X's strided sample in :func:`scales_differ`.
 SPREAD_SAMPLE_ROWS = 256
 
 
@@ -82,24 +82,9 @@ def choose_solver(solver, X, sw, n_out, alpha, incremental):
     # Newton converged in 11 iterations, 0.13 s; 5,000 x 500: 22 s for 3,000 L-BFGS
     # iterations against Newton's 2.3 s). Sparse data's spread is the words'
     # frequencies, where L-BFGS with the diagonal wins (benchmark j).
-    if isinstance(X, np.ndarray) and scales_differ(X, alpha / max(float(sw.sum()), 1e-300)):
+    if isinstance(X, np.ndarray) and scales_differ(X, sw, float(sw.sum()), alpha):
         return "newton"
     return "lbfgs"
-
-
-def scales_differ(X, penalty):
-    """Whether dense ``X``'s features differ in scale by more than
-    :data:`DIAGONAL_SPREAD`: their curvature bounds ``mean x^2 / 4 + penalty``
-    (``penalty``: ``alpha / S``), on a strided sample of about
-    :data:`SPREAD_SAMPLE_ROWS` rows. Features that are zero throughout the
-    sample are left out (a constant pixel, a standardised constant column: their
-    curvature is the penalty's alone, and they do not slow L-BFGS down).
-    """
-    step = max(1, X.shape[0] // SPREAD_SAMPLE_ROWS)
-    sample = X[::step]
-    squares = np.einsum("ij,ij->j", sample, sample, dtype=np.float64) / sample.shape[0]
-    squares = squares[squares > 0] / 4 + penalty
-    return squares.size > 1 and squares.max() > DIAGONAL_SPREAD * squares.min()
 
 
 def unpacker(n_in, n_out):
@@ -180,33 +165,35 @@ def run_newton(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, carried,
     return res, (policy.state_at(res.theta) if cut_short else None), fun_grad
 
 
-def _spread(inverse):
-    return inverse.max() / inverse.min()
+def scales_differ(X, sw, weight_sum, alpha):
+    """Whether the bounds on H's diagonal (``mean_w x^2 / 4 + alpha / S`` per
+    feature, ``1/4`` for the intercepts: every curvature ``p (1 - p)`` at 1/4)
+    span more than :data:`DIAGONAL_SPREAD`: features of very different scales or
+    frequencies. It decides 'auto''s solver on dense X and L-BFGS's ``H_0``.
 
-
-def diagonal_shape(X, sw, weight_sum, alpha, n_out):
-    """``M`` of L-BFGS's ``H_0``: the bound on the inverse of H's diagonal, or None
-    (the identity) when its entries span at most :data:`DIAGONAL_SPREAD`.
-
-    The bound is a pass over X (37 ms of a 0.4 s fit on 2,000 x 20,000). On dense
-    X with many rows a strided sample of about :data:`SPREAD_SAMPLE_ROWS` rows
-    decides first: a spread of at most half the limit there means the identity,
-    without the pass. A feature the sample sees as all zeros gets
-    the penalty's curvature alone, the largest entry there is, so a rare feature
-    makes the sample's spread larger, never smaller: the full bound decides then
-    (without a penalty such an entry would be 1, so the sample is not used).
+    Features zero in every row are left out: their curvature is the penalty's
+    alone and they do not slow either solver down (a constant pixel, a
+    standardised constant column). Sparse X: the means over all rows (one
+    product with its squared entries). Dense X: over a strided sample of about
+    :data:`SPREAD_SAMPLE_ROWS` rows (a pass over X costs 37 ms of a 0.4 s fit on
+    2,000 x 20,000), and over all rows for the features the sample sees only as
+    zeros (a rare feature is kept, a feature zero everywhere left out).
     """
-    if (isinstance(X, np.ndarray) and alpha > 0
-            and X.shape[0] >= 2 * SPREAD_SAMPLE_ROWS):
-        rows = slice(None, None, X.shape[0] // SPREAD_SAMPLE_ROWS)
-        share = float(sw[rows].sum()) / weight_sum  # the penalty keeps its weight
-        if share > 0 and _spread(inverse_diagonal_bound(
-                X[rows], sw[rows], share * weight_sum, share * alpha,
-                n_out)) <= DIAGONAL_SPREAD / 2:
-            return None
-    inverse = inverse_diagonal_bound(X, sw, weight_sum, alpha, n_out)
-    # within the spread: nothing but sampling noise, scipy's H_0 (the identity)
-    return None if _spread(inverse) <= DIAGONAL_SPREAD else inverse
+    w = sw / weight_sum
+    if isinstance(X, np.ndarray):
+        rows = slice(None, None, max(1, X.shape[0] // SPREAD_SAMPLE_ROWS))
+        sample, share = X[rows], float(w[rows].sum())
+        squares = (np.einsum("ij,ij,i->j", sample, sample, w[rows], dtype=np.float64)
+                   / share if share > 0 else np.zeros(X.shape[1]))
+        missed = np.flatnonzero(squares == 0)
+        if missed.size:
+            unseen = X[:, missed]
+            squares[missed] = np.einsum("ij,ij,i->j", unseen, unseen, w,
+                                        dtype=np.float64)
+    else:
+        squares = np.asarray(squared_entries(X).T @ w)
+    bounds = np.append(squares[squares > 0] / 4 + alpha / weight_sum, 0.25)
+    return bounds.max() > DIAGONAL_SPREAD * bounds.min()
 
 
 def run_lbfgs(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, carried,
@@ -234,7 +221,7 @@ def run_lbfgs(X, Y, sw, weight_sum, alpha, theta0, *, tol, max_iter, carried,
     """
     fun_grad = LinearObjective(X, Y, sw, weight_sum, alpha)
     refresh = None
-    if diagonal_shape(X, sw, weight_sum, alpha, Y.shape[1]) is not None:
+    if scales_differ(X, sw, weight_sum, alpha):
         squared = None if isinstance(X, np.ndarray) else squared_entries(X)
 
         def refresh():  # at the point evaluated last: the accepted one, as a rule

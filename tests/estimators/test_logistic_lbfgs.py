@@ -211,55 +211,47 @@ def test_lbfgs_is_deterministic_in_a_fresh_interpreter():
 
 
 # -- H_0's diagonal: the bound, or the identity when it spans little --------------------
-def _hand_bound(X, alpha, n_out):
-    """1 / (1/4 mean x^2 + alpha / n) per weight, 4 for the intercepts (unit weights)."""
-    d_W = 0.25 * (X**2).mean(axis=0) + alpha / X.shape[0]
-    return 1.0 / np.concatenate([np.repeat(d_W, n_out), np.full(n_out, 0.25)])
+def _hand_spread(X, alpha):
+    """max / min of 1/4 mean x^2 + alpha / n over the features not zero everywhere,
+    and 1/4 for the intercept (unit weights)."""
+    squares = (X**2).mean(axis=0)
+    bounds = np.append(squares[squares > 0] / 4 + alpha / X.shape[0], 0.25)
+    return bounds.max() / bounds.min()
 
 
-def test_diagonal_shape_is_the_identity_on_standardised_data():
-    X = np.random.default_rng(0).standard_normal((3000, 30))
-    sw = np.ones(3000)
-    assert _linear_solvers.diagonal_shape(X, sw, 3000.0, 1.0, 3) is None
-    assert _hand_bound(X, 1.0, 3).max() <= 10 * _hand_bound(X, 1.0, 3).min()
+@pytest.mark.parametrize("rows", [300, 3000])  # all rows; a strided sample
+def test_scales_differ_on_standardised_and_on_scaled_features(rows):
+    X = np.random.default_rng(0).standard_normal((rows, 30))
+    sw = np.ones(rows)
+    assert _hand_spread(X, 1.0) <= 10
+    assert not _linear_solvers.scales_differ(X, sw, float(rows), 1.0)
+    X[:, 3] *= 100.0  # its curvature bound 1e4 times the others'
+    assert _hand_spread(X, 1.0) > 10
+    assert _linear_solvers.scales_differ(X, sw, float(rows), 1.0)
+    assert _linear_solvers.scales_differ(sp.csr_matrix(X), sw, float(rows), 1.0)
 
 
-@pytest.mark.parametrize("rows", [300, 3000])
-def test_diagonal_shape_is_the_bound_when_scales_differ(rows):
-    rng = np.random.default_rng(1)
-    X = rng.standard_normal((rows, 30))
-    X[:, 3] *= 100.0
-    M = _linear_solvers.diagonal_shape(X, np.ones(rows), float(rows), 1.0, 2)
-    np.testing.assert_allclose(M, _hand_bound(X, 1.0, 2), rtol=1e-12)
-
-
-def test_diagonal_shape_sees_a_rare_feature_the_sample_misses():
+@pytest.mark.parametrize("alpha", [1.0, 0.0])
+def test_scales_differ_sees_a_rare_feature_the_sample_misses(alpha):
     # a feature non-zero in 6 of 3,000 rows, none of them in the strided sample:
-    # the sample's spread is large (the penalty's curvature alone), so the full
-    # bound decides, and it spans far more than 10x
+    # over all rows its curvature is far below the others'
     rng = np.random.default_rng(2)
     X = rng.standard_normal((3000, 10))
     X[:, 0] = 0.0
+    assert not _linear_solvers.scales_differ(X, np.ones(3000), 3000.0, alpha)
     X[[1, 5, 13, 101, 1001, 2999], 0] = 1.0
-    M = _linear_solvers.diagonal_shape(X, np.ones(3000), 3000.0, 1.0, 1)
-    np.testing.assert_allclose(M, _hand_bound(X, 1.0, 1), rtol=1e-12)
+    assert _hand_spread(X, alpha) > 10
+    assert _linear_solvers.scales_differ(X, np.ones(3000), 3000.0, alpha)
 
 
-def test_diagonal_shape_without_penalty_takes_no_sample(monkeypatch):
-    calls = []
-    real = _linear_solvers.inverse_diagonal_bound
-
-    def counted(X, *args):
-        calls.append(X.shape[0])
-        return real(X, *args)
-
-    monkeypatch.setattr(_linear_solvers, "inverse_diagonal_bound", counted)
-    X = np.random.default_rng(3).standard_normal((3000, 10))
-    assert _linear_solvers.diagonal_shape(X, np.ones(3000), 3000.0, 0.0, 1) is None
-    assert calls == [3000]
-    calls.clear()
-    assert _linear_solvers.diagonal_shape(X, np.ones(3000), 3000.0, 1.0, 1) is None
-    assert calls == [len(range(0, 3000, 3000 // _linear_solvers.SPREAD_SAMPLE_ROWS))]
+def test_scales_differ_leaves_out_features_zero_in_every_row():
+    X = np.random.default_rng(4).standard_normal((2000, 6))
+    X[:, 0] = 0.0  # a constant (standardised) column: curvature the penalty's alone
+    assert not _linear_solvers.scales_differ(X, np.ones(2000), 2000.0, 2.0)
+    # a strong penalty hides scale differences below it (curvatures ~ penalty)
+    X[:, 1] *= 100.0
+    assert _linear_solvers.scales_differ(X / 1e3, np.ones(2000), 2000.0, 2.0)
+    assert not _linear_solvers.scales_differ(X / 1e3, np.ones(2000), 2000.0, 2000.0)
 
 
 # -- the end-of-fit check from the solver's own last probabilities ----------------------
@@ -413,17 +405,6 @@ def test_auto_keeps_newton_on_dense_features_of_very_different_scales():
     model = ScratchLogisticRegression().fit(scaled, y)
     assert model.stop_message_.startswith("L-BFGS converged"), model.stop_message_
 
-
-def test_scales_differ_leaves_out_features_zero_in_the_sample():
-    rng = np.random.default_rng(4)
-    X = rng.standard_normal((2000, 6))
-    assert not _linear_solvers.scales_differ(X, 1e-3)
-    X[:, 0] = 0.0  # a constant (standardised) column: curvature the penalty's alone
-    assert not _linear_solvers.scales_differ(X, 1e-3)
-    X[:, 1] *= 100.0  # a feature 100x the others: its curvature 1e4x
-    assert _linear_solvers.scales_differ(X, 1e-3)
-    # a strong penalty hides scale differences below it (curvatures ~ penalty)
-    assert not _linear_solvers.scales_differ(X / 1e3, 1.0)
 
 
 @pytest.mark.parametrize("solver", ["newton", "lbfgs"])
