@@ -272,7 +272,7 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
             largest = abs(X).max() if X.size else 0.0
             message = diagnostics.newton_message(failure, res.losses, res.grad_max,
                                                  self.tol or 0.0, self.max_iter, largest,
-                                                 res.start_loss, method=method)
+                                                 res.start_loss, solver=solver)
         W, b = unpack(res.theta)
         if self.verbose:
             for r in records:

@@ -20,11 +20,13 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ..optim.averages import ewa
+from ..training.stops import NAMES
 from ._display import NotFittedForPlot, check_smoothing, estimator_name, new_axes
 
 #: A full-batch solver's unit (its curve is drawn dotted, with markers); 'auto' is
 #: whichever of the two ran.
-_UNITS = {"newton": "Newton iteration", "lbfgs": "L-BFGS iteration", "auto": "iteration"}
+_UNITS = {**{solver: f"{name} iteration" for solver, name in NAMES.items()},
+          "auto": "iteration"}
 
 __all__ = ["LossCurve", "LossCurveDisplay"]
 

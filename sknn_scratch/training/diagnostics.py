@@ -7,6 +7,7 @@ None when the symptom is absent. The estimators raise them as warnings.
 import numpy as np
 
 from .scales import feature_scales
+from .stops import METHODS, NAMES
 
 #: Feature standard deviations differing by this factor count as unscaled.
 SCALE_RATIO = 1e3
@@ -95,8 +96,8 @@ _STANDARDISED_PEAK = 10.0
 
 
 def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0,
-                   start_loss=np.nan, method="Newton's method"):
-    """Why Newton's method (or ``method``: ``'L-BFGS'``) stopped before its gradient
+                   start_loss=np.nan, solver="newton"):
+    """Why Newton's method (or ``solver='lbfgs'``: L-BFGS) stopped before its gradient
     test (``max |g| <= tol``) passed.
 
     ``failure`` is the solver's: ``'overflow'``, ``'line search'``, ``'round-off'``
@@ -107,10 +108,10 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
     round-off of about ``eps max |X|``, and no number of iterations brings it
     below that.
     """
-    n_iter = len(losses)
+    n_iter, method = len(losses), METHODS[solver]
     if failure == "overflow":
         what = ("the objective, its gradient or a Hessian-vector product"
-                if method == "Newton's method" else "the objective or its gradient")
+                if solver == "newton" else "the objective or its gradient")
         return (
             f"{method} stopped at iteration {n_iter}: {what} overflowed to inf/NaN "
             "in float64, "
@@ -165,11 +166,11 @@ def newton_message(failure, losses, grad_max, tol, max_iter, largest_feature=0.0
             "tolerance: standardise the features (make_pipeline(StandardScaler(), "
             "model)) or use a larger tol."
         )
-    short = "Newton" if method == "Newton's method" else method
     return (
         f"{method} reached max_iter={max_iter} before converging: {found}. "
         "Increase max_iter, or standardise the features (make_pipeline("
-        f"StandardScaler(), model)): {short} needs fewer iterations on scaled inputs."
+        f"StandardScaler(), model)): {NAMES[solver]} needs fewer iterations on scaled "
+        "inputs."
     )
 
 

@@ -16,7 +16,8 @@ The codes (``STOP_REASONS``):
 
 #: The full-batch solvers (iterations and a gradient test) and their names.
 METHODS = {"newton": "Newton's method", "lbfgs": "L-BFGS"}
-UNITS = {"newton": "Newton iterations", "lbfgs": "L-BFGS iterations"}
+#: Their short names ("Newton iterations").
+NAMES = {"newton": "Newton", "lbfgs": "L-BFGS"}
 
 STOP_REASONS = ("max_iter", "partial_fit", "tol", "early_stopping", "diverged",
                 "callback", "converged", "line_search")
@@ -64,10 +65,11 @@ def explain_stop(result, *, solver, max_iter, tol, n_iter_no_change, incremental
     if incremental:
         return "partial_fit", f"partial_fit runs one {unit} per call ({unit} {last})."
     if newton and tol is None:
-        return "max_iter", f"ran all max_iter={max_iter} {UNITS[solver]} (tol=None)."
+        return "max_iter", (f"ran all max_iter={max_iter} {NAMES[solver]} iterations "
+                            "(tol=None).")
     if newton:
         return "max_iter", (
-            f"reached max_iter={max_iter} {UNITS[solver]} before the gradient "
+            f"reached max_iter={max_iter} {NAMES[solver]} iterations before the gradient "
             f"test (largest gradient entry <= tol={tol}) passed.")
     if tol is None:
         return "max_iter", f"ran all max_iter={max_iter} epochs (tol=None)."
