@@ -35,6 +35,18 @@ CACHED_BYTES = 8 << 20
 BLOCK_BYTES = 2 << 20
 
 
+def _inverse(diagonal):
+    """``1 / diagonal``, 1 where an entry is 0 (a feature 0 in every row, no penalty)."""
+    return np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal > 0)
+
+
+def block_rows(X, at_least=1):
+    """Rows of ``X`` in a block of about :data:`BLOCK_BYTES` (at least
+    ``at_least``): the Hessian products here, and the objective's pass in
+    :mod:`.linear`, read both of their products from one cached block."""
+    return max(at_least, BLOCK_BYTES // (X.dtype.itemsize * max(X.shape[1], 1)))
+
+
 def inverse_diagonal_bound(X, sample_weight, weight_sum, alpha, n_outputs):
     """``1 / diag(H)`` with every curvature at its largest, a Jacobi preconditioner.
 
@@ -57,7 +69,7 @@ def inverse_diagonal_bound(X, sample_weight, weight_sum, alpha, n_outputs):
         d_W = 0.25 * (squared_entries(X).T @ w)
     d_W += alpha / weight_sum
     diagonal = np.concatenate([np.repeat(d_W, n_outputs), np.full(n_outputs, 0.25)])
-    return np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal > 0)
+    return _inverse(diagonal)
 
 
 def inverse_diagonal(X, P, sample_weight, weight_sum, alpha, squared=None):
@@ -75,7 +87,7 @@ def inverse_diagonal(X, P, sample_weight, weight_sum, alpha, squared=None):
     C *= (sample_weight / weight_sum)[:, None]
     if isinstance(X, np.ndarray):
         d_W = np.zeros((X.shape[1], P.shape[1]))
-        rows = max(1, BLOCK_BYTES // (8 * max(X.shape[1], 1)))
+        rows = block_rows(X)
         for start in range(0, X.shape[0], rows):
             block = np.square(X[start:start + rows], dtype=np.float64)
             d_W += block.T @ C[start:start + rows]
@@ -83,7 +95,7 @@ def inverse_diagonal(X, P, sample_weight, weight_sum, alpha, squared=None):
         d_W = np.asarray((squared if squared is not None else squared_entries(X)).T @ C)
     d_W += alpha / weight_sum
     diagonal = np.concatenate([d_W.ravel(), C.sum(axis=0)])
-    return np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal > 0)
+    return _inverse(diagonal)
 
 
 def squared_entries(X):
@@ -180,7 +192,7 @@ class LinearHessian:
             HV_W, hv_b = self._rows_product(self.X, self.P, self.curvature,
                                             self.row_weight, V_W, v_b)
         else:
-            rows = self._block_rows(self.X)
+            rows = block_rows(self.X)
             HV_W, hv_b = 0.0, 0.0
             for start in range(0, self.X.shape[0], rows):
                 block = slice(start, start + rows)
@@ -192,11 +204,6 @@ class LinearHessian:
         if self.alpha:
             HV_W = HV_W + (self.alpha / self.weight_sum) * V_W
         return HV_W, hv_b
-
-    @staticmethod
-    def _block_rows(X):
-        """Rows of ``X`` in a block of about ``BLOCK_BYTES``."""
-        return max(1, BLOCK_BYTES // (X.itemsize * X.shape[1]))
 
     def _rows_product(self, X, P, curvature, row_weight, V_W, v_b):
         """The data part of ``H V`` from some rows: their ``X``, ``P``, weights."""

@@ -20,13 +20,13 @@ a Hessian product: float64 ``exp`` is not vectorised on most CPUs).
 import numpy as np
 
 from . import losses
+from .hessian import block_rows
 from .sparse import add_product, add_transpose_product
 
-#: Bytes of X per block of rows in the dense pass (both products while the block
-#: is in cache: measured best between 1 and 4 MB on 2,000 x 20,000 and 20,000 x 300).
-BLOCK_BYTES = 2 << 20
-#: At least this many rows per block (fewer rows of very wide X: 8 rows took as
-#: long as the two separate passes, 16 rows 0.43 of it).
+#: At least this many rows per block of the dense pass, whose blocks are of about
+#: :data:`.hessian.BLOCK_BYTES` (measured best between 1 and 4 MB on 2,000 x 20,000
+#: and 20,000 x 300); with fewer rows of very wide X, 8 rows took as long as the
+#: two separate passes, 16 rows 0.43 of it.
 MIN_BLOCK_ROWS = 16
 
 
@@ -66,8 +66,7 @@ class LinearObjective:
         # X^T D computed as (D^T X) into rows of its own, block by block
         # (see _dense_pass)
         self.gradient_rows = np.empty((K, self.n_features)) if K > 1 and dense else None
-        self.block_rows = max(MIN_BLOCK_ROWS,
-                              BLOCK_BYTES // (X.dtype.itemsize * max(self.n_features, 1)))
+        self.block_rows = block_rows(X, MIN_BLOCK_ROWS)
         self.block_gradient = (np.empty((K, self.n_features))
                                if dense and n > self.block_rows else None)
         self.ones_rows, self.ones_outputs = np.ones(n), np.ones(K)
@@ -112,7 +111,7 @@ class LinearObjective:
     def _dense_pass(self, W, b, P, grad_W, zero_W):
         """Both products with a dense X in one pass over it: blocks of rows.
 
-        For each block of about :data:`BLOCK_BYTES` (in cache) its logits
+        For each block of about :data:`.hessian.BLOCK_BYTES` (in cache) its logits
         ``Z_B = X_B W + b``, its probabilities, loss and delta ``D_B``, then its
         share ``D_B^T X_B`` of the gradient, so X is read from memory once per
         call, not twice (2,000 x 20,000, one output: 36 ms per call instead of
