@@ -241,14 +241,12 @@ class ScratchLogisticRegression(SparseCoefMixin, BaseScratchClassifier):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in search
-            settings = dict(tol=self.tol or 0.0, max_iter=1 if incremental else self.max_iter,
-                            on_iteration=on_iteration)
-            if solver == "newton":
-                res, state, objective = _linear_solvers.run_newton(
-                    Xc, Yc, swc, weight_sum, alpha, theta0, carried=carried, **settings)
-            else:
-                res, state, objective = _linear_solvers.run_lbfgs(
-                    Xc, Yc, swc, weight_sum, alpha, theta0, carried=carried, **settings)
+            run_solver = (_linear_solvers.run_newton if solver == "newton"
+                          else _linear_solvers.run_lbfgs)
+            res, state, objective = run_solver(
+                Xc, Yc, swc, weight_sum, alpha, theta0, tol=self.tol or 0.0,
+                max_iter=1 if incremental else self.max_iter, carried=carried,
+                on_iteration=on_iteration)
         if not run.records:  # no step taken: one record of the starting point
             keep_record(1, res.losses[0], res.theta)
         records = [dict(record) for record in run.records]
