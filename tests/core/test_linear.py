@@ -240,7 +240,8 @@ def test_reused_buffers_give_the_reference_results_in_a_fresh_interpreter():
             "    t.test_objective_gradient_and_probabilities_are_the_plain_numpy_ones("
             "k, 'equal', form)\n"
             "for k in (2, 3):\n"
-            "    t.test_dense_objective_over_several_row_blocks_is_the_plain_numpy_one(k)\n"
+            "    t.test_dense_objective_over_several_row_blocks_is_the_plain_numpy_one("
+            "k)\n"
             "print('ok')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=root)
