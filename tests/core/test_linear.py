@@ -120,6 +120,16 @@ def numpy_reference(X, Y, w, alpha, theta):
     return J, grad, P, slack
 
 
+def assert_reference_results(objective, X, Y, w, alpha, point):
+    """``objective(point)`` and its probabilities are :func:`numpy_reference`'s: the
+    gradient within the round-off bound of its sums of ``len(X)`` terms."""
+    J, g = objective(point)
+    J_ref, g_ref, P_ref, slack = numpy_reference(X, Y, w, alpha, point)
+    assert J == pytest.approx(J_ref, rel=1e-14)
+    assert np.all(np.abs(g - g_ref) <= len(X) * np.finfo(float).eps * slack + 1e-300)
+    np.testing.assert_allclose(objective.probabilities, P_ref, rtol=1e-14, atol=1e-16)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3, 10])
 @pytest.mark.parametrize("weights", ["ones", "equal", "varied"])
 @pytest.mark.parametrize("form", ["dense", "csr", "csc"])
@@ -139,12 +149,7 @@ def test_objective_gradient_and_probabilities_are_the_plain_numpy_ones(
     Xf = {"dense": X, "csr": sp.csr_matrix(X), "csc": sp.csc_matrix(X)}[form]
     objective = LinearObjective(Xf, Y, w, w.sum(), 0.7)
     for point in (theta, 0.1 * theta):  # a second call through the reused buffers
-        J, g = objective(point)
-        J_ref, g_ref, P_ref, slack = numpy_reference(X, Y, w, 0.7, point)
-        assert J == pytest.approx(J_ref, rel=1e-14)
-        assert np.all(np.abs(g - g_ref) <= m * np.finfo(float).eps * slack + 1e-300)
-        np.testing.assert_allclose(objective.probabilities, P_ref, rtol=1e-14,
-                                   atol=1e-16)
+        assert_reference_results(objective, X, Y, w, 0.7, point)
         assert objective.probabilities.shape == (m, K)
 
 
@@ -166,12 +171,7 @@ def test_dense_objective_over_several_row_blocks_is_the_plain_numpy_one(n_classe
     assert objective.block_rows == linear.BLOCK_BYTES // (8 * n) == 131
     at_zero = np.concatenate([np.zeros(n * K), theta[n * K:]])  # X W = 0 skipped
     for point in (theta, at_zero, -theta):  # later calls through the reused buffers
-        J, g = objective(point)
-        J_ref, g_ref, P_ref, slack = numpy_reference(X, Y, w, 0.7, point)
-        assert J == pytest.approx(J_ref, rel=1e-13)
-        assert np.all(np.abs(g - g_ref) <= m * np.finfo(float).eps * slack + 1e-300)
-        np.testing.assert_allclose(objective.probabilities, P_ref, rtol=1e-13,
-                                   atol=1e-16)
+        assert_reference_results(objective, X, Y, w, 0.7, point)
 
 @pytest.mark.parametrize("n_classes", [2, 10])
 def test_objective_and_gradient_are_sklearns_linear_model_loss(n_classes):
