@@ -274,6 +274,7 @@ def test_blocked_dense_objective_gives_the_same_bytes_in_a_fresh_interpreter():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == _blocked_digest()
 
+
 def test_soft_targets_give_the_cross_entropy_of_their_distribution():
     # rows of Y that are distributions, not one-hot (z_y then is sum_k y_k z_k,
     # taken as a product rather than gathered): l = logsumexp(z) - sum_k y_k z_k

@@ -61,6 +61,7 @@ def test_the_first_step_survives_a_direction_whose_squares_overflow():
     assert res.losses[-1] == pytest.approx(9.0, rel=1e-12)
     np.testing.assert_allclose(res.theta, [7.5e-201, 0.0, 1.0], rtol=1e-12)
 
+
 def test_refresh_is_asked_before_the_first_step_and_every_ten_after():
     A = np.diag([1.0, 10.0, 100.0, 1000.0])
     calls = []

@@ -153,6 +153,7 @@ def test_feature_scales_give_the_same_bytes_in_a_fresh_process():
         warnings.simplefilter("error")
         assert out == _scales_digest()
 
+
 def test_feature_scales_keep_nan_and_inf_columns_apart():
     X = np.random.default_rng(0).standard_normal((20, 3))
     X[3, 0], X[5, 1] = np.nan, np.inf
