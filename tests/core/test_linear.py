@@ -120,6 +120,16 @@ def numpy_reference(X, Y, w, alpha, theta):
     return J, grad, P, slack
 
 
+def assert_reference_results(objective, X, Y, w, alpha, point):
+    """``objective(point)`` and its probabilities are :func:`numpy_reference`'s: the
+    gradient within the round-off bound of its sums of ``len(X)`` terms."""
+    J, g = objective(point)
+    J_ref, g_ref, P_ref, slack = numpy_reference(X, Y, w, alpha, point)
+    assert J == pytest.approx(J_ref, rel=1e-14)
+    assert np.all(np.abs(g - g_ref) <= len(X) * np.finfo(float).eps * slack + 1e-300)
+    np.testing.assert_allclose(objective.probabilities, P_ref, rtol=1e-14, atol=1e-16)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3, 10])
 @pytest.mark.parametrize("weights", ["ones", "equal", "varied"])
 @pytest.mark.parametrize("form", ["dense", "csr", "csc"])
@@ -139,14 +149,29 @@ def test_objective_gradient_and_probabilities_are_the_plain_numpy_ones(
     Xf = {"dense": X, "csr": sp.csr_matrix(X), "csc": sp.csc_matrix(X)}[form]
     objective = LinearObjective(Xf, Y, w, w.sum(), 0.7)
     for point in (theta, 0.1 * theta):  # a second call through the reused buffers
-        J, g = objective(point)
-        J_ref, g_ref, P_ref, slack = numpy_reference(X, Y, w, 0.7, point)
-        assert J == pytest.approx(J_ref, rel=1e-14)
-        assert np.all(np.abs(g - g_ref) <= m * np.finfo(float).eps * slack + 1e-300)
-        np.testing.assert_allclose(objective.probabilities, P_ref, rtol=1e-14,
-                                   atol=1e-16)
+        assert_reference_results(objective, X, Y, w, 0.7, point)
         assert objective.probabilities.shape == (m, K)
 
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_dense_objective_over_several_row_blocks_is_the_plain_numpy_one(n_classes):
+    # 500 x 2,000 float64: blocks of 2 MB / (8 x 2,000) = 131 rows, so 4 blocks, the
+    # last one short; the gradient is summed block by block through its own buffer
+    from sknn_scratch.core import linear
+
+    rng = np.random.default_rng(11)
+    m, n = 500, 2000
+    X = rng.standard_normal((m, n))
+    y = rng.integers(0, n_classes, m)
+    Y = losses.one_hot(y, n_classes)
+    w = rng.uniform(0.2, 3.0, m)
+    K = Y.shape[1]
+    theta = 0.05 * rng.standard_normal(n * K + K)
+    objective = LinearObjective(X, Y, w, w.sum(), 0.7)
+    assert objective.block_rows == linear.BLOCK_BYTES // (8 * n) == 131
+    at_zero = np.concatenate([np.zeros(n * K), theta[n * K:]])  # X W = 0 skipped
+    for point in (theta, at_zero, -theta):  # later calls through the reused buffers
+        assert_reference_results(objective, X, Y, w, 0.7, point)
 
 @pytest.mark.parametrize("n_classes", [2, 10])
 def test_objective_and_gradient_are_sklearns_linear_model_loss(n_classes):
@@ -214,11 +239,40 @@ def test_reused_buffers_give_the_reference_results_in_a_fresh_interpreter():
             "for form, k in (('dense', 10), ('csr', 2), ('csc', 3)):\n"
             "    t.test_objective_gradient_and_probabilities_are_the_plain_numpy_ones("
             "k, 'equal', form)\n"
+            "for k in (2, 3):\n"
+            "    t.test_dense_objective_over_several_row_blocks_is_the_plain_numpy_one("
+            "k)\n"
             "print('ok')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=root)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _blocked_digest():
+    """sha256 of ``(J, gradient, P)`` of two calls on 500 x 2,000 (4 row blocks)."""
+    import hashlib
+
+    rng = np.random.default_rng(12)
+    X, y = rng.standard_normal((500, 2000)), rng.integers(0, 3, 500)
+    objective = LinearObjective(X, losses.one_hot(y, 3), np.ones(500), 500.0, 0.7)
+    digest = hashlib.sha256()
+    for scale in (0.05, -0.1):
+        J, g = objective(scale * rng.standard_normal(2000 * 3 + 3))
+        digest.update(np.float64(J).tobytes() + g.tobytes()
+                      + objective.probabilities.tobytes())
+    return digest.hexdigest()
+
+
+def test_blocked_dense_objective_gives_the_same_bytes_in_a_fresh_interpreter():
+    # np.empty buffers (P, the block's gradient) and the block loop in a new process
+    # must give this process's bytes exactly
+    root = str(Path(__file__).resolve().parents[2])
+    code = "from tests.core import test_linear as t\nprint(t._blocked_digest())\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == _blocked_digest()
 
 
 def test_soft_targets_give_the_cross_entropy_of_their_distribution():

@@ -5,6 +5,7 @@ import os
 import statistics
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -116,6 +117,41 @@ def test_feature_scales_match_exact_arithmetic_in_a_fresh_process():
     out = subprocess.run([sys.executable, "-c", _FRESH_SCRIPT], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout.split()
     assert float(out[0]) < 1e-12 and out[1] == "True"
+
+
+def _scales_digest():
+    """sha256 of ``feature_scales`` on random matrices, blocks of 8 to 4,096 bytes."""
+    import hashlib
+
+    digest, kept = hashlib.sha256(), scales._BLOCK_BYTES
+    try:
+        for seed in range(2000, 2030):
+            rng = np.random.default_rng(seed)
+            X = _random_matrix(rng)
+            scales._BLOCK_BYTES = int(rng.integers(8, 4096))
+            for part in feature_scales(X):
+                digest.update(part.tobytes())
+        # and the real 2 MB blocks on 1,000 x 700: three blocks of 374 rows (C order),
+        # three panels of 262 columns (Fortran order)
+        scales._BLOCK_BYTES = kept
+        X = np.random.default_rng(1).standard_normal((1000, 700))
+        X *= np.logspace(-3, 3, 700)
+        for part in feature_scales(X) + feature_scales(np.asfortranarray(X)):
+            digest.update(part.tobytes())
+    finally:
+        scales._BLOCK_BYTES = kept
+    return digest.hexdigest()
+
+
+def test_feature_scales_give_the_same_bytes_in_a_fresh_process():
+    code = ("import warnings\nwarnings.simplefilter('error')\n"
+            "from tests.training.test_scales import _scales_digest\n"
+            "print(_scales_digest())\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert out == _scales_digest()
 
 
 def test_feature_scales_keep_nan_and_inf_columns_apart():
