@@ -157,7 +157,7 @@ def test_objective_gradient_and_probabilities_are_the_plain_numpy_ones(
 def test_dense_objective_over_several_row_blocks_is_the_plain_numpy_one(n_classes):
     # 500 x 2,000 float64: blocks of 2 MB / (8 x 2,000) = 131 rows, so 4 blocks, the
     # last one short; the gradient is summed block by block through its own buffer
-    from sknn_scratch.core import linear
+    from sknn_scratch.core import hessian
 
     rng = np.random.default_rng(11)
     m, n = 500, 2000
@@ -168,7 +168,7 @@ def test_dense_objective_over_several_row_blocks_is_the_plain_numpy_one(n_classe
     K = Y.shape[1]
     theta = 0.05 * rng.standard_normal(n * K + K)
     objective = LinearObjective(X, Y, w, w.sum(), 0.7)
-    assert objective.block_rows == linear.BLOCK_BYTES // (8 * n) == 131
+    assert objective.block_rows == hessian.BLOCK_BYTES // (8 * n) == 131
     at_zero = np.concatenate([np.zeros(n * K), theta[n * K:]])  # X W = 0 skipped
     for point in (theta, at_zero, -theta):  # later calls through the reused buffers
         assert_reference_results(objective, X, Y, w, 0.7, point)

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer
 
 from sknn_scratch import ScratchLogisticRegression
-from sknn_scratch.core.linear import BLOCK_BYTES
+from sknn_scratch.core.hessian import BLOCK_BYTES
 from sknn_scratch.estimators import _fitting, _linear_solvers
 
 ROOT = Path(__file__).resolve().parents[2]
